@@ -1,0 +1,46 @@
+// rnnscope: the command-line door into the library. Subcommands live in cmd_<name>.cpp.
+#include "commands.h"
+
+#include "rnnscope/core/error.h"
+
+#include <c10/util/Exception.h>
+
+#include <iostream>
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "rnnscope — recurrent network models of cognition: cognitive tasks, training (rate, gated and\n"
+      "spiking networks), fitting to recordings, and analyses (geometry, tensor rank, topology).\n"
+      "Run `rnnscope COMMAND --help` for a command's options."};
+  app.set_version_flag("--version", std::string("rnnscope ") + RNNSCOPE_VERSION);
+  app.require_subcommand(1);
+  rnnscope::cli::add_tasks_command(app);
+  rnnscope::cli::add_train_command(app);
+  rnnscope::cli::add_eval_command(app);
+  rnnscope::cli::add_ph_command(app);
+  rnnscope::cli::add_rtd_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return 2;
+  } catch (const rnnscope::Error& e) {
+    std::cerr << "rnnscope: error: " << e.what() << "\n";
+    return 2;
+  } catch (const c10::Error& e) {
+    // A LibTorch error that validation should have caught: still one line, but exit 1
+    // because it is our bug, not the user's.
+    std::cerr << "rnnscope: internal error: " << e.what_without_backtrace() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "rnnscope: internal error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

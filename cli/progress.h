@@ -1,0 +1,28 @@
+// Progress lines for long jobs: a live line rewritten in place on a terminal, plain
+// periodic lines when stderr is a file or a pipe (CI logs, cluster job output).
+#pragma once
+
+#include <chrono>
+#include <string>
+
+namespace rnnscope::cli {
+
+class ProgressPrinter {
+ public:
+  explicit ProgressPrinter(double plain_interval_seconds = 10.0);
+  // `force` prints a plain line even between intervals (evaluations, the last step).
+  void update(const std::string& text, bool force);
+  // Ends the live line so later output starts on a fresh line.
+  void finish();
+
+ private:
+  bool terminal_;
+  double plain_interval_seconds_;
+  bool live_line_open_ = false;
+  std::chrono::steady_clock::time_point last_print_;
+  bool printed_ = false;
+};
+
+std::string format_duration(double seconds);
+
+}  // namespace rnnscope::cli

@@ -1,0 +1,52 @@
+// Python <-> core type conversions.
+#include "convert.h"
+
+#include "rnnscope/core/error.h"
+
+namespace py = pybind11;
+
+namespace rnnscope::python {
+
+Json to_json(const py::handle& value, const std::string& where) {
+  if (value.is_none()) return Json();
+  if (py::isinstance<py::bool_>(value)) return Json(value.cast<bool>());
+  if (py::isinstance<py::int_>(value)) return Json(value.cast<int64_t>());
+  if (py::isinstance<py::float_>(value)) return Json(value.cast<double>());
+  if (py::isinstance<py::str>(value)) return Json(value.cast<std::string>());
+  if (py::isinstance<py::dict>(value)) {
+    Json out = Json::object();
+    for (const auto& item : value.cast<py::dict>()) {
+      require(py::isinstance<py::str>(item.first), where + ": keys must be strings");
+      const auto key = item.first.cast<std::string>();
+      out[key] = to_json(item.second, where + "." + key);
+    }
+    return out;
+  }
+  if (py::isinstance<py::list>(value) || py::isinstance<py::tuple>(value)) {
+    Json out = Json::array();
+    for (const auto& item : value) out.push_back(to_json(item, where));
+    return out;
+  }
+  // numpy scalars and 1-d arrays.
+  if (py::hasattr(value, "tolist")) return to_json(value.attr("tolist")(), where);
+  throw Error(where + ": unsupported value of type " +
+              std::string(py::str(py::type::handle_of(value).attr("__name__"))));
+}
+
+py::object from_json(const Json& value) {
+  if (value.is_null()) return py::none();
+  if (value.is_boolean()) return py::bool_(value.get<bool>());
+  if (value.is_number_integer()) return py::int_(value.get<int64_t>());
+  if (value.is_number()) return py::float_(value.get<double>());
+  if (value.is_string()) return py::str(value.get<std::string>());
+  if (value.is_array()) {
+    py::list out;
+    for (const auto& item : value) out.append(from_json(item));
+    return std::move(out);
+  }
+  py::dict out;
+  for (const auto& [k, v] : value.items()) out[py::str(k)] = from_json(v);
+  return std::move(out);
+}
+
+}  // namespace rnnscope::python

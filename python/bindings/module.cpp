@@ -1,0 +1,27 @@
+// The `rnnscope._core` extension module: one error translator, then each area's bindings.
+#include "bindings.h"
+
+#include "rnnscope/core/error.h"
+
+namespace py = pybind11;
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "rnnscope's C++ core; use the `rnnscope` package, which wraps it.";
+  m.attr("__version__") = RNNSCOPE_VERSION;
+  // rnnscope::Error -> ValueError (FileNotFoundError for missing files), in one place.
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const rnnscope::Error& e) {
+      if (e.kind() == rnnscope::Error::Kind::file_not_found) {
+        PyErr_SetString(PyExc_FileNotFoundError, e.what());
+      } else {
+        PyErr_SetString(PyExc_ValueError, e.what());
+      }
+    }
+  });
+  rnnscope::python::bind_tasks(m);
+  rnnscope::python::bind_train(m);
+  rnnscope::python::bind_topo(m);
+  rnnscope::python::bind_engine(m);
+}

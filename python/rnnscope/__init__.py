@@ -1,0 +1,21 @@
+"""rnnscope: recurrent network models of cognition on one C++ core.
+
+Five lines in a notebook::
+
+    import rnnscope
+    summary = rnnscope.train("configs/demo.toml", out="runs/pdm")
+    run = rnnscope.load_run("runs/pdm")
+    ev = rnnscope.evaluate("runs/pdm", trials=200, noise=False)
+    rnnscope.plot.learning_curve(run)
+
+Errors in configs or inputs raise ValueError (FileNotFoundError for missing files) with
+the same one-line message the CLI prints.
+"""
+
+from . import _core, plot, tasks
+from .topo import ph, rtd
+from .training import evaluate, load_run, train
+
+__version__ = _core.__version__
+
+__all__ = ["train", "evaluate", "load_run", "tasks", "plot", "ph", "rtd", "__version__"]

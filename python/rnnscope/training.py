@@ -1,0 +1,121 @@
+"""Training, evaluation and loading of runs (thin wrappers over the C++ core)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Callable, Mapping
+
+import numpy as np
+
+from . import _core
+
+
+def _print_progress(p: dict) -> None:
+    acc = f"{p['accuracy']:.3f}" if p["accuracy"] >= 0 else "  -  "
+    end = "\n" if p["evaluated"] else "\r"
+    if p["evaluated"] or p["step"] % 10 == 0:
+        print(
+            f"step {p['step']}/{p['max_steps']}  loss {p['loss']:.4f}  accuracy {acc}  "
+            f"{p['steps_per_second']:.1f} steps/s",
+            end=end,
+            file=sys.stderr,
+            flush=True,
+        )
+
+
+def train(
+    config: str | os.PathLike | Mapping | None,
+    *,
+    out: str | os.PathLike,
+    overrides: Mapping[str, object] | list[str] | None = None,
+    force: bool = False,
+    resume: bool = False,
+    stop_after: int | None = None,
+    progress: bool | Callable[[dict], None] = True,
+) -> dict:
+    """Train a network and write the run directory ``out``; returns the summary dict.
+
+    ``config`` is a TOML file path or a dict with ``seed``, ``task``, ``model``, ``train``
+    (may be None with ``resume=True``). ``overrides`` maps ``"section.key"`` to values (or
+    is a list of ``"section.key=value"`` strings, as ``--set``). ``progress``: True prints
+    progress to stderr, False prints nothing, a callable receives progress dicts.
+    """
+    if isinstance(config, os.PathLike):
+        config = os.fspath(config)
+    if isinstance(overrides, Mapping):
+        overrides = [f"{k}={_toml_value(v)}" for k, v in overrides.items()]
+    callback = _print_progress if progress is True else (progress or None)
+    return _core.train(
+        config,
+        os.fspath(out),
+        list(overrides or []),
+        force,
+        resume,
+        -1 if stop_after is None else int(stop_after),
+        callback,
+    )
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return repr(value)
+
+
+def evaluate(
+    run_dir: str | os.PathLike,
+    *,
+    trials: int = 256,
+    noise: bool = True,
+    seed: int | None = None,
+    out: str | os.PathLike | None = None,
+    force: bool = False,
+) -> dict:
+    """Run a trained network on fresh trials. Returns trial-major numpy arrays
+    (``inputs``, ``targets``, ``mask``, ``outputs``, ``states`` [trials, T, ...]),
+    ``correct`` [trials], ``accuracy``, ``conditions`` and ``periods``; ``out`` also
+    writes them to HDF5 as ``rnnscope eval`` does."""
+    return _core.evaluate(os.fspath(run_dir), int(trials), bool(noise), seed,
+                          os.fspath(out) if out is not None else "", force)
+
+
+def load_run(run_dir: str | os.PathLike) -> dict:
+    """Weights, history, summary and config of a run directory, as numpy arrays and dicts."""
+    import json
+
+    import h5py
+
+    run_dir = os.fspath(run_dir)
+    if not os.path.isdir(run_dir):
+        raise FileNotFoundError(f"run directory not found: {run_dir}")
+    result: dict = {"dir": run_dir}
+    summary_path = os.path.join(run_dir, "summary.json")
+    if os.path.exists(summary_path):
+        with open(summary_path) as f:
+            result["summary"] = json.load(f)
+    with open(os.path.join(run_dir, "config.toml"), "rb") as f:
+        result["config"] = _read_toml(f)
+    for name in ("history", "model"):
+        path = os.path.join(run_dir, f"{name}.h5")
+        if os.path.exists(path):
+            with h5py.File(path, "r") as f:
+                result[name] = {k: np.asarray(f[k]) for k in f.keys() if isinstance(f[k], h5py.Dataset)}
+                result[name + "_attrs"] = {k: _attr(v) for k, v in f.attrs.items()}
+    return result
+
+
+def _attr(value):
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _read_toml(f):
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python < 3.11
+        import tomli as tomllib
+    return tomllib.load(f)

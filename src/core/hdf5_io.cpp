@@ -1,0 +1,280 @@
+// HDF5 through the C API: atomic writes (temporary file + rename) and numeric reads.
+#include "rnnscope/core/hdf5_io.h"
+
+#include "rnnscope/core/error.h"
+
+#include <hdf5.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+namespace rnnscope::h5 {
+namespace {
+
+// HDF5 prints its own error stack to stderr by default; we report errors ourselves.
+void silence_hdf5_errors() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+
+// Closes an HDF5 identifier with the right close function when it goes out of scope.
+class Handle {
+ public:
+  using Closer = herr_t (*)(hid_t);
+  Handle(hid_t id, Closer close) : id_(id), close_(close) {}
+  ~Handle() {
+    if (id_ >= 0) close_(id_);
+  }
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  Handle(Handle&& other) noexcept : id_(other.id_), close_(other.close_) { other.id_ = -1; }
+  Handle& operator=(Handle&&) = delete;
+  hid_t get() const { return id_; }
+  bool valid() const { return id_ >= 0; }
+
+ private:
+  hid_t id_;
+  Closer close_;
+};
+
+void check(herr_t status, const std::string& what) {
+  if (status < 0) throw Error("HDF5 error: " + what);
+}
+
+// Creates every missing group on the way to `name` ("/a/b/c" creates /a and /a/b).
+void create_parents(hid_t file, const std::string& name) {
+  size_t pos = 0;
+  while ((pos = name.find('/', pos + 1)) != std::string::npos) {
+    const std::string group = name.substr(0, pos);
+    if (group.empty() || group == "/") continue;
+    if (H5Lexists(file, group.c_str(), H5P_DEFAULT) > 0) continue;
+    Handle g(H5Gcreate2(file, group.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
+    if (!g.valid()) throw Error("HDF5 error: cannot create group " + group);
+  }
+}
+
+std::string absolute(const std::string& name) { return name.empty() || name[0] != '/' ? "/" + name : name; }
+
+Handle open_for_read(const std::string& path) {
+  silence_hdf5_errors();
+  if (!std::filesystem::exists(path)) {
+    throw Error("file not found: " + path, Error::Kind::file_not_found);
+  }
+  if (H5Fis_hdf5(path.c_str()) <= 0) {
+    throw Error(path + " is not an HDF5 file (or it is truncated)");
+  }
+  Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  if (!file.valid()) throw Error("cannot open HDF5 file " + path + " (truncated or corrupt?)");
+  return file;
+}
+
+bool link_exists(hid_t file, const std::string& name) {
+  // H5Lexists needs every intermediate link to exist, so walk the path.
+  size_t pos = 0;
+  do {
+    pos = name.find('/', pos + 1);
+    const std::string prefix = name.substr(0, pos);
+    if (prefix.empty() || prefix == "/") continue;
+    if (H5Lexists(file, prefix.c_str(), H5P_DEFAULT) <= 0) return false;
+  } while (pos != std::string::npos);
+  return true;
+}
+
+}  // namespace
+
+int64_t Array::size() const {
+  int64_t n = 1;
+  for (auto d : shape) n *= d;
+  return n;
+}
+
+struct Writer::Impl {
+  std::string path;
+  std::string temp_path;
+  hid_t file = -1;
+  bool committed = false;
+
+  void write_raw(const std::string& name, hid_t type, const void* data,
+                 const std::vector<int64_t>& shape) {
+    const auto full = absolute(name);
+    create_parents(file, full);
+    std::vector<hsize_t> dims(shape.begin(), shape.end());
+    Handle space(dims.empty() ? H5Screate(H5S_SCALAR)
+                              : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
+                 H5Sclose);
+    Handle set(H5Dcreate2(file, full.c_str(), type, space.get(), H5P_DEFAULT, H5P_DEFAULT,
+                          H5P_DEFAULT),
+               H5Dclose);
+    if (!set.valid()) throw Error("HDF5 error: cannot create dataset " + full + " in " + path);
+    bool empty = false;
+    for (auto d : dims) empty = empty || d == 0;
+    if (!empty) check(H5Dwrite(set.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), "write " + full);
+  }
+
+  void write_attribute(const std::string& object, const std::string& key, hid_t type,
+                       const void* data) {
+    Handle obj(H5Oopen(file, absolute(object).c_str(), H5P_DEFAULT), H5Oclose);
+    if (!obj.valid()) throw Error("HDF5 error: no object " + object + " for attribute " + key);
+    Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+    Handle attr(H5Acreate2(obj.get(), key.c_str(), type, space.get(), H5P_DEFAULT, H5P_DEFAULT),
+                H5Aclose);
+    if (!attr.valid()) throw Error("HDF5 error: cannot create attribute " + key);
+    check(H5Awrite(attr.get(), type, data), "write attribute " + key);
+  }
+};
+
+Writer::Writer(std::string path) : impl_(std::make_unique<Impl>()) {
+  silence_hdf5_errors();
+  impl_->path = std::move(path);
+  impl_->temp_path = impl_->path + ".tmp." + std::to_string(::getpid());
+  impl_->file = H5Fcreate(impl_->temp_path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  if (impl_->file < 0) throw Error("cannot create " + impl_->path + " (is the directory writable?)");
+}
+
+Writer::~Writer() {
+  if (impl_->file >= 0) H5Fclose(impl_->file);
+  if (!impl_->committed) std::remove(impl_->temp_path.c_str());
+}
+
+void Writer::write(const std::string& name, const float* data, const std::vector<int64_t>& shape) {
+  impl_->write_raw(name, H5T_NATIVE_FLOAT, data, shape);
+}
+void Writer::write(const std::string& name, const double* data, const std::vector<int64_t>& shape) {
+  impl_->write_raw(name, H5T_NATIVE_DOUBLE, data, shape);
+}
+void Writer::write(const std::string& name, const int64_t* data, const std::vector<int64_t>& shape) {
+  impl_->write_raw(name, H5T_NATIVE_INT64, data, shape);
+}
+void Writer::write(const std::string& name, const uint8_t* data, const std::vector<int64_t>& shape) {
+  impl_->write_raw(name, H5T_NATIVE_UINT8, data, shape);
+}
+void Writer::write(const std::string& name, const std::vector<double>& values) {
+  write(name, values.data(), {static_cast<int64_t>(values.size())});
+}
+void Writer::write(const std::string& name, const std::vector<int64_t>& values) {
+  write(name, values.data(), {static_cast<int64_t>(values.size())});
+}
+
+void Writer::write_string(const std::string& name, const std::string& value) {
+  Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(type.get(), value.empty() ? 1 : value.size());
+  H5Tset_cset(type.get(), H5T_CSET_UTF8);
+  impl_->write_raw(name, type.get(), value.empty() ? "" : value.c_str(), {});
+}
+
+void Writer::attribute(const std::string& object, const std::string& key, double value) {
+  impl_->write_attribute(object, key, H5T_NATIVE_DOUBLE, &value);
+}
+void Writer::attribute(const std::string& object, const std::string& key, int64_t value) {
+  impl_->write_attribute(object, key, H5T_NATIVE_INT64, &value);
+}
+void Writer::attribute(const std::string& object, const std::string& key, const std::string& value) {
+  Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(type.get(), value.empty() ? 1 : value.size());
+  H5Tset_cset(type.get(), H5T_CSET_UTF8);
+  impl_->write_attribute(object, key, type.get(), value.empty() ? "" : value.c_str());
+}
+
+void Writer::commit() {
+  check(H5Fclose(impl_->file), "close " + impl_->temp_path);
+  impl_->file = -1;
+  std::error_code ec;
+  std::filesystem::rename(impl_->temp_path, impl_->path, ec);
+  if (ec) throw Error("cannot move " + impl_->temp_path + " to " + impl_->path + ": " + ec.message());
+  impl_->committed = true;
+}
+
+Array read_array(const std::string& path, const std::string& dataset) {
+  auto file = open_for_read(path);
+  const auto full = absolute(dataset);
+  if (!link_exists(file.get(), full)) throw Error(path + " has no dataset " + full);
+  Handle set(H5Dopen2(file.get(), full.c_str(), H5P_DEFAULT), H5Dclose);
+  if (!set.valid()) throw Error(path + ":" + full + " is not a dataset");
+  Handle type(H5Dget_type(set.get()), H5Tclose);
+  const auto cls = H5Tget_class(type.get());
+  if (cls != H5T_INTEGER && cls != H5T_FLOAT) {
+    throw Error(path + ":" + full + " is not numeric (expected integers or floats)");
+  }
+  Handle space(H5Dget_space(set.get()), H5Sclose);
+  const int rank = H5Sget_simple_extent_ndims(space.get());
+  std::vector<hsize_t> dims(static_cast<size_t>(std::max(rank, 0)));
+  if (rank > 0) H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+  Array out;
+  out.shape.assign(dims.begin(), dims.end());
+  out.data.resize(static_cast<size_t>(out.size()));
+  if (!out.data.empty()) {
+    check(H5Dread(set.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data.data()),
+          "read " + path + ":" + full + " (truncated file?)");
+  }
+  return out;
+}
+
+bool has_dataset(const std::string& path, const std::string& dataset) {
+  auto file = open_for_read(path);
+  return link_exists(file.get(), absolute(dataset));
+}
+
+namespace {
+
+Handle open_attribute(hid_t file, const std::string& path, const std::string& object,
+                      const std::string& key) {
+  const auto full = absolute(object);
+  if (full != "/" && !link_exists(file, full)) throw Error(path + " has no object " + full);
+  if (H5Aexists_by_name(file, full.c_str(), key.c_str(), H5P_DEFAULT) <= 0) {
+    throw Error(path + ":" + full + " has no attribute '" + key + "'");
+  }
+  return Handle(H5Aopen_by_name(file, full.c_str(), key.c_str(), H5P_DEFAULT, H5P_DEFAULT),
+                H5Aclose);
+}
+
+}  // namespace
+
+std::string read_string_attribute(const std::string& path, const std::string& object,
+                                  const std::string& key) {
+  auto file = open_for_read(path);
+  auto attr = open_attribute(file.get(), path, object, key);
+  Handle type(H5Aget_type(attr.get()), H5Tclose);
+  if (H5Tget_class(type.get()) != H5T_STRING) throw Error(path + ": attribute " + key + " is not a string");
+  if (H5Tis_variable_str(type.get()) > 0) {
+    char* text = nullptr;
+    Handle mem(H5Tcopy(H5T_C_S1), H5Tclose);
+    H5Tset_size(mem.get(), H5T_VARIABLE);
+    check(H5Aread(attr.get(), mem.get(), &text), "read attribute " + key);
+    std::string out = text ? text : "";
+    H5free_memory(text);
+    return out;
+  }
+  const size_t size = H5Tget_size(type.get());
+  std::string out(size, '\0');
+  check(H5Aread(attr.get(), type.get(), out.data()), "read attribute " + key);
+  out.resize(out.find('\0') == std::string::npos ? size : out.find('\0'));
+  return out;
+}
+
+double read_double_attribute(const std::string& path, const std::string& object,
+                             const std::string& key) {
+  auto file = open_for_read(path);
+  auto attr = open_attribute(file.get(), path, object, key);
+  double value = 0;
+  check(H5Aread(attr.get(), H5T_NATIVE_DOUBLE, &value), "read attribute " + key);
+  return value;
+}
+
+std::vector<std::string> list_group(const std::string& path, const std::string& group) {
+  auto file = open_for_read(path);
+  const auto full = absolute(group);
+  if (full != "/" && !link_exists(file.get(), full)) throw Error(path + " has no group " + full);
+  Handle g(H5Gopen2(file.get(), full.c_str(), H5P_DEFAULT), H5Gclose);
+  if (!g.valid()) throw Error(path + ":" + full + " is not a group");
+  H5G_info_t info;
+  check(H5Gget_info(g.get(), &info), "list " + full);
+  std::vector<std::string> names;
+  for (hsize_t i = 0; i < info.nlinks; ++i) {
+    const ssize_t len = H5Lget_name_by_idx(g.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, nullptr, 0, H5P_DEFAULT);
+    std::string name(static_cast<size_t>(len), '\0');
+    H5Lget_name_by_idx(g.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, name.data(), name.size() + 1, H5P_DEFAULT);
+    names.push_back(name);
+  }
+  return names;
+}
+
+}  // namespace rnnscope::h5

@@ -1,0 +1,90 @@
+// Checkpoints in LibTorch's archive format, written atomically.
+#include "checkpoint_internal.h"
+
+#include "rnnscope/core/error.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+
+namespace rnnscope::rnn {
+namespace {
+
+torch::Tensor doubles(const std::vector<double>& v) {
+  return torch::tensor(v.empty() ? std::vector<double>{} : v, torch::kFloat64);
+}
+
+std::vector<double> to_vector(const torch::Tensor& t) {
+  const auto c = t.contiguous();
+  return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
+}
+
+}  // namespace
+
+void save_checkpoint(const std::string& path, RecurrentModel& model,
+                     torch::optim::Optimizer& optimizer, const TrainState& s) {
+  torch::serialize::OutputArchive archive;
+  model.save(archive);
+  torch::serialize::OutputArchive optim_archive;
+  optimizer.save(optim_archive);
+  archive.write("optimizer", optim_archive);
+  archive.write("trainer.scalars",
+                torch::tensor(std::vector<double>{double(s.step), s.finished ? 1.0 : 0.0, s.train_seconds,
+                                                  s.eval_seconds, s.last_accuracy, s.loss_sum_since_eval,
+                                                  double(s.steps_since_eval)},
+                              torch::kFloat64));
+  archive.write("trainer.history_step", doubles(s.history_step));
+  archive.write("trainer.history_loss", doubles(s.history_loss));
+  archive.write("trainer.history_accuracy", doubles(s.history_accuracy));
+  archive.write("trainer.history_train_loss", doubles(s.history_train_loss));
+  archive.write("trainer.history_wall_seconds", doubles(s.history_wall_seconds));
+  const std::string temp = path + ".tmp." + std::to_string(::getpid());
+  archive.save_to(temp);
+  std::error_code ec;
+  std::filesystem::rename(temp, path, ec);
+  require(!ec, "cannot write checkpoint " + path + ": " + ec.message());
+}
+
+TrainState load_checkpoint(const std::string& path, RecurrentModel& model,
+                           torch::optim::Optimizer& optimizer) {
+  if (!std::filesystem::exists(path)) {
+    throw Error("cannot resume: " + path + " does not exist (no checkpoint was written yet)",
+                Error::Kind::file_not_found);
+  }
+  TrainState s;
+  try {
+    torch::serialize::InputArchive archive;
+    archive.load_from(path);
+    model.load(archive);
+    torch::serialize::InputArchive optim_archive;
+    archive.read("optimizer", optim_archive);
+    optimizer.load(optim_archive);
+    torch::Tensor t;
+    archive.read("trainer.scalars", t);
+    const auto v = to_vector(t);
+    require(v.size() == 7, "checkpoint " + path + " has an unknown layout");
+    s.step = static_cast<int64_t>(v[0]);
+    s.finished = v[1] != 0;
+    s.train_seconds = v[2];
+    s.eval_seconds = v[3];
+    s.last_accuracy = v[4];
+    s.loss_sum_since_eval = v[5];
+    s.steps_since_eval = static_cast<int64_t>(v[6]);
+    archive.read("trainer.history_step", t);
+    s.history_step = to_vector(t);
+    archive.read("trainer.history_loss", t);
+    s.history_loss = to_vector(t);
+    archive.read("trainer.history_accuracy", t);
+    s.history_accuracy = to_vector(t);
+    archive.read("trainer.history_train_loss", t);
+    s.history_train_loss = to_vector(t);
+    archive.read("trainer.history_wall_seconds", t);
+    s.history_wall_seconds = to_vector(t);
+  } catch (const c10::Error& e) {
+    throw Error("cannot read checkpoint " + path + " (truncated or from another config): " +
+                std::string(e.what_without_backtrace()).substr(0, 200));
+  }
+  return s;
+}
+
+}  // namespace rnnscope::rnn

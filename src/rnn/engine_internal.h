@@ -1,0 +1,64 @@
+// The recurrent engines: each model's whole-sequence recurrence, fused (engine.cpp: one
+// forward loop into preallocated buffers and one BPTT loop, as torch::autograd::Functions)
+// or as the plain LibTorch autograd reference twin, the fused kernels' test oracle.
+// Private to src/rnn.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <string>
+#include <vector>
+
+namespace rnnscope::rnn {
+
+// Buffers a model reuses from one call to the next. Fresh multi-megabyte tensors cost page
+// faults on every training step (glibc hands large freed blocks back to the OS), a quarter
+// of a small network's step time; a cached buffer is handed out again only once nothing
+// else — a returned output, a pending backward's saved tensor — still references its
+// storage, so reuse never changes a tensor someone holds. One per model; not thread-safe.
+class Workspace {
+ public:
+  // A tensor of `shape` on slot `slot`'s cached storage when that storage is free and of the
+  // same shape and dtype, else on new storage (which the slot then caches).
+  torch::Tensor take(size_t slot, at::IntArrayRef shape, const torch::TensorOptions& options);
+
+ private:
+  std::vector<torch::Tensor> buffers_;
+};
+
+enum class Activation { relu, tanh, softplus };
+// `name` is one of the validated config choices ("relu", "tanh", "softplus").
+Activation parse_activation(const std::string& name);
+
+// config [model] engine: "fused" (default) or "reference".
+enum class Engine { fused, reference };
+Engine parse_engine(const std::string& name);
+
+// The CTRNN recurrence over a whole sequence (docs/model.md):
+//   x_{t+1} = (1 − α) x_t + α (W_rec f(x_t) + W_in u_t + b + noise_scale · ξ_t)
+// inputs [T, B, n_in], w_in [N, n_in], w_rec [N, N] (the effective matrix: Dale's law is
+// applied by the caller, so autograd carries its gradient), b [N], x0 [N], noise ξ
+// [T, B, N] or undefined. Returns {states x_1..x_T, rates f(x_1)..f(x_T)}, each [T, B, N].
+struct CtrnnSequence {
+  torch::Tensor states;
+  torch::Tensor rates;
+};
+// `workspace` holds the fused kernel's buffers between calls (the reference ignores it).
+CtrnnSequence ctrnn_sequence(Engine engine, Workspace& workspace, const torch::Tensor& inputs,
+                             const torch::Tensor& w_in, const torch::Tensor& w_rec, const torch::Tensor& b,
+                             const torch::Tensor& x0, const torch::Tensor& noise, double noise_scale,
+                             double alpha, Activation activation);
+
+// Gated layers in PyTorch's conventions (torch.nn.GRU / torch.nn.LSTM, one layer,
+// time-major). Gate rows of w_ih [G·H, n_in], w_hh [G·H, H], b_ih, b_hh [G·H] are in
+// PyTorch's order: GRU (G = 3) r, z, n; LSTM (G = 4) i, f, g, o. h0 [H] is the initial
+// hidden state of every trial (the LSTM's initial cell state is zero). Returns h_1..h_T
+// [T, B, H].
+enum class GatedKind { gru, lstm };
+int64_t gate_count(GatedKind kind);
+torch::Tensor gated_sequence(Engine engine, Workspace& workspace, GatedKind kind, const torch::Tensor& inputs,
+                             const torch::Tensor& w_ih, const torch::Tensor& w_hh,
+                             const torch::Tensor& b_ih, const torch::Tensor& b_hh,
+                             const torch::Tensor& h0);
+
+}  // namespace rnnscope::rnn

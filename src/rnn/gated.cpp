@@ -1,0 +1,96 @@
+// Gated recurrent networks, GRU (Cho et al. 2014) and LSTM (Hochreiter & Schmidhuber 1997)
+// in PyTorch's formulation (torch.nn.GRU / torch.nn.LSTM, one layer), with the same readout
+// and run contract as the CTRNN:
+//   h_t = cell(h_{t−1}, u_t),   y_t = W_out h_t + b_out.
+// Unlike the CTRNN they have no time constant, rate function or recurrent noise: `states`
+// and `rates` are both h_t. The recurrence runs on engine.cpp's fused kernel or its autograd
+// twin ([model] engine).
+#include "engine_internal.h"
+#include "model_internal.h"
+
+#include "rnnscope/core/error.h"
+
+#include <cmath>
+
+namespace rnnscope::rnn {
+namespace {
+
+class GatedRnn final : public RecurrentModel {
+ public:
+  GatedRnn(GatedKind kind, const Json& cfg, const tasks::TaskInfo& task, uint64_t seed)
+      : kind_(kind),
+        units_(cfg.at("units").get<int64_t>()),
+        engine_(parse_engine(cfg.at("engine").get<std::string>())) {
+    const int64_t n_in = task.n_inputs(), n_out = task.n_outputs(), h = units_, g = gate_count(kind_);
+    auto gen = torch_generator(seed, "init");
+    auto opts = torch::TensorOptions().dtype(torch::kFloat32);
+    // PyTorch's initialisation of GRU/LSTM weights and biases: U(−1/√H, 1/√H).
+    const double bound = 1.0 / std::sqrt(double(h));
+    auto uniform = [&](std::vector<int64_t> shape) {
+      return at::rand(shape, gen, opts) * (2 * bound) - bound;
+    };
+    w_ih_ = register_parameter("W_ih", uniform({g * h, n_in}));
+    w_hh_ = register_parameter("W_hh", uniform({g * h, h}));
+    b_ih_ = register_parameter("b_ih", uniform({g * h}));
+    b_hh_ = register_parameter("b_hh", uniform({g * h}));
+    w_out_ = register_parameter("W_out", at::randn({n_out, h}, gen, opts) / std::sqrt(double(h)));
+    b_out_ = register_parameter("b_out", torch::zeros({n_out}, opts));
+    x0_ = register_parameter("x0", torch::zeros({h}, opts), cfg.at("learn_x0").get<bool>());
+  }
+
+  int64_t units() const override { return units_; }
+
+  // Gated networks take no recurrent noise: `noise` is ignored.
+  SequenceOutput run(const torch::Tensor& inputs, const torch::Tensor& /*noise*/) override {
+    SequenceOutput out;
+    out.states = gated_sequence(engine_, workspace_, kind_, inputs, w_ih_, w_hh_, b_ih_, b_hh_, x0_);
+    out.rates = out.states;
+    out.outputs = torch::matmul(out.states, w_out_.t()) + b_out_;
+    return out;
+  }
+
+  torch::Tensor weight_penalty() const override {
+    return w_ih_.pow(2).mean() + w_hh_.pow(2).mean() + w_out_.pow(2).mean();
+  }
+
+  void write_weights(h5::Writer& out) const override {
+    write_tensor(out, "/W_ih", w_ih_);
+    write_tensor(out, "/W_hh", w_hh_);
+    write_tensor(out, "/b_ih", b_ih_);
+    write_tensor(out, "/b_hh", b_hh_);
+    write_tensor(out, "/W_out", w_out_);
+    write_tensor(out, "/b_out", b_out_);
+    write_tensor(out, "/x0", x0_);
+    const bool gru = kind_ == GatedKind::gru;
+    out.attribute("/", "model", std::string(gru ? "gru" : "lstm"));
+    out.attribute("/", "gate_order", std::string(gru ? "r,z,n" : "i,f,g,o"));
+    out.attribute("/", "units", units_);
+  }
+
+  void read_weights(const std::string& path) override {
+    read_tensor(path, "/W_ih", w_ih_);
+    read_tensor(path, "/W_hh", w_hh_);
+    read_tensor(path, "/b_ih", b_ih_);
+    read_tensor(path, "/b_hh", b_hh_);
+    read_tensor(path, "/W_out", w_out_);
+    read_tensor(path, "/b_out", b_out_);
+    read_tensor(path, "/x0", x0_);
+  }
+
+ private:
+  GatedKind kind_;
+  int64_t units_;
+  Engine engine_;
+  Workspace workspace_;
+  torch::Tensor w_ih_, w_hh_, b_ih_, b_hh_, w_out_, b_out_, x0_;
+};
+
+}  // namespace
+
+std::shared_ptr<RecurrentModel> make_gated(const Json& model_config, const tasks::TaskInfo& task, uint64_t seed) {
+  const auto type = model_config.at("type").get<std::string>();
+  require(type == "gru" || type == "lstm", "[model] type = \"" + type + "\" is not a gated network");
+  return std::make_shared<GatedRnn>(type == "gru" ? GatedKind::gru : GatedKind::lstm, model_config, task, seed);
+}
+
+}  // namespace rnnscope::rnn

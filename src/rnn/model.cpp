@@ -1,0 +1,55 @@
+// Model factory and the small tensor helpers shared by the rnn area.
+#include "model_internal.h"
+
+#include "rnnscope/core/error.h"
+#include "rnnscope/core/rng.h"
+
+namespace rnnscope::rnn {
+
+std::shared_ptr<RecurrentModel> make_model(const Json& model_config, const tasks::TaskInfo& task,
+                                           double dt_ms, uint64_t seed) {
+  const auto type = model_config.at("type").get<std::string>();
+  if (type == "ctrnn") return make_ctrnn(model_config, task, dt_ms, seed);
+  if (type == "gru" || type == "lstm") return make_gated(model_config, task, seed);
+  throw Error("[model] type = \"" + type + "\" is not allowed; allowed: ctrnn, gru, lstm");
+}
+
+at::Generator torch_generator(uint64_t seed, const std::string& stream, uint64_t index) {
+  return at::make_generator<at::CPUGeneratorImpl>(Rng::derive_seed(seed, stream, index));
+}
+
+torch::Tensor to_tensor(const std::vector<float>& data, at::IntArrayRef shape) {
+  return torch::from_blob(const_cast<float*>(data.data()), shape, torch::kFloat32).clone();
+}
+
+void write_tensor(h5::Writer& out, const std::string& name, const torch::Tensor& t) {
+  const auto c = t.detach().to(torch::kFloat32).contiguous();
+  out.write(name, c.data_ptr<float>(), std::vector<int64_t>(c.sizes().begin(), c.sizes().end()));
+}
+
+void read_tensor(const std::string& path, const std::string& name, torch::Tensor& param) {
+  torch::NoGradGuard no_grad;
+  const auto array = h5::read_array(path, name);
+  const std::vector<int64_t> expected(param.sizes().begin(), param.sizes().end());
+  require(array.shape == expected, path + ":" + name + " has the wrong shape for this config");
+  std::vector<float> values(array.data.begin(), array.data.end());
+  param.copy_(to_tensor(values, param.sizes()));
+}
+
+}  // namespace rnnscope::rnn
+
+namespace rnnscope::rnn {
+
+BatchTensors to_tensors(const tasks::Batch& batch) {
+  const int64_t T = batch.steps, B = batch.trials;
+  return {to_tensor(batch.inputs, {T, B, batch.n_inputs}),
+          to_tensor(batch.targets, {T, B, batch.n_outputs}), to_tensor(batch.mask, {T, B})};
+}
+
+torch::Tensor standard_noise(int64_t steps, int64_t batch, int64_t units, uint64_t seed,
+                             const std::string& stream, uint64_t index) {
+  auto gen = torch_generator(seed, stream, index);
+  return at::randn({steps, batch, units}, gen, torch::TensorOptions().dtype(torch::kFloat32));
+}
+
+}  // namespace rnnscope::rnn

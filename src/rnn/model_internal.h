@@ -1,0 +1,70 @@
+// Recurrent models as LibTorch modules (private to src/rnn: the public API is torch-free).
+#pragma once
+
+#include "rnnscope/core/hdf5_io.h"
+#include "rnnscope/core/params.h"
+#include "rnnscope/tasks/task.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/torch.h>
+
+#include <memory>
+#include <string>
+
+namespace rnnscope::rnn {
+
+// What a forward pass over a whole sequence gives, all time-major.
+struct SequenceOutput {
+  torch::Tensor outputs;  // [T, B, n_out] readout (logits for cross-entropy tasks)
+  torch::Tensor states;   // [T, B, units] state after each update
+  torch::Tensor rates;    // [T, B, units] f(state), what the readout and penalties see
+};
+
+class RecurrentModel : public torch::nn::Module {
+ public:
+  // `noise`: standard-normal draws [T, B, units], or an undefined tensor for no noise.
+  virtual SequenceOutput run(const torch::Tensor& inputs, const torch::Tensor& noise) = 0;
+  virtual int64_t units() const = 0;
+  // Sum over weight matrices of mean(W^2), for the weight L2 penalty.
+  virtual torch::Tensor weight_penalty() const = 0;
+  // The model.h5 contract (see docs/outputs.md).
+  virtual void write_weights(h5::Writer& out) const = 0;
+  virtual void read_weights(const std::string& path) = 0;
+};
+
+// Builds the model named by config [model] `type` for a task, initialised from `seed`.
+std::shared_ptr<RecurrentModel> make_model(const Json& model_config, const tasks::TaskInfo& task,
+                                           double dt_ms, uint64_t seed);
+
+std::shared_ptr<RecurrentModel> make_ctrnn(const Json& model_config, const tasks::TaskInfo& task,
+                                           double dt_ms, uint64_t seed);
+// GRU and LSTM ([model] type = "gru" / "lstm").
+std::shared_ptr<RecurrentModel> make_gated(const Json& model_config, const tasks::TaskInfo& task,
+                                           uint64_t seed);
+
+// A CPU generator for (seed, stream, index), as Rng::derive, for torch's random functions.
+at::Generator torch_generator(uint64_t seed, const std::string& stream, uint64_t index = 0);
+
+// Copies a row-major float buffer into a new tensor of the given shape.
+torch::Tensor to_tensor(const std::vector<float>& data, at::IntArrayRef shape);
+
+// model.h5 I/O of one float32 weight tensor; reading checks the stored shape against `param`'s.
+void write_tensor(h5::Writer& out, const std::string& name, const torch::Tensor& t);
+void read_tensor(const std::string& path, const std::string& name, torch::Tensor& param);
+
+}  // namespace rnnscope::rnn
+
+namespace rnnscope::rnn {
+
+struct BatchTensors {
+  torch::Tensor inputs;   // [T, B, n_in]
+  torch::Tensor targets;  // [T, B, n_out]
+  torch::Tensor mask;     // [T, B]
+};
+BatchTensors to_tensors(const tasks::Batch& batch);
+
+// Standard-normal recurrent noise [T, B, units] for (seed, stream, index).
+torch::Tensor standard_noise(int64_t steps, int64_t batch, int64_t units, uint64_t seed,
+                             const std::string& stream, uint64_t index);
+
+}  // namespace rnnscope::rnn

@@ -1,0 +1,215 @@
+// Core utilities: declared parameters, TOML configs and overrides, random streams, HDF5
+// round trips and atomic writes, run-directory policy.
+#include "rnnscope/core/config_io.h"
+#include "rnnscope/core/error.h"
+#include "rnnscope/core/hdf5_io.h"
+#include "rnnscope/core/layout.h"
+#include "rnnscope/core/params.h"
+#include "rnnscope/core/rng.h"
+#include "rnnscope/core/run_dir.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+namespace fs = std::filesystem;
+using namespace rnnscope;
+
+namespace {
+
+std::vector<ParamSpec> demo_specs() {
+  return {
+      ParamSpec("units", ParamKind::integer, 8, "units").with_min(1),
+      ParamSpec("dt", ParamKind::number, 20.0, "step in ms").with_min(0, true),
+      ParamSpec("activation", ParamKind::string, "relu", "f").with_choices({"relu", "tanh"}),
+      ParamSpec("flag", ParamKind::boolean, false, "a flag"),
+      ParamSpec("levels", ParamKind::number_list, Json::array({1.0, 2.0}), "levels").with_min(0),
+  };
+}
+
+std::string temp_dir(const std::string& name) {
+  const auto dir = fs::temp_directory_path() / ("rnnscope_test_core_" + name + "_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir.string();
+}
+
+template <class F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST(Params, FillsDefaultsInDeclarationOrder) {
+  const Json out = resolve_params(Json{{"dt", 10}}, demo_specs(), "cfg");
+  EXPECT_EQ(out["units"], 8);
+  EXPECT_DOUBLE_EQ(out["dt"].get<double>(), 10.0);
+  EXPECT_TRUE(out["dt"].is_number_float());  // integers become numbers
+  EXPECT_EQ(out.begin().key(), "units");
+}
+
+TEST(Params, RejectsUnknownKeysNamingTheAllowedOnes) {
+  const auto msg = error_of([] { resolve_params(Json{{"unit", 3}}, demo_specs(), "cfg [model]"); });
+  EXPECT_NE(msg.find("unknown key 'unit'"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("units"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("cfg [model]"), std::string::npos) << msg;
+}
+
+TEST(Params, RejectsWrongTypesRangesAndNaN) {
+  EXPECT_NE(error_of([] { resolve_params(Json{{"units", "many"}}, demo_specs(), "c"); }).find("expected integer"),
+            std::string::npos);
+  EXPECT_NE(error_of([] { resolve_params(Json{{"units", 0}}, demo_specs(), "c"); }).find(">= 1"), std::string::npos);
+  EXPECT_NE(error_of([] { resolve_params(Json{{"dt", 0.0}}, demo_specs(), "c"); }).find("> 0"), std::string::npos);
+  EXPECT_NE(error_of([] { resolve_params(Json{{"dt", NAN}}, demo_specs(), "c"); }).find("finite"), std::string::npos);
+  EXPECT_NE(error_of([] { resolve_params(Json{{"units", 2.5}}, demo_specs(), "c"); }), "");
+  EXPECT_EQ(resolve_params(Json{{"units", 3.0}}, demo_specs(), "c")["units"], 3);
+  EXPECT_NE(error_of([] { resolve_params(Json{{"activation", "sigmoid"}}, demo_specs(), "c"); }).find("relu, tanh"),
+            std::string::npos);
+  EXPECT_NE(error_of([] { resolve_params(Json{{"levels", {1, -1}}}, demo_specs(), "c"); }).find("levels[1]"),
+            std::string::npos);
+  EXPECT_NE(error_of([] { resolve_params(Json{{"flag", 1}}, demo_specs(), "c"); }).find("boolean"), std::string::npos);
+}
+
+TEST(ConfigIo, TomlRoundTripKeepsTypesAndSections) {
+  const Json config = parse_toml("seed = 3\n[model]\nunits = 64\ntau = 100.0\nname = \"x\"\n"
+                                 "[task]\ncoherences = [1.0, 2.5]\ntiming = { delay = { uniform = [1, 2] } }\n",
+                                 "t.toml");
+  const Json again = parse_toml(to_toml(config), "again.toml");
+  EXPECT_EQ(config, again);
+  EXPECT_TRUE(again["model"]["tau"].is_number_float());
+  EXPECT_TRUE(again["model"]["units"].is_number_integer());
+}
+
+TEST(ConfigIo, ParseErrorsNameFileAndLine) {
+  const auto msg = error_of([] { parse_toml("a = 1\nb = = 2\n", "bad.toml"); });
+  EXPECT_NE(msg.find("bad.toml:2"), std::string::npos) << msg;
+}
+
+TEST(ConfigIo, MissingFileIsFileNotFound) {
+  try {
+    read_toml_file("/nonexistent/config.toml");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), Error::Kind::file_not_found);
+  }
+}
+
+TEST(ConfigIo, OverridesParseTomlValuesAndBareWords) {
+  Json config = Json::object();
+  apply_override(config, "model.units=64");
+  apply_override(config, "model.activation=tanh");
+  apply_override(config, "train.lr=1e-3");
+  apply_override(config, "task.coherences=[1, 2]");
+  EXPECT_EQ(config["model"]["units"], 64);
+  EXPECT_EQ(config["model"]["activation"], "tanh");
+  EXPECT_DOUBLE_EQ(config["train"]["lr"].get<double>(), 1e-3);
+  EXPECT_EQ(config["task"]["coherences"].size(), 2u);
+  EXPECT_NE(error_of([&] { apply_override(config, "novalue"); }), "");
+  EXPECT_NE(error_of([&] { apply_override(config, "model.units.x=1"); }), "");
+}
+
+TEST(Rng, StreamsAreDeterministicAndIndependent) {
+  Rng a = Rng::derive(1, "train", 5), b = Rng::derive(1, "train", 5), c = Rng::derive(1, "train", 6);
+  const auto x = a.next_u64();
+  EXPECT_EQ(x, b.next_u64());
+  EXPECT_NE(x, c.next_u64());
+  EXPECT_NE(Rng::derive_seed(1, "train"), Rng::derive_seed(1, "eval"));
+}
+
+TEST(Rng, DistributionsHaveTheRightMoments) {
+  Rng rng(42);
+  const int n = 200000;
+  double sum = 0, sum_sq = 0, usum = 0;
+  std::vector<int> counts(5, 0);
+  for (int i = 0; i < n; ++i) {
+    const double z = rng.normal();
+    sum += z;
+    sum_sq += z * z;
+    const double u = rng.uniform();
+    ASSERT_GE(u, 0.0);
+    ASSERT_LT(u, 1.0);
+    usum += u;
+    ++counts[static_cast<size_t>(rng.integer(5))];
+  }
+  EXPECT_NEAR(sum / n, 0.0, 0.01);
+  EXPECT_NEAR(sum_sq / n, 1.0, 0.02);
+  EXPECT_NEAR(usum / n, 0.5, 0.005);
+  for (int c : counts) EXPECT_NEAR(c / double(n), 0.2, 0.01);
+}
+
+TEST(Hdf5, RoundTripOfArraysAndAttributes) {
+  const auto dir = temp_dir("h5");
+  const auto path = dir + "/x.h5";
+  {
+    h5::Writer out(path);
+    const std::vector<float> a = {1, 2, 3, 4, 5, 6};
+    out.write("/group/a", a.data(), {2, 3});
+    out.write("/steps", std::vector<int64_t>{1, 2, 3});
+    out.attribute("/", "model", std::string("ctrnn"));
+    out.attribute("/", "alpha", 0.2);
+    EXPECT_FALSE(fs::exists(path));  // nothing visible before commit
+    out.commit();
+  }
+  const auto a = h5::read_array(path, "/group/a");
+  EXPECT_EQ(a.shape, (std::vector<int64_t>{2, 3}));
+  EXPECT_DOUBLE_EQ(a.data[5], 6.0);
+  EXPECT_EQ(h5::read_string_attribute(path, "/", "model"), "ctrnn");
+  EXPECT_DOUBLE_EQ(h5::read_double_attribute(path, "/", "alpha"), 0.2);
+  EXPECT_EQ(h5::list_group(path, "/").size(), 2u);
+  EXPECT_NE(error_of([&] { h5::read_array(path, "/missing"); }).find("no dataset /missing"), std::string::npos);
+  fs::remove_all(dir);
+}
+
+TEST(Hdf5, UncommittedWriterLeavesNothingBehind) {
+  const auto dir = temp_dir("h5abort");
+  { h5::Writer out(dir + "/y.h5"); }
+  EXPECT_TRUE(fs::is_empty(dir));
+  fs::remove_all(dir);
+}
+
+TEST(Hdf5, TruncatedAndForeignFilesGiveClearErrors) {
+  const auto dir = temp_dir("h5bad");
+  {
+    h5::Writer out(dir + "/good.h5");
+    std::vector<double> v(1000, 1.0);
+    out.write("/v", v);
+    out.commit();
+  }
+  const auto size = fs::file_size(dir + "/good.h5");
+  fs::copy_file(dir + "/good.h5", dir + "/cut.h5");
+  fs::resize_file(dir + "/cut.h5", size / 2);
+  std::ofstream(dir + "/text.h5") << "not hdf5";
+  EXPECT_NE(error_of([&] { h5::read_array(dir + "/cut.h5", "/v"); }), "");
+  EXPECT_NE(error_of([&] { h5::read_array(dir + "/text.h5", "/v"); }).find("not an HDF5 file"), std::string::npos);
+  fs::remove_all(dir);
+}
+
+TEST(RunDir, RefusesNonEmptyDirectoryUnlessForcedOrResumed) {
+  const auto dir = temp_dir("rundir");
+  write_text_atomic(dir + "/keep.txt", "x");
+  EXPECT_NE(error_of([&] { prepare_run_dir(dir, ExistingRun::refuse); }).find("--force"), std::string::npos);
+  prepare_run_dir(dir, ExistingRun::resume);
+  EXPECT_TRUE(fs::exists(dir + "/keep.txt"));
+  prepare_run_dir(dir, ExistingRun::overwrite);
+  EXPECT_FALSE(fs::exists(dir + "/keep.txt"));
+  EXPECT_TRUE(fs::is_directory(dir));
+  write_text_atomic(dir + "/out.txt", "abc");
+  EXPECT_EQ(read_text(dir + "/out.txt"), "abc");
+  EXPECT_NE(error_of([&] { check_can_write(dir + "/out.txt", false); }).find("--force"), std::string::npos);
+  check_can_write(dir + "/out.txt", true);
+  fs::remove_all(dir);
+}
+
+TEST(Layout, TrialMajorTransposes) {
+  // T = 2, B = 3, k = 1: element (t, b) = 10 t + b.
+  const std::vector<float> tm = {0, 1, 2, 10, 11, 12};
+  EXPECT_EQ(trial_major(tm, 2, 3, 1), (std::vector<float>{0, 10, 1, 11, 2, 12}));
+}

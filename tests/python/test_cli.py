@@ -1,0 +1,120 @@
+"""End-to-end tests of the `rnnscope` program: tasks, train, eval, and bad input (exit 2,
+one line on stderr, no stack trace)."""
+
+import json
+import subprocess
+
+import h5py
+import pytest
+
+SMALL_TOML = """
+seed = 5
+[task]
+name = "perceptual_dm"
+[model]
+units = 16
+[train]
+batch_size = 8
+max_steps = 6
+eval_every = 3
+eval_trials = 16
+threads = 1
+target_accuracy = 2.0
+"""
+
+
+def run(cli, *args, check_code=None):
+    proc = subprocess.run([cli, *map(str, args)], capture_output=True, text=True, timeout=600)
+    if check_code is not None:
+        assert proc.returncode == check_code, proc.stderr + proc.stdout
+    return proc
+
+
+def assert_one_line_error(proc, needle):
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    lines = [l for l in proc.stderr.splitlines() if l.strip()]
+    assert len(lines) == 1, proc.stderr
+    assert needle in lines[0], lines[0]
+
+
+@pytest.mark.parametrize("command", [[], ["tasks"], ["train"], ["eval"], ["ph"], ["rtd"]])
+def test_help_everywhere(cli, command):
+    proc = run(cli, *command, "--help", check_code=0)
+    assert "Usage" in proc.stdout or "usage" in proc.stdout.lower()
+
+
+def test_tasks_list_and_show(cli):
+    out = run(cli, "tasks", check_code=0).stdout
+    for name in ["perceptual_dm", "context_dm", "delayed_match", "n_parity", "interval_reproduction"]:
+        assert name in out
+    shown = run(cli, "tasks", "show", "delayed_match", check_code=0).stdout
+    assert "delay" in shown
+    assert_one_line_error(run(cli, "tasks", "show", "nope"), "unknown task")
+
+
+def test_train_eval_files(cli, tmp_path):
+    cfg = tmp_path / "small.toml"
+    cfg.write_text(SMALL_TOML)
+    out = tmp_path / "run"
+    proc = run(cli, "train", cfg, "--out", out, "--set", "model.activation=tanh", check_code=0)
+    assert "final accuracy" in proc.stdout
+    assert "step 6/6" in proc.stderr  # progress lines
+    for name in ["config.toml", "summary.json", "history.h5", "model.h5", "checkpoint.pt"]:
+        assert (out / name).exists(), name
+    assert "activation = 'tanh'" in (out / "config.toml").read_text()
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["steps"] == 6 and summary["seed"] == 5
+    with h5py.File(out / "model.h5") as f:
+        assert f["W_rec"].shape == (16, 16)
+        assert f.attrs["activation"] == "tanh"
+        assert f.attrs["model"] == "ctrnn"
+        assert 0 < f.attrs["alpha"] <= 1
+    with h5py.File(out / "history.h5") as f:
+        assert list(f["step"][:]) == [3, 6]
+
+    ev = tmp_path / "eval.h5"
+    run(cli, "eval", out, "--trials", 7, "--out", ev, "--no-noise", "--seed", 2, check_code=0)
+    with h5py.File(ev) as f:
+        T = f["inputs"].shape[1]
+        assert f["states"].shape == (7, T, 16)
+        assert f["outputs"].shape[0:2] == (7, T)
+        assert f["correct"].shape == (7,)
+        assert "ground_truth" in f["conditions"]
+    # Same seed, same file content.
+    ev2 = tmp_path / "eval2.h5"
+    run(cli, "eval", out, "--trials", 7, "--out", ev2, "--no-noise", "--seed", 2, check_code=0)
+    with h5py.File(ev) as a, h5py.File(ev2) as b:
+        assert (a["outputs"][:] == b["outputs"][:]).all()
+    assert_one_line_error(run(cli, "eval", out, "--trials", 7, "--out", ev), "--force")
+
+    # An existing run directory is never overwritten without --force.
+    assert_one_line_error(run(cli, "train", cfg, "--out", out), "--force")
+    run(cli, "train", cfg, "--out", out, "--force", "-q", check_code=0)
+
+
+@pytest.mark.parametrize("toml, needle", [
+    ("seed = 1\n[task]\nname = \"perceptual_dm\"\n[model]\nunits = 0\n", "units"),
+    ("seed = 1\n[task]\nname = \"nope\"\n", "unknown task"),
+    ("seed = 1\n[task]\nname = \"perceptual_dm\"\ndt = -1\n", "dt"),
+    ("seed = 1\n[task]\nname = \"perceptual_dm\"\n[model]\nunits = 8\nbogus = 2\n", "unknown key 'bogus'"),
+    ("seed = 1\n[task]\nname = \"perceptual_dm\"\n[train]\nlr = nan\n", "lr"),
+    ("seed = 1\n[task]\nname = \"perceptual_dm\"\n[model]\nactivation = \"sigmoid\"\n", "relu"),
+    ("seed = 1\n[task\nname = 3\n", "invalid TOML"),
+    ("[model]\nunits = 8\n", "[task] name is required"),
+    ("seed = 1\n[task]\nname = \"perceptual_dm\"\n[model]\nunits = \"many\"\n", "expected integer"),
+])
+def test_bad_configs_exit_2_with_one_line(cli, tmp_path, toml, needle):
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text(toml)
+    assert_one_line_error(run(cli, "train", cfg, "--out", tmp_path / "r"), needle)
+    assert not (tmp_path / "r").exists()
+
+
+def test_missing_inputs_exit_2(cli, tmp_path):
+    assert_one_line_error(run(cli, "train", tmp_path / "none.toml", "--out", tmp_path / "r"), "not found")
+    assert_one_line_error(run(cli, "eval", tmp_path / "norun"), "not found")
+    assert_one_line_error(run(cli, "train", "--out", tmp_path / "r2", "--resume"), "cannot resume")
+    cfg = tmp_path / "small.toml"
+    cfg.write_text(SMALL_TOML)
+    assert_one_line_error(run(cli, "train", cfg, "--out", tmp_path / "r3", "--set", "model.units"), "--set")
+    assert run(cli, "train", cfg).returncode == 2  # --out is required
