@@ -154,12 +154,19 @@ void Writer::write(const std::string& name, const std::vector<int64_t>& values) 
   write(name, values.data(), {static_cast<int64_t>(values.size())});
 }
 
-void Writer::write_string(const std::string& name, const std::string& value) {
+namespace {
+
+// Variable-length UTF-8: h5py reads these as str (fixed-length ones come back as bytes).
+Handle utf8_string_type() {
   Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
-  H5Tset_size(type.get(), value.empty() ? 1 : value.size());
+  H5Tset_size(type.get(), H5T_VARIABLE);
   H5Tset_cset(type.get(), H5T_CSET_UTF8);
-  impl_->write_raw(name, type.get(), value.empty() ? "" : value.c_str(), {});
+  return type;
 }
+
+}  // namespace
+
+
 
 void Writer::attribute(const std::string& object, const std::string& key, double value) {
   impl_->write_attribute(object, key, H5T_NATIVE_DOUBLE, &value);
@@ -168,10 +175,9 @@ void Writer::attribute(const std::string& object, const std::string& key, int64_
   impl_->write_attribute(object, key, H5T_NATIVE_INT64, &value);
 }
 void Writer::attribute(const std::string& object, const std::string& key, const std::string& value) {
-  Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
-  H5Tset_size(type.get(), value.empty() ? 1 : value.size());
-  H5Tset_cset(type.get(), H5T_CSET_UTF8);
-  impl_->write_attribute(object, key, type.get(), value.empty() ? "" : value.c_str());
+  const auto type = utf8_string_type();
+  const char* text = value.c_str();
+  impl_->write_attribute(object, key, type.get(), &text);
 }
 
 void Writer::commit() {

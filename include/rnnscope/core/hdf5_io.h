@@ -33,7 +33,6 @@ class Writer {
   void write(const std::string& name, const uint8_t* data, const std::vector<int64_t>& shape);
   void write(const std::string& name, const std::vector<double>& values);  // 1-D
   void write(const std::string& name, const std::vector<int64_t>& values);  // 1-D
-  void write_string(const std::string& name, const std::string& value);
 
   // Attributes on an object ("/" for the file root, or a dataset/group written before).
   void attribute(const std::string& object, const std::string& key, double value);
