@@ -242,9 +242,8 @@ std::string read_string_attribute(const std::string& path, const std::string& ob
   if (H5Tget_class(type.get()) != H5T_STRING) throw Error(path + ": attribute " + key + " is not a string");
   if (H5Tis_variable_str(type.get()) > 0) {
     char* text = nullptr;
-    Handle mem(H5Tcopy(H5T_C_S1), H5Tclose);
-    H5Tset_size(mem.get(), H5T_VARIABLE);
-    check(H5Aread(attr.get(), mem.get(), &text), "read attribute " + key);
+    // The file's own type as memory type: HDF5 does not convert between character sets.
+    check(H5Aread(attr.get(), type.get(), &text), "read attribute " + key);
     std::string out = text ? text : "";
     H5free_memory(text);
     return out;
