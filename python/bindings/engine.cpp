@@ -1,0 +1,58 @@
+// Bindings for the recurrent engines: one layer run on given weights (for tests against
+// other implementations, e.g. torch.nn.GRU / torch.nn.LSTM).
+#include "bindings.h"
+
+#include "rnnscope/rnn/engine.h"
+
+#include <pybind11/numpy.h>
+#include <pybind11/stl.h>
+
+namespace py = pybind11;
+
+namespace rnnscope::python {
+
+namespace {
+
+using DoubleArray = py::array_t<double, py::array::c_style | py::array::forcecast>;
+
+h5::Array to_array(const DoubleArray& a) {
+  return {std::vector<int64_t>(a.shape(), a.shape() + a.ndim()), std::vector<double>(a.data(), a.data() + a.size())};
+}
+
+DoubleArray to_numpy(const h5::Array& a) {
+  DoubleArray out(std::vector<py::ssize_t>(a.shape.begin(), a.shape.end()));
+  std::copy(a.data.begin(), a.data.end(), out.mutable_data());
+  return out;
+}
+
+}  // namespace
+
+void bind_engine(py::module_& m) {
+  m.def(
+      "run_layer",
+      [](const std::string& type, const std::string& engine, const std::map<std::string, DoubleArray>& weights,
+         const DoubleArray& inputs, const DoubleArray& grad_states, double alpha, const std::string& activation) {
+        rnn::LayerRun run;
+        run.type = type;
+        run.engine = engine;
+        for (const auto& [name, array] : weights) run.weights[name] = to_array(array);
+        run.inputs = to_array(inputs);
+        run.grad_states = to_array(grad_states);
+        run.alpha = alpha;
+        run.activation = activation;
+        rnn::LayerRunResult result;
+        {
+          py::gil_scoped_release release;
+          result = rnn::run_layer(run);
+        }
+        py::dict grads;
+        for (const auto& [name, array] : result.grads) grads[py::str(name)] = to_numpy(array);
+        return py::make_tuple(to_numpy(result.states), grads);
+      },
+      py::arg("type"), py::arg("engine"), py::arg("weights"), py::arg("inputs"), py::arg("grad_states"),
+      py::arg("alpha") = 0.1, py::arg("activation") = "relu",
+      "Runs one layer (ctrnn, gru or lstm) forward and backward in double precision on the given "
+      "weights (model.h5 names); returns (states [T, B, N], {name: dL/dname} incl. 'inputs').");
+}
+
+}  // namespace rnnscope::python
