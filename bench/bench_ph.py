@@ -241,8 +241,8 @@ def main() -> None:
         subprocess.run([args.cli, "--version"], capture_output=True)
         startup.append(time.perf_counter() - t)
     lines = [
-        f"`rnnscope` process start-up (`rnnscope --version`, mostly loading LibTorch's shared "
-        f"libraries): median {statistics.median(startup):.3f} s, included in the rnnscope-cli rows.",
+        f"`rnnscope` process start-up (`rnnscope --version`; `ph` does not load LibTorch): "
+        f"median {statistics.median(startup):.3f} s, included in the rnnscope-cli rows.",
         "",
         f"Machine: {machine()}; date {datetime.date.today().isoformat()}; "
         f"{args.reps} interleaved repetitions (a run slower than {args.timeout / 3:.0f} s is not repeated); "

@@ -1,25 +1,10 @@
-// `rnnscope eval DIR --trials N --out FILE.h5`.
+// `rnnscope eval DIR --trials N --out FILE.h5`: options and help here, the run in the LibTorch
+// plugin (cli/torch/eval.cpp).
 #include "commands.h"
 
-#include "rnnscope/core/error.h"
-#include "rnnscope/core/run_dir.h"
-#include "rnnscope/rnn/evaluate.h"
-
-#include <cstdio>
+#include "torch_commands.h"
 
 namespace rnnscope::cli {
-namespace {
-
-struct EvalArgs {
-  std::string run_dir;
-  std::string out;
-  int64_t trials = 256;
-  bool no_noise = false;
-  int64_t seed = -1;
-  bool force = false;
-};
-
-}  // namespace
 
 void add_eval_command(CLI::App& app) {
   auto args = std::make_shared<EvalArgs>();
@@ -32,19 +17,7 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--seed", args->seed, "seed for the trials and noise (default: derived from the run's seed)");
   cmd->add_flag("--force", args->force, "overwrite --out if it exists");
   cmd->footer("Example:\n  rnnscope eval runs/demo --trials 500 --no-noise --out runs/demo/eval.h5");
-  cmd->callback([args] {
-    require(args->trials > 0, "--trials must be > 0, got " + std::to_string(args->trials));
-    if (!args->out.empty()) check_can_write(args->out, args->force);
-    rnn::EvalRequest req;
-    req.run_dir = args->run_dir;
-    req.trials = args->trials;
-    req.noise = !args->no_noise;
-    if (args->seed >= 0) req.seed = static_cast<uint64_t>(args->seed);
-    const auto result = rnn::evaluate(req);
-    if (!args->out.empty()) rnn::write_eval(result, args->out);
-    std::printf("accuracy %.4f on %lld trials%s\n", result.accuracy, static_cast<long long>(args->trials),
-                args->out.empty() ? "" : (" (written to " + args->out + ")").c_str());
-  });
+  cmd->callback([args] { run_torch_command<decltype(rnnscope_torch_eval)>("rnnscope_torch_eval", *args); });
 }
 
 }  // namespace rnnscope::cli

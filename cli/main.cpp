@@ -1,9 +1,8 @@
-// rnnscope: the command-line door into the library. Subcommands live in cmd_<name>.cpp.
+// rnnscope: the command-line door into the library. Subcommands live in cmd_<name>.cpp; those
+// that need LibTorch run in a plugin loaded on demand (torch_commands.h).
 #include "commands.h"
 
 #include "rnnscope/core/error.h"
-
-#include <c10/util/Exception.h>
 
 #include <iostream>
 
@@ -33,12 +32,8 @@ int main(int argc, char** argv) {
   } catch (const rnnscope::Error& e) {
     std::cerr << "rnnscope: error: " << e.what() << "\n";
     return 2;
-  } catch (const c10::Error& e) {
-    // A LibTorch error that validation should have caught: still one line, but exit 1
-    // because it is our bug, not the user's.
-    std::cerr << "rnnscope: internal error: " << e.what_without_backtrace() << "\n";
-    return 1;
   } catch (const std::exception& e) {
+    // Our bug, not the user's (LibTorch errors from the train/eval plugin arrive here too).
     std::cerr << "rnnscope: internal error: " << e.what() << "\n";
     return 1;
   }

@@ -51,7 +51,7 @@ void bind_tasks(py::module_& m) {
                                };
                                d["inputs"] = groups(i.inputs);
                                d["outputs"] = groups(i.outputs);
-                               d["loss"] = i.loss == tasks::LossKind::cross_entropy ? "cross_entropy" : "mse";
+                               d["loss"] = tasks::loss_name(i.loss);
                                d["n_inputs"] = i.n_inputs();
                                d["n_outputs"] = i.n_outputs();
                                return d;

@@ -101,6 +101,7 @@ void bind_train(py::module_& m) {
         d["states"] = to_numpy(trial_major(r.states, T, B, r.units), {B, T, r.units});
         d["correct"] = to_numpy(r.correct, {B});
         d["accuracy"] = r.accuracy;
+        d["loss"] = tasks::loss_name(r.loss);
         return d;
       },
       py::arg("run_dir"), py::arg("trials"), py::arg("noise"), py::arg("seed"), py::arg("out"), py::arg("force"));

@@ -63,7 +63,8 @@ class Ctrnn final : public RecurrentModel {
     SequenceOutput out;
     out.states = seq.states;
     out.rates = seq.rates;
-    out.outputs = torch::matmul(out.rates, w_out_.t()) + b_out_;
+    // linear folds b_out into the readout GEMM (addmm): one [T, B, n_out] pass fewer.
+    out.outputs = torch::linear(out.rates, w_out_, b_out_);
     return out;
   }
 

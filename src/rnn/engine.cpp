@@ -219,30 +219,49 @@ SlotLayout gated_layout(GatedKind kind, int64_t h) {
   return {4 * h, 4 * h, {{0, 0, 4 * h}}};
 }
 
-// P [T, B, width] = biases + U W_ihᵀ (in the input blocks) for all T·B rows: one GEMM per
-// input block.
-// b_hh (may be undefined) is added to the recurrent columns. With `with_biases` false the
-// buffer holds U W_ihᵀ only (the input blocks must then cover every column) and the caller
-// adds the biases in its element-wise pass, saving a pass over the buffer.
-void fill_preactivations(const SlotLayout& layout, const Tensor& inputs, const Tensor& w_ih, const Tensor& b_ih,
-                         const Tensor& b_hh, bool with_biases, Tensor& p) {
+// P [T, B, width] = U W_ihᵀ in the input blocks for all T·B rows (one GEMM per input
+// block), zeros in the columns no input block covers (the GRU's hn block, which only the
+// recurrent product fills). The biases are not in P: each kernel's element-wise pass adds
+// bias_row's entry as it reads a pre-activation, which saves a pass writing the whole
+// [T, B, width] buffer before the GEMM and one reading it in the GEMM.
+void fill_preactivations(const SlotLayout& layout, const Tensor& inputs, const Tensor& w_ih, Tensor& p) {
   const int64_t T = inputs.size(0), B = inputs.size(1), n_in = inputs.size(2), S = layout.width;
-  if (with_biases) {
-    Tensor bias_row = at::zeros({S}, inputs.options());
-    for (const auto& blk : layout.input_blocks) {
-      bias_row.narrow(0, blk.col, blk.size).add_(b_ih.narrow(0, blk.row, blk.size));
-    }
-    if (b_hh.defined()) bias_row.narrow(0, 0, layout.recurrent_cols).add_(b_hh);
-    p.copy_(bias_row.expand({T, B, S}));
+  int64_t covered = 0;
+  for (const auto& blk : layout.input_blocks) {
+    if (blk.col > covered) p.narrow(2, covered, blk.col - covered).zero_();
+    covered = blk.col + blk.size;
   }
+  if (covered < S) p.narrow(2, covered, S - covered).zero_();
   AT_DISPATCH_FLOATING_TYPES(inputs.scalar_type(), "rnnscope_preactivations", [&] {
     const scalar_t* u = inputs.const_data_ptr<scalar_t>();
     const scalar_t* w = w_ih.const_data_ptr<scalar_t>();
     for (const auto& blk : layout.input_blocks) {
-      gemm<scalar_t>(false, true, T * B, blk.size, n_in, u, n_in, w + blk.row * n_in, n_in, with_biases ? 1 : 0,
+      gemm<scalar_t>(false, true, T * B, blk.size, n_in, u, n_in, w + blk.row * n_in, n_in, 0,
                      p.data_ptr<scalar_t>() + blk.col, S);
     }
   });
+}
+
+// The bias of every pre-activation column [width]: b_ih in the input blocks plus b_hh (may
+// be undefined) in the recurrent columns.
+Tensor bias_row(const SlotLayout& layout, const Tensor& b_ih, const Tensor& b_hh) {
+  Tensor row = at::zeros({layout.width}, b_ih.options());
+  for (const auto& blk : layout.input_blocks) row.narrow(0, blk.col, blk.size).add_(b_ih.narrow(0, blk.row, blk.size));
+  if (b_hh.defined()) row.narrow(0, 0, layout.recurrent_cols).add_(b_hh);
+  return row;
+}
+
+// acc[j] += Σ_rows p[row, j] for a [rows, width] block. The BPTT loops call it on each
+// step's dL/d(pre-activation) block while it is still in cache, so the bias gradients cost
+// no second pass over the whole [T, B, width] buffer (an ATen sum over it re-read it from
+// memory: 3–7% of a step at 128 units). Double accumulators keep the sum over T·B rows as
+// accurate as ATen's pairwise sum.
+template <class T>
+RNNSCOPE_VECTOR_CLONES void add_column_sums(const T* __restrict p, int64_t rows, int64_t width,
+                                            double* __restrict acc) {
+  for (int64_t b = 0; b < rows; ++b) {
+    for (int64_t j = 0; j < width; ++j) acc[j] += static_cast<double>(p[b * width + j]);
+  }
 }
 
 struct ParameterGrads {
@@ -252,15 +271,16 @@ struct ParameterGrads {
 // Gradients of the weights (and inputs) from dP = dL/d(pre-activations) [T, B, width]:
 //   dW_ih[rows] = Σ_t dP_t[cols]ᵀ u_t        (one GEMM over T·B rows per input block)
 //   dW_hh       = Σ_t dP_t[0, R)ᵀ prev_t     (prev_0 = prev0 [B, K], prev_t = outputs[t−1])
-//   db_ih, db_hh = column sums of dP;  du_t = Σ_blocks dP_t[cols] W_ih[rows].
+//   db_ih, db_hh = column sums of dP (`column_sums` [width], double, from add_column_sums);
+//   du_t = Σ_blocks dP_t[cols] W_ih[rows].
 // `needs` follows the ParameterGrads fields; gradients not needed stay undefined.
 ParameterGrads parameter_gradients(const SlotLayout& layout, const Tensor& dp, const Tensor& inputs,
                                    const Tensor& w_ih, const Tensor& w_hh, const Tensor& prev0,
-                                   const Tensor& outputs, const std::array<bool, 5>& needs) {
+                                   const Tensor& outputs, const Tensor& column_sums,
+                                   const std::array<bool, 5>& needs) {
   const int64_t T = inputs.size(0), B = inputs.size(1), n_in = inputs.size(2), S = layout.width;
   const int64_t R = layout.recurrent_cols, K = prev0.size(1);
   ParameterGrads g;
-  const Tensor dp_rows = dp.view({T * B, S});
   AT_DISPATCH_FLOATING_TYPES(inputs.scalar_type(), "rnnscope_parameter_gradients", [&] {
     const scalar_t* d = dp.const_data_ptr<scalar_t>();
     const scalar_t* u = inputs.const_data_ptr<scalar_t>();
@@ -282,7 +302,7 @@ ParameterGrads parameter_gradients(const SlotLayout& layout, const Tensor& dp, c
       }
     }
     if (needs[2]) {
-      const Tensor sums = dp_rows.sum(0);
+      const Tensor sums = column_sums.to(dp.scalar_type());
       g.b_ih = at::empty({w_ih.size(0)}, dp.options());
       for (const auto& blk : layout.input_blocks) g.b_ih.narrow(0, blk.row, blk.size).copy_(sums.narrow(0, blk.col, blk.size));
     }
@@ -295,7 +315,7 @@ ParameterGrads parameter_gradients(const SlotLayout& layout, const Tensor& dp, c
                        out, K);
       }
     }
-    if (needs[4]) g.b_hh = dp_rows.narrow(1, 0, R).sum(0);
+    if (needs[4]) g.b_hh = column_sums.narrow(0, 0, R).to(dp.scalar_type());
   });
   return g;
 }
@@ -357,7 +377,10 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
     // The states buffer starts as W_in u_t for every step and becomes x_1..x_T. Backward's
     // dL/dz buffer is taken here too, where the workspace is at hand.
     Tensor states = workspace->take(0, {T, B, N}, inputs.options());
-    fill_preactivations(layout, inputs, w_in, b, Tensor(), false, states);
+    fill_preactivations(layout, inputs, w_in, states);
+    // Training uses only the rates (through the readout): without this, autograd would hand
+    // backward a [T, B, N] tensor of zeros for the states, filled and then read every step.
+    ctx->set_materialize_grads(false);
     Tensor rates = workspace->take(1, {T, B, N}, inputs.options());
     const Tensor dz = workspace->take(2, {T, B, N}, inputs.options());
     const Tensor x0b = x0.expand({B, N}).contiguous();
@@ -365,7 +388,7 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
     // Without noise, every step reads one block of zeros.
     const bool noisy = noise.numel() > 0;
     const Tensor noise_or_zeros = noisy ? noise : at::zeros({B, N}, inputs.options());
-    const Tensor bias = b.contiguous();
+    const Tensor bias = bias_row(layout, b, Tensor());
     AT_DISPATCH_FLOATING_TYPES(inputs.scalar_type(), "rnnscope_ctrnn_forward", [&] {
       with_activation(act, [&](auto tag) {
         constexpr Activation A = decltype(tag)::value;
@@ -410,6 +433,8 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
     const Tensor g_rates = grads[1].defined() ? grads[1].contiguous() : Tensor();
     Tensor delta = at::zeros({B, N}, rates.options());
     Tensor dr = at::zeros({B, N}, rates.options());
+    const bool bias_grad = ctx->needs_input_grad(3);
+    Tensor column_sums = at::zeros({bias_grad ? N : 0}, rates.options().dtype(at::kDouble));
     AT_DISPATCH_FLOATING_TYPES(rates.scalar_type(), "rnnscope_ctrnn_backward", [&] {
       with_activation(act, [&](auto tag) {
         constexpr Activation A = decltype(tag)::value;
@@ -430,6 +455,7 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
                                    dzp + t * BN + o, (end - begin) * N);
           });
           gemm<scalar_t>(false, false, B, N, N, dzp + t * BN, N, w, N, 0, drp, N);
+          if (bias_grad) add_column_sums(dzp + t * BN, B, N, column_sums.data_ptr<double>());
         }
         if (ctx->needs_input_grad(4)) {
           // δ_0 = (1 − α) δ_1 + f'(x_0) ⊙ dr_0: the same step with no direct gradient.
@@ -438,7 +464,7 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
         }
       });
     });
-    const auto g = parameter_gradients(ctrnn_layout(N), dz, inputs, w_in, w_rec, r0b, rates,
+    const auto g = parameter_gradients(ctrnn_layout(N), dz, inputs, w_in, w_rec, r0b, rates, column_sums,
                                        {ctx->needs_input_grad(0), ctx->needs_input_grad(1), ctx->needs_input_grad(3),
                                         ctx->needs_input_grad(2), false});
     const Tensor grad_x0 = ctx->needs_input_grad(4) ? delta.sum(0) : Tensor();
@@ -465,23 +491,27 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
 //   dc = dc' ⊙ f,  dh = [da_i, da_f, da_g, da_o] W_hh  (h' has no direct path to h).
 
 template <class T>
-inline void gru_forward_row(T* __restrict r, T* __restrict z, const T* __restrict hn, T* __restrict n,
-                            const T* __restrict h_prev, T* __restrict h, int64_t H) {
+inline void gru_forward_row(T* __restrict r, T* __restrict z, T* __restrict hn, T* __restrict n,
+                            const T* __restrict bias, const T* __restrict h_prev, T* __restrict h, int64_t H) {
+  // bias: the row's biases in the same column order (r, z, hn, n). hn + b_hn is stored
+  // back because backward needs it.
   for (int64_t j = 0; j < H; ++j) {
-    const T rv = sigmoid(r[j]), zv = sigmoid(z[j]);
-    const T nv = vec_tanh(n[j] + rv * hn[j]);
+    const T rv = sigmoid(r[j] + bias[j]), zv = sigmoid(z[j] + bias[H + j]);
+    const T hv = hn[j] + bias[2 * H + j];
+    const T nv = vec_tanh(n[j] + bias[3 * H + j] + rv * hv);
     r[j] = rv;
     z[j] = zv;
+    hn[j] = hv;
     n[j] = nv;
     h[j] = nv + zv * (h_prev[j] - nv);
   }
 }
 
 template <class T>
-RNNSCOPE_VECTOR_CLONES void gru_forward_rows(T* p, const T* h_prev, T* h, int64_t rows, int64_t H) {
+RNNSCOPE_VECTOR_CLONES void gru_forward_rows(T* p, const T* bias, const T* h_prev, T* h, int64_t rows, int64_t H) {
   for (int64_t b = 0; b < rows; ++b) {
     T* s = p + b * 4 * H;
-    gru_forward_row(s, s + H, s + 2 * H, s + 3 * H, h_prev + b * H, h + b * H, H);
+    gru_forward_row(s, s + H, s + 2 * H, s + 3 * H, bias, h_prev + b * H, h + b * H, H);
   }
 }
 
@@ -511,9 +541,12 @@ RNNSCOPE_VECTOR_CLONES void gru_backward_rows(T* p, const T* h_prev, const T* g,
 
 template <class T>
 inline void lstm_forward_row(T* __restrict i, T* __restrict f, T* __restrict g, T* __restrict o,
-                             const T* __restrict c_prev, T* __restrict c, T* __restrict h, int64_t H) {
+                             const T* __restrict bias, const T* __restrict c_prev, T* __restrict c, T* __restrict h,
+                             int64_t H) {
+  // bias: the row's biases in the same column order (i, f, g, o).
   for (int64_t j = 0; j < H; ++j) {
-    const T iv = sigmoid(i[j]), fv = sigmoid(f[j]), gv = vec_tanh(g[j]), ov = sigmoid(o[j]);
+    const T iv = sigmoid(i[j] + bias[j]), fv = sigmoid(f[j] + bias[H + j]);
+    const T gv = vec_tanh(g[j] + bias[2 * H + j]), ov = sigmoid(o[j] + bias[3 * H + j]);
     const T cv = fv * c_prev[j] + iv * gv;
     i[j] = iv;
     f[j] = fv;
@@ -525,10 +558,11 @@ inline void lstm_forward_row(T* __restrict i, T* __restrict f, T* __restrict g, 
 }
 
 template <class T>
-RNNSCOPE_VECTOR_CLONES void lstm_forward_rows(T* p, const T* c_prev, T* c, T* h, int64_t rows, int64_t H) {
+RNNSCOPE_VECTOR_CLONES void lstm_forward_rows(T* p, const T* bias, const T* c_prev, T* c, T* h, int64_t rows,
+                                              int64_t H) {
   for (int64_t b = 0; b < rows; ++b) {
     T* s = p + b * 4 * H;
-    lstm_forward_row(s, s + H, s + 2 * H, s + 3 * H, c_prev + b * H, c + b * H, h + b * H, H);
+    lstm_forward_row(s, s + H, s + 2 * H, s + 3 * H, bias, c_prev + b * H, c + b * H, h + b * H, H);
   }
 }
 
@@ -571,7 +605,8 @@ class GatedFunction : public torch::autograd::Function<GatedFunction> {
     const SlotLayout layout = gated_layout(kind, H);
     const int64_t S = layout.width, R = layout.recurrent_cols;
     Tensor p = workspace->take(0, {T, B, S}, inputs.options());
-    fill_preactivations(layout, inputs, w_ih, b_ih, b_hh, true, p);
+    fill_preactivations(layout, inputs, w_ih, p);
+    const Tensor bias = bias_row(layout, b_ih, b_hh);
     Tensor h = workspace->take(1, {T, B, H}, inputs.options());
     const Tensor h0b = h0.expand({B, H}).contiguous();
     // The LSTM's cell states c_1..c_T, kept for backward; c_0 = 0.
@@ -580,6 +615,7 @@ class GatedFunction : public torch::autograd::Function<GatedFunction> {
     const Tensor c0 = lstm ? at::zeros({B, H}, inputs.options()) : Tensor();
     AT_DISPATCH_FLOATING_TYPES(inputs.scalar_type(), "rnnscope_gated_forward", [&] {
       const scalar_t* w = w_hh.const_data_ptr<scalar_t>();
+      const scalar_t* bp = bias.const_data_ptr<scalar_t>();
       scalar_t* pp = p.data_ptr<scalar_t>();
       scalar_t* hp = h.data_ptr<scalar_t>();
       for (int64_t t = 0; t < T; ++t) {
@@ -591,12 +627,12 @@ class GatedFunction : public torch::autograd::Function<GatedFunction> {
           scalar_t* cp = c.data_ptr<scalar_t>();
           const scalar_t* c_prev = t ? cp + (t - 1) * B * H : c0.const_data_ptr<scalar_t>();
           for_row_chunks(B, S, [&](int64_t begin, int64_t end) {
-            lstm_forward_rows(p_t + begin * S, c_prev + begin * H, cp + t * B * H + begin * H, h_t + begin * H,
+            lstm_forward_rows(p_t + begin * S, bp, c_prev + begin * H, cp + t * B * H + begin * H, h_t + begin * H,
                               end - begin, H);
           });
         } else {
           for_row_chunks(B, S, [&](int64_t begin, int64_t end) {
-            gru_forward_rows(p_t + begin * S, h_prev + begin * H, h_t + begin * H, end - begin, H);
+            gru_forward_rows(p_t + begin * S, bp, h_prev + begin * H, h_t + begin * H, end - begin, H);
           });
         }
       }
@@ -626,6 +662,8 @@ class GatedFunction : public torch::autograd::Function<GatedFunction> {
     Tensor dh = at::zeros({B, H}, h.options());
     Tensor dc = lstm ? at::zeros({B, H}, h.options()) : Tensor();
     const Tensor c0 = lstm ? at::zeros({B, H}, h.options()) : Tensor();
+    const bool bias_grad = ctx->needs_input_grad(3) || ctx->needs_input_grad(4);
+    Tensor column_sums = at::zeros({bias_grad ? S : 0}, h.options().dtype(at::kDouble));
     AT_DISPATCH_FLOATING_TYPES(h.scalar_type(), "rnnscope_gated_backward", [&] {
       const scalar_t* w = w_hh.const_data_ptr<scalar_t>();
       scalar_t* pp = p.data_ptr<scalar_t>();
@@ -653,9 +691,10 @@ class GatedFunction : public torch::autograd::Function<GatedFunction> {
         }
         // dL/dh through the recurrent product; the GRU's direct path z ⊙ dh' is already in dh.
         gemm<scalar_t>(false, false, B, H, R, p_t, S, w, H, lstm ? 0 : 1, dhp, H);
+        if (bias_grad) add_column_sums(p_t, B, S, column_sums.data_ptr<double>());
       }
     });
-    const auto g = parameter_gradients(layout, p, inputs, w_ih, w_hh, h0b, h,
+    const auto g = parameter_gradients(layout, p, inputs, w_ih, w_hh, h0b, h, column_sums,
                                        {ctx->needs_input_grad(0), ctx->needs_input_grad(1), ctx->needs_input_grad(3),
                                         ctx->needs_input_grad(2), ctx->needs_input_grad(4)});
     const Tensor grad_h0 = ctx->needs_input_grad(5) ? dh.sum(0) : Tensor();

@@ -72,6 +72,7 @@ EvalResult evaluate(const EvalRequest& request) {
   result.batch = run.task->batch(request.trials, Rng::derive_seed(seed, "eval-batch"));
   result.units = run.model->units();
   result.period_names = run.task->info().periods;
+  result.loss = run.task->info().loss;
   const torch::Tensor noise =
       request.noise ? standard_noise(result.batch.steps, result.batch.trials, result.units, seed,
                                      "eval-noise", 0)
@@ -106,6 +107,7 @@ void write_eval(const EvalResult& r, const std::string& path) {
   }
   out.attribute("/", "accuracy", r.accuracy);
   out.attribute("/", "dt", b.dt_ms);
+  out.attribute("/", "loss", std::string(tasks::loss_name(r.loss)));
   out.commit();
 }
 

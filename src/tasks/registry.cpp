@@ -18,10 +18,6 @@ const ParamSpec* find_param(const TaskEntry& entry, const std::string& name) {
   return nullptr;
 }
 
-std::string loss_name(LossKind loss) {
-  return loss == LossKind::cross_entropy ? "cross_entropy (outputs are logits)" : "mse";
-}
-
 std::string channel_text(const std::vector<ChannelGroup>& groups) {
   std::ostringstream out;
   for (const auto& g : groups) out << "    " << g.name << " [" << g.size << "]: " << g.doc << "\n";
@@ -88,7 +84,8 @@ std::string describe(const std::string& name) {
   }
   out << "  inputs (" << info.n_inputs() << "):\n" << channel_text(info.inputs);
   out << "  outputs (" << info.n_outputs() << "):\n" << channel_text(info.outputs);
-  out << "  loss: " << loss_name(info.loss) << "\n";
+  out << "  loss: " << loss_name(info.loss)
+      << (info.loss == LossKind::cross_entropy ? " (outputs are logits)" : "") << "\n";
   out << "  criterion: " << info.criterion << " (target accuracy "
       << info.default_target_accuracy << ")\n";
   out << "  parameters:\n" << describe_params(entry.params, "    ");

@@ -40,6 +40,10 @@ int64_t period_index(const TaskInfo& info, const std::string& period) {
               join(info.periods));
 }
 
+const char* loss_name(LossKind kind) {
+  return kind == LossKind::cross_entropy ? "cross_entropy" : "mse";
+}
+
 double accuracy(const std::vector<uint8_t>& correct) {
   if (correct.empty()) return 0.0;
   size_t n = 0;

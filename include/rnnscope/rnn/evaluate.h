@@ -21,6 +21,7 @@ struct EvalRequest {
 struct EvalResult {
   tasks::Batch batch;                // inputs, targets, mask, conditions (time-major)
   std::vector<std::string> period_names;  // TaskInfo::periods, for batch.period_bounds
+  tasks::LossKind loss = tasks::LossKind::cross_entropy;  // how to read outputs (logits or values)
   int64_t units = 0;
   std::vector<float> outputs;        // [T, B, n_outputs]
   std::vector<float> states;         // [T, B, units], state after each update

@@ -80,6 +80,9 @@ class Task {
   virtual std::vector<uint8_t> score(const Batch& batch, const float* outputs) const = 0;
 };
 
+// "cross_entropy" or "mse", as written to files and shown to Python.
+const char* loss_name(LossKind kind);
+
 // Fraction of `correct` that is non-zero.
 double accuracy(const std::vector<uint8_t>& correct);
 
