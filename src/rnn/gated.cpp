@@ -55,13 +55,7 @@ class GatedRnn final : public RecurrentModel {
   }
 
   void write_weights(h5::Writer& out) const override {
-    write_tensor(out, "/W_ih", w_ih_);
-    write_tensor(out, "/W_hh", w_hh_);
-    write_tensor(out, "/b_ih", b_ih_);
-    write_tensor(out, "/b_hh", b_hh_);
-    write_tensor(out, "/W_out", w_out_);
-    write_tensor(out, "/b_out", b_out_);
-    write_tensor(out, "/x0", x0_);
+    for (const auto& [name, tensor] : file_tensors()) write_tensor(out, name, tensor);
     const bool gru = kind_ == GatedKind::gru;
     out.attribute("/", "model", std::string(gru ? "gru" : "lstm"));
     out.attribute("/", "gate_order", std::string(gru ? "r,z,n" : "i,f,g,o"));
@@ -69,16 +63,17 @@ class GatedRnn final : public RecurrentModel {
   }
 
   void read_weights(const std::string& path) override {
-    read_tensor(path, "/W_ih", w_ih_);
-    read_tensor(path, "/W_hh", w_hh_);
-    read_tensor(path, "/b_ih", b_ih_);
-    read_tensor(path, "/b_hh", b_hh_);
-    read_tensor(path, "/W_out", w_out_);
-    read_tensor(path, "/b_out", b_out_);
-    read_tensor(path, "/x0", x0_);
+    for (auto [name, tensor] : file_tensors()) read_tensor(path, name, tensor);
   }
 
  private:
+  // The model.h5 datasets and the parameters they hold (docs/outputs.md). Tensors are
+  // handles: reading into a copy fills the parameter's own storage.
+  std::vector<std::pair<const char*, torch::Tensor>> file_tensors() const {
+    return {{"/W_ih", w_ih_}, {"/W_hh", w_hh_}, {"/b_ih", b_ih_}, {"/b_hh", b_hh_},
+            {"/W_out", w_out_}, {"/b_out", b_out_}, {"/x0", x0_}};
+  }
+
   GatedKind kind_;
   int64_t units_;
   Engine engine_;

@@ -10,6 +10,7 @@
 #include "rnnscope/core/error.h"
 #include "rnnscope/topo/distance_matrix.h"
 #include "rnnscope/topo/vietoris_rips.h"
+#include "topo_test_points.h"
 
 namespace {
 
@@ -20,6 +21,7 @@ using rnnscope::topo::PersistenceOptions;
 using rnnscope::topo::PersistencePair;
 using rnnscope::topo::PointCloudView;
 using rnnscope::topo::vietoris_rips;
+using rnnscope::topo::testing::random_points;
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
@@ -34,14 +36,6 @@ std::vector<std::pair<double, double>> sorted_bars(const std::vector<Persistence
   for (const auto& b : bars) out.emplace_back(b.birth, b.death);
   std::sort(out.begin(), out.end());
   return out;
-}
-
-std::vector<double> random_points(int64_t n, int64_t dim, unsigned seed) {
-  std::mt19937 gen(seed);
-  std::normal_distribution<double> normal;
-  std::vector<double> x(static_cast<size_t>(n * dim));
-  for (double& v : x) v = normal(gen);
-  return x;
 }
 
 TEST(TopoPersistence, UnitSquareHasThreeFiniteComponentsAndOneLoop) {

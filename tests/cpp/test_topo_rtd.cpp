@@ -3,27 +3,20 @@
 
 #include <algorithm>
 #include <cmath>
-#include <random>
 #include <vector>
 
 #include "rnnscope/core/error.h"
 #include "rnnscope/topo/rtd.h"
+#include "topo_test_points.h"
 
 namespace {
 
 using namespace rnnscope::topo;
-
-std::vector<double> cloud(int64_t n, int64_t d, unsigned seed) {
-  std::mt19937 gen(seed);
-  std::normal_distribution<double> normal;
-  std::vector<double> x(static_cast<size_t>(n * d));
-  for (double& v : x) v = normal(gen);
-  return x;
-}
+using rnnscope::topo::testing::random_points;
 
 TEST(TopoRtd, MatrixHasTheReferenceBlocks) {
   const int64_t n = 20;
-  const std::vector<double> p = cloud(n, 3, 1), q = cloud(n, 5, 2);
+  const std::vector<double> p = random_points(n, 3, 1), q = random_points(n, 5, 2);
   const DistanceMatrix d = rtd_matrix(PointCloudView{p.data(), n, 3}, PointCloudView{q.data(), n, 5});
   ASSERT_EQ(d.size(), 2 * n);
   for (int64_t i = 0; i < n; ++i)
@@ -42,7 +35,7 @@ TEST(TopoRtd, MatrixHasTheReferenceBlocks) {
 
 TEST(TopoRtd, IdenticalCloudsHaveZeroDivergence) {
   const int64_t n = 80;
-  const std::vector<double> p = cloud(n, 4, 3);
+  const std::vector<double> p = random_points(n, 4, 3);
   const RtdResult r = rtd(PointCloudView{p.data(), n, 4}, PointCloudView{p.data(), n, 4},
                           RtdOptions().set_trials(3).set_batch(50));
   EXPECT_EQ(r.score, 0.0);
@@ -51,7 +44,7 @@ TEST(TopoRtd, IdenticalCloudsHaveZeroDivergence) {
 
 TEST(TopoRtd, DifferentCloudsDivergeAndScaleDoesNotMatter) {
   const int64_t n = 60;
-  const std::vector<double> p = cloud(n, 3, 4), q = cloud(n, 3, 5);
+  const std::vector<double> p = random_points(n, 3, 4), q = random_points(n, 3, 5);
   std::vector<double> p_scaled = p;
   for (double& x : p_scaled) x *= 7.5;
   const RtdOptions all = RtdOptions().set_trials(1).set_batch(n);
@@ -63,7 +56,7 @@ TEST(TopoRtd, DifferentCloudsDivergeAndScaleDoesNotMatter) {
 
 TEST(TopoRtd, SymmetricIsTheAverageOfBothDirections) {
   const int64_t n = 120;
-  const std::vector<double> p = cloud(n, 3, 6), q = cloud(n, 2, 7);
+  const std::vector<double> p = random_points(n, 3, 6), q = random_points(n, 2, 7);
   const PointCloudView pv{p.data(), n, 3}, qv{q.data(), n, 2};
   const RtdOptions base = RtdOptions().set_trials(3).set_batch(40).set_seed(9);
   const RtdResult sym = rtd(pv, qv, base);
@@ -80,7 +73,7 @@ TEST(TopoRtd, SymmetricIsTheAverageOfBothDirections) {
 
 TEST(TopoRtd, SubsamplesAreSeededAndThreadIndependent) {
   const int64_t n = 150;
-  const std::vector<double> p = cloud(n, 3, 8), q = cloud(n, 3, 9);
+  const std::vector<double> p = random_points(n, 3, 8), q = random_points(n, 3, 9);
   const PointCloudView pv{p.data(), n, 3}, qv{q.data(), n, 3};
   const RtdOptions o = RtdOptions().set_trials(4).set_batch(50).set_seed(1);
   const RtdResult a = rtd(pv, qv, o), b = rtd(pv, qv, RtdOptions(o).set_threads(2));
@@ -99,7 +92,7 @@ TEST(TopoRtd, SubsamplesAreSeededAndThreadIndependent) {
 }
 
 TEST(TopoRtd, BadInputsRaiseErrors) {
-  const std::vector<double> p = cloud(10, 2, 1), q = cloud(9, 2, 2);
+  const std::vector<double> p = random_points(10, 2, 1), q = random_points(9, 2, 2);
   EXPECT_THROW(rtd(PointCloudView{p.data(), 10, 2}, PointCloudView{q.data(), 9, 2}), rnnscope::Error);
   EXPECT_THROW(rtd(PointCloudView{p.data(), 0, 2}, PointCloudView{q.data(), 0, 2}), rnnscope::Error);
   EXPECT_THROW(rtd(PointCloudView{p.data(), 9, 2}, PointCloudView{q.data(), 9, 2}, RtdOptions().set_trials(0)),
