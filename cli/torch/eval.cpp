@@ -1,7 +1,6 @@
 // What `rnnscope eval` runs, in the LibTorch plugin (options and help: cli/cmd_eval.cpp).
 #include "runs.h"
 
-#include "rnnscope/core/error.h"
 #include "rnnscope/core/run_dir.h"
 #include "rnnscope/rnn/evaluate.h"
 
@@ -10,7 +9,6 @@
 namespace rnnscope::cli {
 
 void run_eval(const EvalArgs& args) {
-  require(args.trials > 0, "--trials must be > 0, got " + std::to_string(args.trials));
   if (!args.out.empty()) check_can_write(args.out, args.force);
   rnn::EvalRequest req;
   req.run_dir = args.run_dir;

@@ -2,7 +2,6 @@
 #include "bindings.h"
 #include "convert.h"
 
-#include "rnnscope/core/error.h"
 #include "rnnscope/tasks/registry.h"
 
 #include <pybind11/stl.h>
@@ -59,7 +58,6 @@ void bind_tasks(py::module_& m) {
       .def(
           "batch",
           [](const tasks::Task& t, int64_t n, uint64_t seed) {
-            require(n > 0, "batch size must be > 0, got " + std::to_string(n));
             return batch_to_dict(t.batch(n, seed), t.info().periods);
           },
           py::arg("n"), py::kw_only(), py::arg("seed") = 0);

@@ -64,7 +64,7 @@ int64_t use_threads(int64_t requested) {
 }
 
 EvalResult evaluate(const EvalRequest& request) {
-  require(request.trials > 0, "--trials must be > 0, got " + std::to_string(request.trials));
+  require(request.trials > 0, "the number of trials (--trials) must be > 0, got " + std::to_string(request.trials));
   auto run = load_run_dir(request.run_dir);
   use_threads(run.config.at("train").at("threads").get<int64_t>());
   const uint64_t seed = request.seed ? *request.seed : Rng::derive_seed(run.seed, "eval-cli");
