@@ -6,13 +6,14 @@
 //   bench_engine --model ctrnn|gru|lstm --units N --batch B --steps T
 //                [--engine fused|reference] [--iters K] [--threads P] [--floor]
 //
-// Model mode: builds the model as `rnnscope train` does (ctrnn: relu, tau 100 ms, dt 20 ms,
+// Model mode: builds the model and optimiser as `rnnscope train` does (ctrnn: relu, tau 100 ms, dt 20 ms,
 // noise 0.05), times K training steps on random inputs/targets (MSE loss; one warm-up step
 // before the first "run"), and reports each step's time and the peak resident memory the
 // steps added so far (VmHWM now − VmHWM before the first step).
 // Floor mode: times exactly the matrix products such a step must do — the input projection,
 // T recurrent products forward and T backward, the weight gradients over all T·B rows and the
 // readout forward and backward — calling the same BLAS the engine calls.
+#include "rnn/fused_adam_internal.h"
 #include "rnn/loss_internal.h"
 #include "rnn/model_internal.h"
 
@@ -141,7 +142,7 @@ void serve_model(const Options& o) {
       Json{{"type", o.model}, {"engine", o.engine}, {"units", o.units}, {"noise", 0.05}, {"tau", 100.0}},
       rnn::model_param_specs(), "bench [model]");
   auto model = rnn::make_model(model_config, info, 20.0, 1);
-  torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(1e-4));
+  rnn::FusedAdam adam(model->parameters(), torch::optim::AdamOptions(1e-4));
   const auto inputs = at::randn({o.steps, o.batch, kInputs}), targets = at::randn({o.steps, o.batch, kOutputs});
   const auto noise = at::randn({o.steps, o.batch, o.units}), mask = at::ones({o.steps, o.batch});
   serve(o, [&] {

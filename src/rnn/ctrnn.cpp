@@ -59,13 +59,8 @@ class Ctrnn final : public RecurrentModel {
     const bool noisy = noise.defined() && noise_std_ > 0;
     const auto seq = ctrnn_sequence(engine_, workspace_, inputs, w_in_, effective_w_rec(), b_, x0_,
                                     noisy ? noise : torch::Tensor(), std::sqrt(2.0 / alpha_) * noise_std_, alpha_,
-                                    activation_);
-    SequenceOutput out;
-    out.states = seq.states;
-    out.rates = seq.rates;
-    // linear folds b_out into the readout GEMM (addmm): one [T, B, n_out] pass fewer.
-    out.outputs = torch::linear(out.rates, w_out_, b_out_);
-    return out;
+                                    activation_, Readout{w_out_, b_out_});
+    return {seq.outputs, seq.states, seq.rates};
   }
 
   torch::Tensor weight_penalty() const override {

@@ -14,16 +14,17 @@
 // ≈ 2 µs of dispatch per call, as much as a 32×64×64 product takes), and the element-wise
 // passes are plain loops over raw pointers that the compiler vectorises.
 #include "engine_internal.h"
+#include "vector_math.h"
 
 #include "rnnscope/core/error.h"
 #include "rnnscope/rnn/engine.h"
 
 #include <ATen/Parallel.h>
 
+#include <algorithm>
 #include <array>
 #include <climits>
 #include <cmath>
-#include <cstring>
 #include <type_traits>
 
 // The Fortran BLAS that the torch wheel bundles and exports (MKL on x86-64); LP64 ints.
@@ -35,14 +36,6 @@ void dgemm_(const char* transa, const char* transb, const int* m, const int* n, 
             const double* alpha, const double* a, const int* lda, const double* b, const int* ldb,
             const double* beta, double* c, const int* ldc);
 }
-
-// Element-wise kernels are compiled for AVX-512, AVX2 and baseline x86-64, and the loader
-// picks the widest the CPU has (GCC function multi-versioning): one binary, full vectors.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define RNNSCOPE_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define RNNSCOPE_VECTOR_CLONES
-#endif
 
 namespace rnnscope::rnn {
 
@@ -78,50 +71,6 @@ namespace {
 using torch::Tensor;
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
-
-// ---------------------------------------------------------------------------------------
-// Vectorisable elementary functions. The float versions are branch-free Cephes polynomials
-// (expf, tanhf; ≤ 2 ulp) so that loops calling them vectorise; the double versions call
-// libm — double precision serves the tests, not speed.
-
-inline float vec_exp(float x) {
-  x = x < -87.3f ? -87.3f : x;
-  x = x > 88.7f ? 88.7f : x;
-  // x = n ln2 + r, |r| ≤ ln2/2; adding and subtracting 1.5·2^23 rounds to the nearest integer.
-  const float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
-  float r = x - n * 0.693359375f;
-  r = r + n * 2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * (r * r) + r + 1.0f;
-  // 2^n from its IEEE-754 exponent bits.
-  const int32_t bits = (static_cast<int32_t>(n) + 127) << 23;
-  float scale;
-  std::memcpy(&scale, &bits, sizeof scale);
-  return p * scale;
-}
-inline double vec_exp(double x) { return std::exp(x); }
-
-inline float vec_tanh(float x) {
-  // Odd polynomial near 0 (where 1 − 2/(e^{2x} + 1) would lose relative precision).
-  const float s = x * x;
-  const float near_zero =
-      ((((-5.70498872745e-3f * s + 2.06390887954e-2f) * s - 5.37397155531e-2f) * s + 1.33314422036e-1f) * s -
-       3.33332819422e-1f) * s * x + x;
-  const float a = std::fabs(x);
-  const float far = std::copysign(1.0f - 2.0f / (vec_exp(2.0f * a) + 1.0f), x);
-  return a < 0.625f ? near_zero : far;
-}
-inline double vec_tanh(double x) { return std::tanh(x); }
-
-template <class T>
-inline T sigmoid(T x) {
-  return T(1) / (T(1) + vec_exp(-x));
-}
 
 // f and f' for the CTRNN. f' is computed from the rate r = f(x), which the forward pass
 // stores anyway: relu' = [r > 0]; tanh' = 1 − r²; softplus' = σ(x) = 1 − e^{−r} (since
@@ -220,18 +169,15 @@ SlotLayout gated_layout(GatedKind kind, int64_t h) {
 }
 
 // P [T, B, width] = U W_ihᵀ in the input blocks for all T·B rows (one GEMM per input
-// block), zeros in the columns no input block covers (the GRU's hn block, which only the
-// recurrent product fills). The biases are not in P: each kernel's element-wise pass adds
-// bias_row's entry as it reads a pre-activation, which saves a pass writing the whole
-// [T, B, width] buffer before the GEMM and one reading it in the GEMM.
+// block). The columns no input block covers (the GRU's hn block, which only the recurrent
+// product fills) are left as they are: the forward loop clears them step by step
+// (clear_uncovered_columns) just before that step's GEMM adds into them, while they are
+// in cache, instead of a strided pass over the whole buffer here. The biases are not in P
+// either: each kernel's element-wise pass adds bias_row's entry as it reads a
+// pre-activation, which saves a pass writing the whole [T, B, width] buffer before the GEMM
+// and one reading it in the GEMM.
 void fill_preactivations(const SlotLayout& layout, const Tensor& inputs, const Tensor& w_ih, Tensor& p) {
   const int64_t T = inputs.size(0), B = inputs.size(1), n_in = inputs.size(2), S = layout.width;
-  int64_t covered = 0;
-  for (const auto& blk : layout.input_blocks) {
-    if (blk.col > covered) p.narrow(2, covered, blk.col - covered).zero_();
-    covered = blk.col + blk.size;
-  }
-  if (covered < S) p.narrow(2, covered, S - covered).zero_();
   AT_DISPATCH_FLOATING_TYPES(inputs.scalar_type(), "rnnscope_preactivations", [&] {
     const scalar_t* u = inputs.const_data_ptr<scalar_t>();
     const scalar_t* w = w_ih.const_data_ptr<scalar_t>();
@@ -240,6 +186,21 @@ void fill_preactivations(const SlotLayout& layout, const Tensor& inputs, const T
                      p.data_ptr<scalar_t>() + blk.col, S);
     }
   });
+}
+
+// Zeros the columns of one step's [rows, width] block that no input block covers.
+template <class T>
+void clear_uncovered_columns(const SlotLayout& layout, T* p, int64_t rows) {
+  int64_t covered = 0;
+  for (const auto& blk : layout.input_blocks) {
+    if (blk.col > covered) {
+      for (int64_t b = 0; b < rows; ++b) std::fill_n(p + b * layout.width + covered, blk.col - covered, T(0));
+    }
+    covered = blk.col + blk.size;
+  }
+  if (covered < layout.width) {
+    for (int64_t b = 0; b < rows; ++b) std::fill_n(p + b * layout.width + covered, layout.width - covered, T(0));
+  }
 }
 
 // The bias of every pre-activation column [width]: b_ih in the input blocks plus b_hh (may
@@ -254,13 +215,21 @@ Tensor bias_row(const SlotLayout& layout, const Tensor& b_ih, const Tensor& b_hh
 // acc[j] += Σ_rows p[row, j] for a [rows, width] block. The BPTT loops call it on each
 // step's dL/d(pre-activation) block while it is still in cache, so the bias gradients cost
 // no second pass over the whole [T, B, width] buffer (an ATen sum over it re-read it from
-// memory: 3–7% of a step at 128 units). Double accumulators keep the sum over T·B rows as
-// accurate as ATen's pairwise sum.
+// memory: 3–7% of a step at 128 units). A step's few rows are summed in T, column tile by
+// column tile at full vector width, and each step's sum is added to double accumulators,
+// which keep the sum over all T steps as accurate as ATen's pairwise sum.
 template <class T>
 RNNSCOPE_VECTOR_CLONES void add_column_sums(const T* __restrict p, int64_t rows, int64_t width,
                                             double* __restrict acc) {
-  for (int64_t b = 0; b < rows; ++b) {
-    for (int64_t j = 0; j < width; ++j) acc[j] += static_cast<double>(p[b * width + j]);
+  constexpr int64_t kTile = 64;
+  for (int64_t j0 = 0; j0 < width; j0 += kTile) {
+    const int64_t n = std::min(kTile, width - j0);
+    T tile[kTile] = {};
+    for (int64_t b = 0; b < rows; ++b) {
+      const T* row = p + b * width + j0;
+      for (int64_t j = 0; j < n; ++j) tile[j] += row[j];
+    }
+    for (int64_t j = 0; j < n; ++j) acc[j0 + j] += static_cast<double>(tile[j]);
   }
 }
 
@@ -321,6 +290,52 @@ ParameterGrads parameter_gradients(const SlotLayout& layout, const Tensor& dp, c
 }
 
 // ---------------------------------------------------------------------------------------
+// The folded readout (engine_internal.h: Readout). Autograd Functions take defined tensors
+// only, so inside the kernels "no readout" is an empty w_out.
+
+bool has_readout(const Tensor& w_out) { return w_out.numel() > 0; }
+
+// outputs [T, B, O] = h [T, B, K] W_outᵀ + b_out: one GEMM over all T·B rows, onto the bias.
+Tensor readout_forward(const Tensor& h, const Tensor& w_out, const Tensor& b_out) {
+  const int64_t T = h.size(0), B = h.size(1), K = h.size(2), O = w_out.size(0);
+  Tensor y = b_out.expand({T, B, O}).contiguous();
+  AT_DISPATCH_FLOATING_TYPES(h.scalar_type(), "rnnscope_readout", [&] {
+    gemm<scalar_t>(false, true, T * B, O, K, h.const_data_ptr<scalar_t>(), K, w_out.const_data_ptr<scalar_t>(), K, 1,
+                   y.data_ptr<scalar_t>(), O);
+  });
+  return y;
+}
+
+// dst [rows, K] += g [rows, O] W_out [O, K]: the readout's share of one step's dL/dh, added
+// inside the BPTT loop while that block is in cache. O (the task's outputs) is small, so
+// this is a few multiply-adds per element, vectorised over K.
+template <class T>
+RNNSCOPE_VECTOR_CLONES void add_readout_gradient(const T* __restrict g, const T* __restrict w, int64_t rows,
+                                                 int64_t outs, int64_t k, T* __restrict dst) {
+  for (int64_t b = 0; b < rows; ++b) {
+    for (int64_t o = 0; o < outs; ++o) {
+      const T c = g[b * outs + o];
+      for (int64_t i = 0; i < k; ++i) dst[b * k + i] += c * w[o * k + i];
+    }
+  }
+}
+
+// dW_out = Σ_t g_tᵀ h_t (one GEMM over all T·B rows) and db_out = Σ_t g_t, each only if needed.
+std::pair<Tensor, Tensor> readout_gradients(const Tensor& g_out, const Tensor& h, bool need_w, bool need_b) {
+  const int64_t rows = h.size(0) * h.size(1), K = h.size(2), O = g_out.size(2);
+  Tensor dw, db;
+  if (need_w) {
+    dw = at::empty({O, K}, h.options());
+    AT_DISPATCH_FLOATING_TYPES(h.scalar_type(), "rnnscope_readout_backward", [&] {
+      gemm<scalar_t>(true, false, O, K, rows, g_out.const_data_ptr<scalar_t>(), O, h.const_data_ptr<scalar_t>(), K, 0,
+                     dw.data_ptr<scalar_t>(), K);
+    });
+  }
+  if (need_b) db = g_out.sum({0, 1});
+  return {dw, db};
+}
+
+// ---------------------------------------------------------------------------------------
 // CTRNN. Forward, with z_t = W_rec r_t + W_in u_t + b (+ noise) and r_t = f(x_t):
 //   x_{t+1} = (1 − α) x_t + α z_t.
 // Backward. Let δ_{t+1} = dL/dx_{t+1} (all paths) and dr_{t+1} = dL/dr_{t+1} through z_{t+1}.
@@ -369,8 +384,9 @@ RNNSCOPE_VECTOR_CLONES void ctrnn_backward_step(T alpha, const T* __restrict g_x
 class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
  public:
   static variable_list forward(AutogradContext* ctx, const Tensor& inputs, const Tensor& w_in, const Tensor& w_rec,
-                               const Tensor& b, const Tensor& x0, const Tensor& noise, double noise_scale,
-                               double alpha, int64_t activation, Workspace* workspace) {
+                               const Tensor& b, const Tensor& x0, const Tensor& w_out, const Tensor& b_out,
+                               const Tensor& noise, double noise_scale, double alpha, int64_t activation,
+                               Workspace* workspace) {
     const int64_t T = inputs.size(0), B = inputs.size(1), N = w_rec.size(0);
     const auto act = static_cast<Activation>(activation);
     const SlotLayout layout = ctrnn_layout(N);
@@ -414,16 +430,17 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
         }
       });
     });
-    ctx->save_for_backward({inputs, w_in, w_rec, rates, r0b, dz});
+    const Tensor outputs = has_readout(w_out) ? readout_forward(rates, w_out, b_out) : at::empty({0}, rates.options());
+    ctx->save_for_backward({inputs, w_in, w_rec, rates, r0b, dz, w_out});
     ctx->saved_data["alpha"] = alpha;
     ctx->saved_data["activation"] = activation;
-    return {states, rates};
+    return {states, rates, outputs};
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
     const auto saved = ctx->get_saved_variables();
     const Tensor &inputs = saved[0], &w_in = saved[1], &w_rec = saved[2], &rates = saved[3], &r0b = saved[4],
-                 &dz = saved[5];
+                 &dz = saved[5], &w_out = saved[6];
     const double alpha = ctx->saved_data["alpha"].toDouble();
     const auto act = static_cast<Activation>(ctx->saved_data["activation"].toInt());
     const int64_t T = inputs.size(0), B = inputs.size(1), N = w_rec.size(0), BN = B * N;
@@ -431,6 +448,8 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
     const Tensor zeros = at::zeros({B, N}, rates.options());
     const Tensor g_states = grads[0].defined() ? grads[0].contiguous() : Tensor();
     const Tensor g_rates = grads[1].defined() ? grads[1].contiguous() : Tensor();
+    const Tensor g_out = grads[2].defined() && has_readout(w_out) ? grads[2].contiguous() : Tensor();
+    const int64_t O = w_out.size(0);
     Tensor delta = at::zeros({B, N}, rates.options());
     Tensor dr = at::zeros({B, N}, rates.options());
     const bool bias_grad = ctx->needs_input_grad(3);
@@ -448,9 +467,13 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
         scalar_t* d = delta.data_ptr<scalar_t>();
         scalar_t* drp = dr.data_ptr<scalar_t>();
         scalar_t* dzp = dz.data_ptr<scalar_t>();
+        const scalar_t* gy = g_out.defined() ? g_out.const_data_ptr<scalar_t>() : nullptr;
+        const scalar_t* wo = w_out.const_data_ptr<scalar_t>();
         for (int64_t t = T - 1; t >= 0; --t) {
           for_row_chunks(B, N, [&](int64_t begin, int64_t end) {
             const int64_t o = begin * N;
+            // dr holds dL/dr_{t+1} through z_{t+1}; the readout of r_{t+1} adds its share.
+            if (gy) add_readout_gradient(gy + (t * B + begin) * O, wo, end - begin, O, N, drp + o);
             ctrnn_backward_step<A>(a, gx + t * gx_step + o, gr + t * gr_step + o, r + t * BN + o, drp + o, d + o,
                                    dzp + t * BN + o, (end - begin) * N);
           });
@@ -468,7 +491,11 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
                                        {ctx->needs_input_grad(0), ctx->needs_input_grad(1), ctx->needs_input_grad(3),
                                         ctx->needs_input_grad(2), false});
     const Tensor grad_x0 = ctx->needs_input_grad(4) ? delta.sum(0) : Tensor();
-    return {g.inputs, g.w_ih, g.w_hh, g.b_ih, grad_x0, Tensor(), Tensor(), Tensor(), Tensor(), Tensor()};
+    const auto [grad_w_out, grad_b_out] =
+        g_out.defined() ? readout_gradients(g_out, rates, ctx->needs_input_grad(5), ctx->needs_input_grad(6))
+                        : std::pair<Tensor, Tensor>();
+    return {g.inputs, g.w_ih,      g.w_hh,   g.b_ih,   grad_x0,  grad_w_out, grad_b_out,
+            Tensor(), Tensor(),    Tensor(), Tensor(), Tensor(), Tensor()};
   }
 };
 
@@ -496,7 +523,8 @@ inline void gru_forward_row(T* __restrict r, T* __restrict z, T* __restrict hn, 
   // bias: the row's biases in the same column order (r, z, hn, n). hn + b_hn is stored
   // back because backward needs it.
   for (int64_t j = 0; j < H; ++j) {
-    const T rv = sigmoid(r[j] + bias[j]), zv = sigmoid(z[j] + bias[H + j]);
+    T rv, zv;
+    reciprocals(logistic_denominator(r[j] + bias[j]), logistic_denominator(z[j] + bias[H + j]), rv, zv);
     const T hv = hn[j] + bias[2 * H + j];
     const T nv = vec_tanh(n[j] + bias[3 * H + j] + rv * hv);
     r[j] = rv;
@@ -545,8 +573,12 @@ inline void lstm_forward_row(T* __restrict i, T* __restrict f, T* __restrict g, 
                              int64_t H) {
   // bias: the row's biases in the same column order (i, f, g, o).
   for (int64_t j = 0; j < H; ++j) {
-    const T iv = sigmoid(i[j] + bias[j]), fv = sigmoid(f[j] + bias[H + j]);
-    const T gv = vec_tanh(g[j] + bias[2 * H + j]), ov = sigmoid(o[j] + bias[3 * H + j]);
+    // Three gates' divisions in two: i with f, o with g's tanh denominator.
+    T iv, fv, ov, g_num, g_den, g_inv;
+    reciprocals(logistic_denominator(i[j] + bias[j]), logistic_denominator(f[j] + bias[H + j]), iv, fv);
+    tanh_ratio(g[j] + bias[2 * H + j], g_num, g_den);
+    reciprocals(logistic_denominator(o[j] + bias[3 * H + j]), g_den, ov, g_inv);
+    const T gv = g_num * g_inv;
     const T cv = fv * c_prev[j] + iv * gv;
     i[j] = iv;
     f[j] = fv;
@@ -598,8 +630,8 @@ RNNSCOPE_VECTOR_CLONES void lstm_backward_rows(T* p, const T* c_prev, const T* c
 class GatedFunction : public torch::autograd::Function<GatedFunction> {
  public:
   static variable_list forward(AutogradContext* ctx, const Tensor& inputs, const Tensor& w_ih, const Tensor& w_hh,
-                               const Tensor& b_ih, const Tensor& b_hh, const Tensor& h0, int64_t kind_index,
-                               Workspace* workspace) {
+                               const Tensor& b_ih, const Tensor& b_hh, const Tensor& h0, const Tensor& w_out,
+                               const Tensor& b_out, int64_t kind_index, Workspace* workspace) {
     const auto kind = static_cast<GatedKind>(kind_index);
     const int64_t T = inputs.size(0), B = inputs.size(1), H = w_hh.size(1);
     const SlotLayout layout = gated_layout(kind, H);
@@ -622,6 +654,7 @@ class GatedFunction : public torch::autograd::Function<GatedFunction> {
         const scalar_t* h_prev = t ? hp + (t - 1) * B * H : h0b.const_data_ptr<scalar_t>();
         scalar_t* p_t = pp + t * B * S;
         scalar_t* h_t = hp + t * B * H;
+        clear_uncovered_columns(layout, p_t, B);
         gemm<scalar_t>(false, true, B, R, H, h_prev, H, w, H, 1, p_t, S);
         if (lstm) {
           scalar_t* cp = c.data_ptr<scalar_t>();
@@ -637,10 +670,13 @@ class GatedFunction : public torch::autograd::Function<GatedFunction> {
         }
       }
     });
-    ctx->save_for_backward({inputs, w_ih, w_hh, h0b, p, h, c});
+    // With a readout, training uses h only through it: no [T, B, H] of zeros for h's gradient.
+    ctx->set_materialize_grads(false);
+    const Tensor outputs = has_readout(w_out) ? readout_forward(h, w_out, b_out) : at::empty({0}, h.options());
+    ctx->save_for_backward({inputs, w_ih, w_hh, h0b, p, h, c, w_out});
     ctx->saved_data["kind"] = kind_index;
     ctx->saved_data["backward_done"] = false;
-    return {h};
+    return {h, outputs};
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
@@ -652,13 +688,17 @@ class GatedFunction : public torch::autograd::Function<GatedFunction> {
     ctx->saved_data["backward_done"] = true;
     const auto saved = ctx->get_saved_variables();
     const Tensor &inputs = saved[0], &w_ih = saved[1], &w_hh = saved[2], &h0b = saved[3], &p = saved[4],
-                 &h = saved[5], &c = saved[6];
+                 &h = saved[5], &c = saved[6], &w_out = saved[7];
     const auto kind = static_cast<GatedKind>(ctx->saved_data["kind"].toInt());
     const bool lstm = kind == GatedKind::lstm;
     const int64_t T = inputs.size(0), B = inputs.size(1), H = w_hh.size(1);
     const SlotLayout layout = gated_layout(kind, H);
     const int64_t S = layout.width, R = layout.recurrent_cols;
-    const Tensor g_h = grads[0].defined() ? grads[0].contiguous() : at::zeros_like(h);
+    // A gradient h does not receive is one zero block that every step reads.
+    const Tensor zeros = at::zeros({B, H}, h.options());
+    const Tensor g_h = grads[0].defined() ? grads[0].contiguous() : Tensor();
+    const Tensor g_out = grads[1].defined() && has_readout(w_out) ? grads[1].contiguous() : Tensor();
+    const int64_t O = w_out.size(0);
     Tensor dh = at::zeros({B, H}, h.options());
     Tensor dc = lstm ? at::zeros({B, H}, h.options()) : Tensor();
     const Tensor c0 = lstm ? at::zeros({B, H}, h.options()) : Tensor();
@@ -668,11 +708,20 @@ class GatedFunction : public torch::autograd::Function<GatedFunction> {
       const scalar_t* w = w_hh.const_data_ptr<scalar_t>();
       scalar_t* pp = p.data_ptr<scalar_t>();
       const scalar_t* hp = h.const_data_ptr<scalar_t>();
-      const scalar_t* gp = g_h.const_data_ptr<scalar_t>();
+      const scalar_t* gp = g_h.defined() ? g_h.const_data_ptr<scalar_t>() : zeros.const_data_ptr<scalar_t>();
+      const int64_t g_step = g_h.defined() ? B * H : 0;
+      const scalar_t* gy = g_out.defined() ? g_out.const_data_ptr<scalar_t>() : nullptr;
+      const scalar_t* wo = w_out.const_data_ptr<scalar_t>();
       scalar_t* dhp = dh.data_ptr<scalar_t>();
       for (int64_t t = T - 1; t >= 0; --t) {
         scalar_t* p_t = pp + t * B * S;
-        const scalar_t* g_t = gp + t * B * H;
+        const scalar_t* g_t = gp + t * g_step;
+        // dh holds dL/dh_t through later steps; the readout of h_t adds its share.
+        if (gy) {
+          for_row_chunks(B, H, [&](int64_t begin, int64_t end) {
+            add_readout_gradient(gy + (t * B + begin) * O, wo, end - begin, O, H, dhp + begin * H);
+          });
+        }
         if (lstm) {
           const scalar_t* cp = c.const_data_ptr<scalar_t>();
           const scalar_t* c_prev = t ? cp + (t - 1) * B * H : c0.const_data_ptr<scalar_t>();
@@ -698,7 +747,10 @@ class GatedFunction : public torch::autograd::Function<GatedFunction> {
                                        {ctx->needs_input_grad(0), ctx->needs_input_grad(1), ctx->needs_input_grad(3),
                                         ctx->needs_input_grad(2), ctx->needs_input_grad(4)});
     const Tensor grad_h0 = ctx->needs_input_grad(5) ? dh.sum(0) : Tensor();
-    return {g.inputs, g.w_ih, g.w_hh, g.b_ih, g.b_hh, grad_h0, Tensor(), Tensor()};
+    const auto [grad_w_out, grad_b_out] =
+        g_out.defined() ? readout_gradients(g_out, h, ctx->needs_input_grad(6), ctx->needs_input_grad(7))
+                        : std::pair<Tensor, Tensor>();
+    return {g.inputs, g.w_ih, g.w_hh, g.b_ih, g.b_hh, grad_h0, grad_w_out, grad_b_out, Tensor(), Tensor()};
   }
 };
 
@@ -716,7 +768,7 @@ Tensor activate_reference(Activation a, const Tensor& x) {
 
 CtrnnSequence ctrnn_reference(const Tensor& inputs, const Tensor& w_in, const Tensor& w_rec, const Tensor& b,
                               const Tensor& x0, const Tensor& noise, double noise_scale, double alpha,
-                              Activation activation) {
+                              Activation activation, const Readout& readout) {
   const int64_t steps = inputs.size(0), batch = inputs.size(1), n = w_rec.size(0);
   const Tensor w_rec_t = w_rec.t();
   Tensor drive = torch::matmul(inputs, w_in.t()) + b;
@@ -732,11 +784,13 @@ CtrnnSequence ctrnn_reference(const Tensor& inputs, const Tensor& w_in, const Te
     states.push_back(x);
     rates.push_back(r);
   }
-  return {torch::stack(states), torch::stack(rates)};
+  CtrnnSequence out{torch::stack(states), torch::stack(rates), Tensor()};
+  if (readout.w.defined()) out.outputs = torch::linear(out.rates, readout.w, readout.b);
+  return out;
 }
 
-Tensor gated_reference(GatedKind kind, const Tensor& inputs, const Tensor& w_ih, const Tensor& w_hh,
-                       const Tensor& b_ih, const Tensor& b_hh, const Tensor& h0) {
+GatedSequence gated_reference(GatedKind kind, const Tensor& inputs, const Tensor& w_ih, const Tensor& w_hh,
+                              const Tensor& b_ih, const Tensor& b_hh, const Tensor& h0, const Readout& readout) {
   const int64_t steps = inputs.size(0), batch = inputs.size(1), n = w_hh.size(1);
   const Tensor input_part = torch::matmul(inputs, w_ih.t()) + b_ih;
   const Tensor w_hh_t = w_hh.t();
@@ -759,29 +813,39 @@ Tensor gated_reference(GatedKind kind, const Tensor& inputs, const Tensor& w_ih,
     }
     hs.push_back(h);
   }
-  return torch::stack(hs);
+  GatedSequence out{torch::stack(hs), Tensor()};
+  if (readout.w.defined()) out.outputs = torch::linear(out.states, readout.w, readout.b);
+  return out;
 }
 
 }  // namespace
 
 CtrnnSequence ctrnn_sequence(Engine engine, Workspace& workspace, const Tensor& inputs, const Tensor& w_in,
                              const Tensor& w_rec, const Tensor& b, const Tensor& x0, const Tensor& noise,
-                             double noise_scale, double alpha, Activation activation) {
+                             double noise_scale, double alpha, Activation activation, const Readout& readout) {
   if (engine == Engine::reference) {
-    return ctrnn_reference(inputs, w_in, w_rec, b, x0, noise, noise_scale, alpha, activation);
+    return ctrnn_reference(inputs, w_in, w_rec, b, x0, noise, noise_scale, alpha, activation, readout);
   }
-  // Autograd functions take defined tensors only: no noise is an empty one.
+  // Autograd functions take defined tensors only: no noise or no readout is an empty one.
+  const Tensor none = at::empty({0}, inputs.options());
+  const bool read = readout.w.defined();
   const auto out = CtrnnFunction::apply(inputs.contiguous(), w_in.contiguous(), w_rec.contiguous(), b, x0,
-                                        noise.defined() ? noise.contiguous() : at::empty({0}, inputs.options()),
-                                        noise_scale, alpha, static_cast<int64_t>(activation), &workspace);
-  return {out[0], out[1]};
+                                        read ? readout.w.contiguous() : none, read ? readout.b : none,
+                                        noise.defined() ? noise.contiguous() : none, noise_scale, alpha,
+                                        static_cast<int64_t>(activation), &workspace);
+  return {out[0], out[1], read ? out[2] : Tensor()};
 }
 
-Tensor gated_sequence(Engine engine, Workspace& workspace, GatedKind kind, const Tensor& inputs, const Tensor& w_ih,
-                      const Tensor& w_hh, const Tensor& b_ih, const Tensor& b_hh, const Tensor& h0) {
-  if (engine == Engine::reference) return gated_reference(kind, inputs, w_ih, w_hh, b_ih, b_hh, h0);
-  return GatedFunction::apply(inputs.contiguous(), w_ih.contiguous(), w_hh.contiguous(), b_ih, b_hh, h0,
-                              static_cast<int64_t>(kind), &workspace)[0];
+GatedSequence gated_sequence(Engine engine, Workspace& workspace, GatedKind kind, const Tensor& inputs,
+                             const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih, const Tensor& b_hh,
+                             const Tensor& h0, const Readout& readout) {
+  if (engine == Engine::reference) return gated_reference(kind, inputs, w_ih, w_hh, b_ih, b_hh, h0, readout);
+  const Tensor none = at::empty({0}, inputs.options());
+  const bool read = readout.w.defined();
+  const auto out = GatedFunction::apply(inputs.contiguous(), w_ih.contiguous(), w_hh.contiguous(), b_ih, b_hh, h0,
+                                        read ? readout.w.contiguous() : none, read ? readout.b : none,
+                                        static_cast<int64_t>(kind), &workspace);
+  return {out[0], read ? out[1] : Tensor()};
 }
 
 namespace {
@@ -846,7 +910,8 @@ LayerRunResult run_layer(const LayerRun& run) {
                              parse_activation(run.activation))
                   .states
             : gated_sequence(engine, workspace, run.type == "gru" ? GatedKind::gru : GatedKind::lstm, inputs, w["W_ih"],
-                             w["W_hh"], w["b_ih"], w["b_hh"], w["x0"]);
+                             w["W_hh"], w["b_ih"], w["b_hh"], w["x0"])
+                  .states;
   states.backward(grad_states);
   LayerRunResult result;
   result.states = to_array(states);

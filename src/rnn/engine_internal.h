@@ -34,31 +34,45 @@ Activation parse_activation(const std::string& name);
 enum class Engine { fused, reference };
 Engine parse_engine(const std::string& name);
 
+// An optional linear readout y_t = W_out h_t + b_out of every step's output h_t (the CTRNN's
+// rates, the gated layers' hidden state), w [n_out, units], b [n_out]. The fused kernels fold
+// it in: forward as one GEMM over all T·B rows, backward adding dL/dy_t W_out to the step's
+// gradient inside the BPTT loop, so the [T, B, units] gradient that a separate linear layer
+// would write and the loop read back never exists. Undefined tensors: no readout.
+struct Readout {
+  torch::Tensor w, b;
+};
+
 // The CTRNN recurrence over a whole sequence (docs/model.md):
 //   x_{t+1} = (1 − α) x_t + α (W_rec f(x_t) + W_in u_t + b + noise_scale · ξ_t)
 // inputs [T, B, n_in], w_in [N, n_in], w_rec [N, N] (the effective matrix: Dale's law is
 // applied by the caller, so autograd carries its gradient), b [N], x0 [N], noise ξ
-// [T, B, N] or undefined. Returns {states x_1..x_T, rates f(x_1)..f(x_T)}, each [T, B, N].
+// [T, B, N] or undefined. Returns {states x_1..x_T, rates f(x_1)..f(x_T)}, each [T, B, N],
+// and with a readout its outputs [T, B, n_out] of the rates (else undefined).
 struct CtrnnSequence {
   torch::Tensor states;
   torch::Tensor rates;
+  torch::Tensor outputs;
 };
 // `workspace` holds the fused kernel's buffers between calls (the reference ignores it).
 CtrnnSequence ctrnn_sequence(Engine engine, Workspace& workspace, const torch::Tensor& inputs,
                              const torch::Tensor& w_in, const torch::Tensor& w_rec, const torch::Tensor& b,
                              const torch::Tensor& x0, const torch::Tensor& noise, double noise_scale,
-                             double alpha, Activation activation);
+                             double alpha, Activation activation, const Readout& readout = {});
 
 // Gated layers in PyTorch's conventions (torch.nn.GRU / torch.nn.LSTM, one layer,
 // time-major). Gate rows of w_ih [G·H, n_in], w_hh [G·H, H], b_ih, b_hh [G·H] are in
 // PyTorch's order: GRU (G = 3) r, z, n; LSTM (G = 4) i, f, g, o. h0 [H] is the initial
 // hidden state of every trial (the LSTM's initial cell state is zero). Returns h_1..h_T
-// [T, B, H].
+// [T, B, H] and with a readout its outputs [T, B, n_out] (else undefined).
 enum class GatedKind { gru, lstm };
 int64_t gate_count(GatedKind kind);
-torch::Tensor gated_sequence(Engine engine, Workspace& workspace, GatedKind kind, const torch::Tensor& inputs,
-                             const torch::Tensor& w_ih, const torch::Tensor& w_hh,
-                             const torch::Tensor& b_ih, const torch::Tensor& b_hh,
-                             const torch::Tensor& h0);
+struct GatedSequence {
+  torch::Tensor states;
+  torch::Tensor outputs;
+};
+GatedSequence gated_sequence(Engine engine, Workspace& workspace, GatedKind kind, const torch::Tensor& inputs,
+                             const torch::Tensor& w_ih, const torch::Tensor& w_hh, const torch::Tensor& b_ih,
+                             const torch::Tensor& b_hh, const torch::Tensor& h0, const Readout& readout = {});
 
 }  // namespace rnnscope::rnn

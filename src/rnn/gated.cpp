@@ -42,12 +42,9 @@ class GatedRnn final : public RecurrentModel {
 
   // Gated networks take no recurrent noise: `noise` is ignored.
   SequenceOutput run(const torch::Tensor& inputs, const torch::Tensor& /*noise*/) override {
-    SequenceOutput out;
-    out.states = gated_sequence(engine_, workspace_, kind_, inputs, w_ih_, w_hh_, b_ih_, b_hh_, x0_);
-    out.rates = out.states;
-    // linear folds b_out into the readout GEMM (addmm): one [T, B, n_out] pass fewer.
-    out.outputs = torch::linear(out.states, w_out_, b_out_);
-    return out;
+    const auto seq = gated_sequence(engine_, workspace_, kind_, inputs, w_ih_, w_hh_, b_ih_, b_hh_, x0_,
+                                    Readout{w_out_, b_out_});
+    return {seq.outputs, seq.states, seq.states};
   }
 
   torch::Tensor weight_penalty() const override {

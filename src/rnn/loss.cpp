@@ -1,14 +1,140 @@
-// Masked sequence losses.
+// Masked sequence losses (loss_internal.h): a fused autograd Function and its reference twin.
+//
+// Per row (one trial at one step) with weight m = mask, outputs y and targets q over O outputs:
+//   squared error  ℓ = Σ_o (y_o − q_o)² / O,                 dℓ/dy_o = 2 (y_o − q_o) / O
+//   cross-entropy  ℓ = −Σ_o q_o log softmax(y)_o
+//                    = (Σ_o q_o) · logsumexp(y) − Σ_o q_o y_o,  dℓ/dy_o = (Σ q) softmax(y)_o − q_o
+// and the loss is Σ m ℓ / max(Σ m, 1). Sums run in double, row by row in a fixed order, so
+// the value does not depend on the thread count.
 #include "loss_internal.h"
+#include "vector_math.h"
+
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
 
 namespace rnnscope::rnn {
+namespace {
 
-torch::Tensor task_loss(tasks::LossKind kind, const torch::Tensor& outputs,
-                        const torch::Tensor& targets, const torch::Tensor& mask) {
-  const torch::Tensor per_step =
-      kind == tasks::LossKind::cross_entropy
-          ? -(targets * torch::log_softmax(outputs, -1)).sum(-1)
-          : (outputs - targets).pow(2).mean(-1);
+using torch::Tensor;
+using torch::autograd::AutogradContext;
+using torch::autograd::variable_list;
+
+// logsumexp of one row; `shifted` receives exp(y − max) (the softmax numerators).
+template <class T>
+double log_sum_exp(const T* y, int64_t n, T* shifted) {
+  const T top = *std::max_element(y, y + n);
+  double sum = 0;
+  for (int64_t o = 0; o < n; ++o) {
+    shifted[o] = vec_exp(y[o] - top);
+    sum += static_cast<double>(shifted[o]);
+  }
+  return static_cast<double>(top) + std::log(sum);
+}
+
+template <class T>
+double squared_error_row(const T* __restrict y, const T* __restrict q, int64_t n) {
+  double s = 0;
+  for (int64_t o = 0; o < n; ++o) {
+    const double d = static_cast<double>(y[o]) - static_cast<double>(q[o]);
+    s += d * d;
+  }
+  return s / static_cast<double>(n);
+}
+
+class MaskedLossFunction : public torch::autograd::Function<MaskedLossFunction> {
+ public:
+  static Tensor forward(AutogradContext* ctx, const Tensor& outputs, const Tensor& targets, const Tensor& mask,
+                        int64_t kind_index) {
+    const auto kind = static_cast<tasks::LossKind>(kind_index);
+    const int64_t rows = mask.numel(), n = outputs.size(-1);
+    double total = 0, weight = 0;
+    AT_DISPATCH_FLOATING_TYPES(outputs.scalar_type(), "rnnscope_task_loss", [&] {
+      const scalar_t* y = outputs.const_data_ptr<scalar_t>();
+      const scalar_t* q = targets.const_data_ptr<scalar_t>();
+      const scalar_t* m = mask.const_data_ptr<scalar_t>();
+      std::vector<scalar_t> shifted(static_cast<size_t>(n));
+      for (int64_t row = 0; row < rows; ++row) {
+        weight += static_cast<double>(m[row]);
+        if (m[row] == 0) continue;
+        const scalar_t* yr = y + row * n;
+        const scalar_t* qr = q + row * n;
+        double l;
+        if (kind == tasks::LossKind::mse) {
+          l = squared_error_row(yr, qr, n);
+        } else {
+          double q_sum = 0, q_dot_y = 0;
+          for (int64_t o = 0; o < n; ++o) {
+            q_sum += static_cast<double>(qr[o]);
+            q_dot_y += static_cast<double>(qr[o]) * static_cast<double>(yr[o]);
+          }
+          l = q_sum * log_sum_exp(yr, n, shifted.data()) - q_dot_y;
+        }
+        total += static_cast<double>(m[row]) * l;
+      }
+    });
+    const double denominator = std::max(weight, 1.0);
+    ctx->save_for_backward({outputs, targets, mask});
+    ctx->saved_data["kind"] = kind_index;
+    ctx->saved_data["denominator"] = denominator;
+    return at::scalar_tensor(total / denominator, outputs.options());
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    const Tensor &outputs = saved[0], &targets = saved[1], &mask = saved[2];
+    const auto kind = static_cast<tasks::LossKind>(ctx->saved_data["kind"].toInt());
+    const double scale = grads[0].item<double>() / ctx->saved_data["denominator"].toDouble();
+    const int64_t rows = mask.numel(), n = outputs.size(-1);
+    Tensor grad = at::empty_like(outputs, at::MemoryFormat::Contiguous);
+    AT_DISPATCH_FLOATING_TYPES(outputs.scalar_type(), "rnnscope_task_loss_backward", [&] {
+      const scalar_t* y = outputs.const_data_ptr<scalar_t>();
+      const scalar_t* q = targets.const_data_ptr<scalar_t>();
+      const scalar_t* m = mask.const_data_ptr<scalar_t>();
+      scalar_t* g = grad.data_ptr<scalar_t>();
+      for (int64_t row = 0; row < rows; ++row) {
+        const scalar_t* yr = y + row * n;
+        const scalar_t* qr = q + row * n;
+        scalar_t* gr = g + row * n;
+        const auto w = static_cast<scalar_t>(scale * static_cast<double>(m[row]));
+        if (w == 0) {
+          std::fill(gr, gr + n, scalar_t(0));
+        } else if (kind == tasks::LossKind::mse) {
+          const scalar_t c = w * scalar_t(2) / static_cast<scalar_t>(n);
+          for (int64_t o = 0; o < n; ++o) gr[o] = c * (yr[o] - qr[o]);
+        } else {
+          // gr temporarily holds the softmax numerators.
+          const double lse = log_sum_exp(yr, n, gr);
+          const double top = static_cast<double>(*std::max_element(yr, yr + n));
+          const auto inv = static_cast<scalar_t>(std::exp(top - lse));
+          scalar_t q_sum = 0;
+          for (int64_t o = 0; o < n; ++o) q_sum += qr[o];
+          for (int64_t o = 0; o < n; ++o) gr[o] = w * (q_sum * gr[o] * inv - qr[o]);
+        }
+      }
+    });
+    return {grad, Tensor(), Tensor(), Tensor()};
+  }
+};
+
+}  // namespace
+
+Tensor task_loss(tasks::LossKind kind, const Tensor& outputs, const Tensor& targets, const Tensor& mask) {
+  TORCH_CHECK(outputs.dim() == 3 && targets.sizes() == outputs.sizes() && mask.dim() == 2 &&
+                  mask.size(0) == outputs.size(0) && mask.size(1) == outputs.size(1),
+              "task_loss: outputs and targets must be [T, B, n_out] and mask [T, B]; got ", outputs.sizes(), ", ",
+              targets.sizes(), ", ", mask.sizes());
+  TORCH_CHECK(!targets.requires_grad() && !mask.requires_grad(), "task_loss: targets and mask take no gradient");
+  const auto type = outputs.scalar_type();
+  return MaskedLossFunction::apply(outputs.contiguous(), targets.to(type).contiguous(), mask.to(type).contiguous(),
+                                   static_cast<int64_t>(kind));
+}
+
+Tensor task_loss_reference(tasks::LossKind kind, const Tensor& outputs, const Tensor& targets, const Tensor& mask) {
+  const Tensor per_step = kind == tasks::LossKind::cross_entropy
+                              ? -(targets * torch::log_softmax(outputs, -1)).sum(-1)
+                              : (outputs - targets).pow(2).mean(-1);
   // clamp_min keeps an all-padding batch (no masked steps) finite.
   return (per_step * mask).sum() / mask.sum().clamp_min(1.0);
 }

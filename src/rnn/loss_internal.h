@@ -1,4 +1,4 @@
-// Task losses on masked sequences.
+// Task losses on masked sequences. Private to src/rnn.
 #pragma once
 
 #include "rnnscope/tasks/task.h"
@@ -8,8 +8,15 @@
 namespace rnnscope::rnn {
 
 // Mean over masked steps of cross-entropy (targets one-hot) or of the squared error
-// averaged over outputs. outputs/targets [T, B, n_out], mask [T, B].
+// averaged over outputs: Σ_{t,b} mask·ℓ(y_tb, target_tb) / max(Σ mask, 1).
+// outputs/targets [T, B, n_out], mask [T, B]; targets and mask take no gradient.
+// One fused pass forward and one backward (loss.cpp) instead of a dozen ATen ops and
+// their autograd nodes, which cost a small network ≈ 10% of its training step.
 torch::Tensor task_loss(tasks::LossKind kind, const torch::Tensor& outputs,
                         const torch::Tensor& targets, const torch::Tensor& mask);
+
+// The same loss as plain LibTorch ops differentiated by autograd: the fused loss's test oracle.
+torch::Tensor task_loss_reference(tasks::LossKind kind, const torch::Tensor& outputs,
+                                  const torch::Tensor& targets, const torch::Tensor& mask);
 
 }  // namespace rnnscope::rnn

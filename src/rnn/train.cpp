@@ -4,6 +4,7 @@
 #include "rnnscope/rnn/train.h"
 
 #include "checkpoint_internal.h"
+#include "fused_adam_internal.h"
 #include "loss_internal.h"
 #include "run_internal.h"
 
@@ -99,7 +100,7 @@ Json train(const TrainRequest& req) {
   const double target_accuracy = tc.at("target_accuracy").get<double>() < 0
                                      ? task.info().default_target_accuracy
                                      : tc.at("target_accuracy").get<double>();
-  torch::optim::Adam optimizer(model.parameters(), torch::optim::AdamOptions(tc.at("lr").get<double>()));
+  FusedAdam optimizer(model.parameters(), torch::optim::AdamOptions(tc.at("lr").get<double>()));
 
   TrainState state;
   if (req.existing == ExistingRun::resume) {
