@@ -1,5 +1,6 @@
 // Adam in one pass per parameter (fused_adam_internal.h).
 #include "fused_adam_internal.h"
+#include "vector_math.h"
 
 #include <cmath>
 
@@ -7,9 +8,9 @@ namespace rnnscope::rnn {
 namespace {
 
 template <class T>
-void adam_update(T* __restrict param, const T* __restrict grad, T* __restrict m, T* __restrict v, int64_t n,
-                 double beta1, double beta2, double weight_decay, double step_size, double inv_sqrt_bc2,
-                 double eps) {
+RNNSCOPE_VECTOR_CLONES void adam_update(T* __restrict param, const T* __restrict grad, T* __restrict m,
+                                        T* __restrict v, int64_t n, double beta1, double beta2, double weight_decay,
+                                        double step_size, double inv_sqrt_bc2, double eps) {
   const T b1 = static_cast<T>(beta1), b2 = static_cast<T>(beta2), wd = static_cast<T>(weight_decay);
   const T one_minus_b1 = static_cast<T>(1 - beta1), one_minus_b2 = static_cast<T>(1 - beta2);
   const T lr = static_cast<T>(step_size), scale = static_cast<T>(inv_sqrt_bc2), e = static_cast<T>(eps);
