@@ -2,6 +2,7 @@
 #include "model_internal.h"
 
 #include "rnnscope/core/error.h"
+#include "rnnscope/core/normal_fill.h"
 #include "rnnscope/core/rng.h"
 
 namespace rnnscope::rnn {
@@ -48,8 +49,9 @@ BatchTensors to_tensors(const tasks::Batch& batch) {
 
 torch::Tensor standard_noise(int64_t steps, int64_t batch, int64_t units, uint64_t seed,
                              const std::string& stream, uint64_t index) {
-  auto gen = torch_generator(seed, stream, index);
-  return at::randn({steps, batch, units}, gen, torch::TensorOptions().dtype(torch::kFloat32));
+  torch::Tensor noise = at::empty({steps, batch, units}, torch::TensorOptions().dtype(torch::kFloat32));
+  fill_standard_normal(Rng::derive_seed(seed, stream, index), noise.data_ptr<float>(), size_t(noise.numel()));
+  return noise;
 }
 
 }  // namespace rnnscope::rnn

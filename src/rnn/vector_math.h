@@ -1,19 +1,12 @@
 // Element-wise math for the fused kernels (engine.cpp, loss.cpp): branch-free float versions
-// of exp and tanh that loops can vectorise, and the attribute that compiles such loops for
-// the widest vector unit the CPU has. Private to src/rnn.
+// of exp and tanh that loops can vectorise. Private to src/rnn.
 #pragma once
+
+#include "core/vector_clones.h"
 
 #include <cmath>
 #include <cstdint>
 #include <cstring>
-
-// Element-wise kernels are compiled for AVX-512, AVX2 and baseline x86-64, and the loader
-// picks the widest the CPU has (GCC function multi-versioning): one binary, full vectors.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define RNNSCOPE_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define RNNSCOPE_VECTOR_CLONES
-#endif
 
 namespace rnnscope::rnn {
 
