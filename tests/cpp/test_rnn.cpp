@@ -410,17 +410,22 @@ TEST(FusedAdam, StepsLikeTorchAdamAndSharesItsState) {
         ps[1].mutable_grad() = grads[k].narrow(0, 35, 5).clone();
       };
       auto fused_params = make_params(), torch_params = make_params();
+      // Steps both optimisers through gradients [from, to), then compares the parameters.
+      auto step_both = [&](torch::optim::Optimizer& fused, torch::optim::Optimizer& reference, int from, int to) {
+        for (int k = from; k < to; ++k) {
+          set_grads(fused_params, k);
+          set_grads(torch_params, k);
+          fused.step();
+          reference.step();
+        }
+        for (size_t i = 0; i < 2; ++i) {
+          EXPECT_LE(relative_difference(fused_params[i], torch_params[i]), tolerance)
+              << i << " wd " << weight_decay << " after step " << to;
+        }
+      };
       rnn::FusedAdam fused(fused_params, options);
       torch::optim::Adam reference(torch_params, options);
-      for (int k = 0; k < 6; ++k) {
-        set_grads(fused_params, k);
-        set_grads(torch_params, k);
-        fused.step();
-        reference.step();
-      }
-      for (size_t i = 0; i < 2; ++i) {
-        EXPECT_LE(relative_difference(fused_params[i], torch_params[i]), tolerance) << i << " wd " << weight_decay;
-      }
+      step_both(fused, reference, 0, 6);
       // Hand each optimiser's state to a fresh one of the other kind and go on.
       torch::serialize::OutputArchive fused_state, torch_state;
       fused.save(fused_state);
@@ -435,15 +440,7 @@ TEST(FusedAdam, StepsLikeTorchAdamAndSharesItsState) {
       torch::optim::Adam reference2(torch_params, options);
       fused2.load(fused_in);
       reference2.load(torch_in);
-      for (int k = 6; k < 12; ++k) {
-        set_grads(fused_params, k);
-        set_grads(torch_params, k);
-        fused2.step();
-        reference2.step();
-      }
-      for (size_t i = 0; i < 2; ++i) {
-        EXPECT_LE(relative_difference(fused_params[i], torch_params[i]), tolerance) << i << " wd " << weight_decay;
-      }
+      step_both(fused2, reference2, 6, 12);
     }
   }
 }
