@@ -258,8 +258,9 @@ TEST_P(EngineEquivalence, FusedEqualsReference) {
   const double tolerance = dtype == torch::kFloat64 ? 1e-10 : 1e-5;
   std::mt19937_64 rng(1234 + case_index);
   auto pick = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng); };
-  // (T, B): the edge cases, then random shapes.
-  std::vector<std::pair<int64_t, int64_t>> shapes = {{1, 1}, {1, 5}, {12, 1}};
+  // (T, B): the edge cases (40 × 30: three blocks of weight-gradient steps, the last one
+  // partial), then random shapes.
+  std::vector<std::pair<int64_t, int64_t>> shapes = {{1, 1}, {1, 5}, {12, 1}, {40, 30}};
   for (int k = 0; k < 3; ++k) shapes.emplace_back(pick(2, 40), pick(2, 9));
   for (const auto& [T, B] : shapes) {
     const int64_t n_in = pick(1, 5), n_out = pick(1, 4), units = pick(1, 13);
