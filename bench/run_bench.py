@@ -121,7 +121,9 @@ def main() -> None:
     p.add_argument("--bench-exe", default=os.path.join(HERE, "..", "build-bench", "bench_engine"))
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--reps", type=int, default=5)
-    p.add_argument("--iters", type=int, default=3, help="training steps per repetition")
+    p.add_argument("--iters", type=int, default=10,
+                   help="training steps per repetition, median taken: enough that the first steps after "
+                        "another worker ran (caches refilled by it) do not set the median")
     p.add_argument("--models", nargs="+", default=["ctrnn", "gru", "lstm"])
     p.add_argument("--units", nargs="+", type=int, default=[64, 128, 256, 512])
     p.add_argument("--batch", nargs="+", type=int, default=[32, 64])

@@ -8,8 +8,9 @@
 //             pre-activation buffer, then per step one GEMM (the recurrent product, added
 //             in place) and one element-wise pass;
 //   backward: per step one element-wise pass (the cell's local derivatives, written in
-//             place of what forward stored) and one GEMM (back through W_hh); then every
-//             weight gradient as one GEMM over all T·B rows.
+//             place of what forward stored) and one GEMM (back through W_hh); every block
+//             of ≥ 512 rows of finished steps adds its share of each weight gradient as
+//             one GEMM while its operands are still in cache.
 // The per-step GEMMs call the BLAS bundled in the torch wheel directly (at::addmm_out adds
 // ≈ 2 µs of dispatch per call, as much as a 32×64×64 product takes), and the element-wise
 // passes are plain loops over raw pointers that the compiler vectorises.
