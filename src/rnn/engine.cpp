@@ -323,8 +323,15 @@ void finish_parameter_gradients(const SlotLayout& layout, const Tensor& column_s
 
 bool has_readout(const Tensor& w_out) { return w_out.numel() > 0; }
 
+// dL/d outputs as backward receives it, or undefined where there is no readout or no gradient.
+Tensor readout_output_gradient(const Tensor& grad, const Tensor& w_out) {
+  return grad.defined() && has_readout(w_out) ? grad.contiguous() : Tensor();
+}
+
 // outputs [T, B, O] = h [T, B, K] W_outᵀ + b_out: one GEMM over all T·B rows, onto the bias.
+// Without a readout, an empty tensor (the Function's placeholder output).
 Tensor readout_forward(const Tensor& h, const Tensor& w_out, const Tensor& b_out) {
+  if (!has_readout(w_out)) return at::empty({0}, h.options());
   const int64_t T = h.size(0), B = h.size(1), K = h.size(2), O = w_out.size(0);
   Tensor y = b_out.expand({T, B, O}).contiguous();
   AT_DISPATCH_FLOATING_TYPES(h.scalar_type(), "rnnscope_readout", [&] {
@@ -443,7 +450,7 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
         }
       });
     });
-    const Tensor outputs = has_readout(w_out) ? readout_forward(rates, w_out, b_out) : at::empty({0}, rates.options());
+    const Tensor outputs = readout_forward(rates, w_out, b_out);
     ctx->save_for_backward({inputs, w_in, w_rec, rates, r0b, dz, w_out});
     ctx->saved_data["alpha"] = alpha;
     ctx->saved_data["activation"] = activation;
@@ -461,7 +468,7 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
     const Tensor zeros = at::zeros({B, N}, rates.options());
     const Tensor g_states = grads[0].defined() ? grads[0].contiguous() : Tensor();
     const Tensor g_rates = grads[1].defined() ? grads[1].contiguous() : Tensor();
-    const Tensor g_out = grads[2].defined() && has_readout(w_out) ? grads[2].contiguous() : Tensor();
+    const Tensor g_out = readout_output_gradient(grads[2], w_out);
     const int64_t O = w_out.size(0);
     Tensor delta = at::zeros({B, N}, rates.options());
     Tensor dr = at::zeros({B, N}, rates.options());
@@ -688,7 +695,7 @@ class GatedFunction : public torch::autograd::Function<GatedFunction> {
     });
     // With a readout, training uses h only through it: no [T, B, H] of zeros for h's gradient.
     ctx->set_materialize_grads(false);
-    const Tensor outputs = has_readout(w_out) ? readout_forward(h, w_out, b_out) : at::empty({0}, h.options());
+    const Tensor outputs = readout_forward(h, w_out, b_out);
     ctx->save_for_backward({inputs, w_ih, w_hh, h0b, p, h, c, w_out});
     ctx->saved_data["kind"] = kind_index;
     ctx->saved_data["backward_done"] = false;
@@ -713,7 +720,7 @@ class GatedFunction : public torch::autograd::Function<GatedFunction> {
     // A gradient h does not receive is one zero block that every step reads.
     const Tensor zeros = at::zeros({B, H}, h.options());
     const Tensor g_h = grads[0].defined() ? grads[0].contiguous() : Tensor();
-    const Tensor g_out = grads[1].defined() && has_readout(w_out) ? grads[1].contiguous() : Tensor();
+    const Tensor g_out = readout_output_gradient(grads[1], w_out);
     const int64_t O = w_out.size(0);
     Tensor dh = at::zeros({B, H}, h.options());
     Tensor dc = lstm ? at::zeros({B, H}, h.options()) : Tensor();

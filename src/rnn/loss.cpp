@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 #include <vector>
 
 namespace rnnscope::rnn {
@@ -21,16 +22,17 @@ using torch::Tensor;
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
-// logsumexp of one row; `shifted` receives exp(y − max) (the softmax numerators).
+// The softmax of one row, unnormalised: `shifted` receives exp(y − max y); returns
+// {max y, Σ shifted}, so logsumexp = max + log Σ and softmax = shifted / Σ.
 template <class T>
-double log_sum_exp(const T* y, int64_t n, T* shifted) {
+std::pair<double, double> softmax_numerators(const T* y, int64_t n, T* shifted) {
   const T top = *std::max_element(y, y + n);
   double sum = 0;
   for (int64_t o = 0; o < n; ++o) {
     shifted[o] = vec_exp(y[o] - top);
     sum += static_cast<double>(shifted[o]);
   }
-  return static_cast<double>(top) + std::log(sum);
+  return {static_cast<double>(top), sum};
 }
 
 template <class T>
@@ -69,7 +71,8 @@ class MaskedLossFunction : public torch::autograd::Function<MaskedLossFunction> 
             q_sum += static_cast<double>(qr[o]);
             q_dot_y += static_cast<double>(qr[o]) * static_cast<double>(yr[o]);
           }
-          l = q_sum * log_sum_exp(yr, n, shifted.data()) - q_dot_y;
+          const auto [top, sum] = softmax_numerators(yr, n, shifted.data());
+          l = q_sum * (top + std::log(sum)) - q_dot_y;
         }
         total += static_cast<double>(m[row]) * l;
       }
@@ -105,9 +108,7 @@ class MaskedLossFunction : public torch::autograd::Function<MaskedLossFunction> 
           for (int64_t o = 0; o < n; ++o) gr[o] = c * (yr[o] - qr[o]);
         } else {
           // gr temporarily holds the softmax numerators.
-          const double lse = log_sum_exp(yr, n, gr);
-          const double top = static_cast<double>(*std::max_element(yr, yr + n));
-          const auto inv = static_cast<scalar_t>(std::exp(top - lse));
+          const auto inv = static_cast<scalar_t>(1.0 / softmax_numerators(yr, n, gr).second);
           scalar_t q_sum = 0;
           for (int64_t o = 0; o < n; ++o) q_sum += qr[o];
           for (int64_t o = 0; o < n; ++o) gr[o] = w * (q_sum * gr[o] * inv - qr[o]);
