@@ -13,13 +13,13 @@
 // Floor mode: times exactly the matrix products such a step must do — the input projection,
 // T recurrent products forward and T backward, the weight gradients over all T·B rows and the
 // readout forward and backward — calling the same BLAS the engine calls.
-#include "rnn/fused_adam_internal.h"
-#include "rnn/loss_internal.h"
-#include "rnn/model_internal.h"
+#include "training/fused_adam_internal.h"
+#include "training/loss_internal.h"
+#include "models/model_internal.h"
 
 #include "rnnscope/core/error.h"
 #include "rnnscope/core/params.h"
-#include "rnnscope/rnn/run_config.h"
+#include "rnnscope/training/run_config.h"
 
 #include <ATen/Parallel.h>
 

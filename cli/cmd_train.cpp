@@ -4,7 +4,7 @@
 
 #include "torch_commands.h"
 
-#include "rnnscope/rnn/run_config.h"
+#include "rnnscope/training/run_config.h"
 
 namespace rnnscope::cli {
 

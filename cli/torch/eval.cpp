@@ -2,7 +2,7 @@
 #include "runs.h"
 
 #include "rnnscope/core/run_dir.h"
-#include "rnnscope/rnn/evaluate.h"
+#include "rnnscope/requests/eval.h"
 
 #include <cstdio>
 

@@ -5,7 +5,7 @@
 
 #include "rnnscope/core/config_io.h"
 #include "rnnscope/core/error.h"
-#include "rnnscope/rnn/train.h"
+#include "rnnscope/requests/train.h"
 
 #include <atomic>
 #include <csignal>

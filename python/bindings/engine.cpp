@@ -2,7 +2,7 @@
 // other implementations, e.g. torch.nn.GRU / torch.nn.LSTM).
 #include "bindings.h"
 
-#include "rnnscope/rnn/engine.h"
+#include "rnnscope/engine/layer_run.h"
 
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>

@@ -6,8 +6,8 @@
 #include "rnnscope/core/error.h"
 #include "rnnscope/core/layout.h"
 #include "rnnscope/core/run_dir.h"
-#include "rnnscope/rnn/evaluate.h"
-#include "rnnscope/rnn/train.h"
+#include "rnnscope/requests/eval.h"
+#include "rnnscope/requests/train.h"
 
 #include <pybind11/functional.h>
 #include <pybind11/stl.h>

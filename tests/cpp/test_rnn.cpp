@@ -1,17 +1,17 @@
 // The models (CTRNN, GRU, LSTM), their engines, the loss and the trainer: fused engine =
 // reference engine, finite-difference gradients in double precision, Dale's law,
 // checkpoint/resume bit-identity, the model.h5 contract and config validation.
-#include "rnn/engine_internal.h"
-#include "rnn/fused_adam_internal.h"
-#include "rnn/loss_internal.h"
-#include "rnn/model_internal.h"
-#include "rnn/vector_math.h"
+#include "engine/engine_internal.h"
+#include "training/fused_adam_internal.h"
+#include "training/loss_internal.h"
+#include "models/model_internal.h"
+#include "core/vector_math.h"
 
 #include "rnnscope/core/error.h"
 #include "rnnscope/core/hdf5_io.h"
-#include "rnnscope/rnn/evaluate.h"
-#include "rnnscope/rnn/run_config.h"
-#include "rnnscope/rnn/train.h"
+#include "rnnscope/requests/eval.h"
+#include "rnnscope/training/run_config.h"
+#include "rnnscope/requests/train.h"
 #include "rnnscope/tasks/registry.h"
 
 #include <gtest/gtest.h>

@@ -5,8 +5,8 @@
 // The sqrt(2/α) factor keeps the stationary noise variance of x independent of dt.
 // Dale's law: W_rec = |W_raw| · diag(sign), one sign per presynaptic (column) unit.
 // The recurrence runs on engine.cpp's fused kernel or its autograd twin ([model] engine).
-#include "engine_internal.h"
-#include "model_internal.h"
+#include "engine/engine_internal.h"
+#include "models/model_internal.h"
 
 #include "rnnscope/core/error.h"
 

@@ -1,5 +1,5 @@
 // Checkpoints in LibTorch's archive format, written atomically.
-#include "checkpoint_internal.h"
+#include "training/checkpoint_internal.h"
 
 #include "rnnscope/core/error.h"
 

@@ -6,8 +6,8 @@
 //                    = (Σ_o q_o) · logsumexp(y) − Σ_o q_o y_o,  dℓ/dy_o = (Σ q) softmax(y)_o − q_o
 // and the loss is Σ m ℓ / max(Σ m, 1). Sums run in double, row by row in a fixed order, so
 // the value does not depend on the thread count.
-#include "loss_internal.h"
-#include "vector_math.h"
+#include "training/loss_internal.h"
+#include "core/vector_math.h"
 
 
 #include <algorithm>

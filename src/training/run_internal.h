@@ -2,7 +2,7 @@
 // run config, and scoring a model on a batch.
 #pragma once
 
-#include "model_internal.h"
+#include "models/model_internal.h"
 
 #include "rnnscope/tasks/task.h"
 

@@ -1,18 +1,18 @@
 // The training loop: Adam on a masked task loss with rate/weight penalties and gradient
 // clipping, periodic evaluation on a fixed set of fresh trials, stop at criterion or
 // max_steps, checkpoints for resumption, and the run-directory outputs.
-#include "rnnscope/rnn/train.h"
+#include "rnnscope/requests/train.h"
 
-#include "checkpoint_internal.h"
-#include "fused_adam_internal.h"
-#include "loss_internal.h"
-#include "run_internal.h"
+#include "training/checkpoint_internal.h"
+#include "training/fused_adam_internal.h"
+#include "training/loss_internal.h"
+#include "training/run_internal.h"
 
 #include "rnnscope/core/config_io.h"
 #include "rnnscope/core/error.h"
 #include "rnnscope/core/hdf5_io.h"
 #include "rnnscope/core/rng.h"
-#include "rnnscope/rnn/run_config.h"
+#include "rnnscope/training/run_config.h"
 
 #include <torch/version.h>
 

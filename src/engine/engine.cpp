@@ -14,11 +14,11 @@
 // The per-step GEMMs call the BLAS bundled in the torch wheel directly (at::addmm_out adds
 // ≈ 2 µs of dispatch per call, as much as a 32×64×64 product takes), and the element-wise
 // passes are plain loops over raw pointers that the compiler vectorises.
-#include "engine_internal.h"
-#include "vector_math.h"
+#include "engine/engine_internal.h"
+#include "core/vector_math.h"
 
 #include "rnnscope/core/error.h"
-#include "rnnscope/rnn/engine.h"
+#include "rnnscope/engine/layer_run.h"
 
 #include <ATen/Parallel.h>
 

@@ -5,8 +5,8 @@
 // Unlike the CTRNN they have no time constant, rate function or recurrent noise: `states`
 // and `rates` are both h_t. The recurrence runs on engine.cpp's fused kernel or its autograd
 // twin ([model] engine).
-#include "engine_internal.h"
-#include "model_internal.h"
+#include "engine/engine_internal.h"
+#include "models/model_internal.h"
 
 #include "rnnscope/core/error.h"
 

@@ -1,5 +1,5 @@
 // Model factory and the small tensor helpers shared by the rnn area.
-#include "model_internal.h"
+#include "models/model_internal.h"
 
 #include "rnnscope/core/error.h"
 #include "rnnscope/core/normal_fill.h"

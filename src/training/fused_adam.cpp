@@ -1,6 +1,6 @@
 // Adam in one pass per parameter (fused_adam_internal.h).
-#include "fused_adam_internal.h"
-#include "vector_math.h"
+#include "training/fused_adam_internal.h"
+#include "core/vector_math.h"
 
 #include <cmath>
 

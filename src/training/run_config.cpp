@@ -1,5 +1,5 @@
 // Declarations and validation of the run config sections.
-#include "rnnscope/rnn/run_config.h"
+#include "rnnscope/training/run_config.h"
 
 #include "rnnscope/core/config_io.h"
 #include "rnnscope/core/error.h"

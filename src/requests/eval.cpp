@@ -1,15 +1,15 @@
 // Evaluation of trained networks on fresh trials, and the eval file layout.
-#include "rnnscope/rnn/evaluate.h"
+#include "rnnscope/requests/eval.h"
 
-#include "run_internal.h"
-#include "loss_internal.h"
+#include "training/run_internal.h"
+#include "training/loss_internal.h"
 
 #include "rnnscope/core/config_io.h"
 #include "rnnscope/core/error.h"
 #include "rnnscope/core/hdf5_io.h"
 #include "rnnscope/core/layout.h"
 #include "rnnscope/core/rng.h"
-#include "rnnscope/rnn/run_config.h"
+#include "rnnscope/training/run_config.h"
 #include "rnnscope/tasks/registry.h"
 
 #include <filesystem>

@@ -3,7 +3,7 @@
 // per-step seeds, so no generator state needs saving).
 #pragma once
 
-#include "model_internal.h"
+#include "models/model_internal.h"
 
 #include <string>
 #include <vector>
