@@ -19,7 +19,7 @@
 
 #include "rnnscope/core/error.h"
 #include "rnnscope/core/params.h"
-#include "rnnscope/training/run_config.h"
+#include "rnnscope/models/registry.h"
 
 #include <ATen/Parallel.h>
 
@@ -138,9 +138,9 @@ void serve_model(const Options& o) {
   info.inputs.push_back(tasks::ChannelGroup{"u", kInputs, "random input"});
   info.outputs.push_back(tasks::ChannelGroup{"y", kOutputs, "random target"});
   info.loss = tasks::LossKind::mse;
-  const Json model_config = resolve_params(
-      Json{{"type", o.model}, {"engine", o.engine}, {"units", o.units}, {"noise", 0.05}, {"tau", 100.0}},
-      rnn::model_param_specs(), "bench [model]");
+  Json raw{{"type", o.model}, {"engine", o.engine}, {"units", o.units}};
+  if (o.model == "ctrnn") raw.update(Json{{"noise", 0.05}, {"tau", 100.0}});
+  const Json model_config = models::resolve(raw, "bench [model]");
   auto model = rnn::make_model(model_config, info, 20.0, 1);
   rnn::FusedAdam adam(model->parameters(), torch::optim::AdamOptions(1e-4));
   const auto inputs = at::randn({o.steps, o.batch, kInputs}), targets = at::randn({o.steps, o.batch, kOutputs});

@@ -1,37 +1,23 @@
 // `rnnscope ph INPUT`: Vietoris–Rips persistence barcodes (library: rnnscope/topo).
 #include <iostream>
-#include <limits>
 #include <memory>
 
 #include "commands.h"
-#include "rnnscope/core/error.h"
-#include "rnnscope/topo/inputs.h"
-#include "rnnscope/topo/outputs.h"
+#include "rnnscope/requests/ph.h"
 #include "rnnscope/topo/text_formats.h"
-#include "rnnscope/topo/vietoris_rips.h"
 
 namespace rnnscope::cli {
 namespace {
 
 struct PhArgs {
-  std::string input;
-  std::string format;
-  int dim = 1;
-  double threshold = std::numeric_limits<double>::infinity();
-  std::string out;
+  requests::PhRequest request;
   bool print = false;
-  bool force = false;
-  int threads = 1;
 };
 
 void run_ph(const PhArgs& args) {
-  const topo::MetricInput input = topo::read_metric_input(args.input, args.format);
-  const topo::Barcodes barcodes = topo::vietoris_rips(
-      input.distances,
-      topo::PersistenceOptions().set_max_dim(args.dim).set_threshold(args.threshold).set_threads(args.threads));
-  if (!args.out.empty())
-    topo::write_barcodes(args.out, barcodes, input.distances.size(), args.input, args.force);
-  if (args.print || args.out.empty()) topo::write_ripser_output(std::cout, input, barcodes, args.threshold);
+  const auto result = requests::run_ph(args.request);
+  if (args.print || args.request.out.empty())
+    topo::write_ripser_output(std::cout, result.input, result.barcodes, args.request.threshold);
 }
 
 }  // namespace
@@ -40,29 +26,29 @@ void add_ph_command(CLI::App& app) {
   auto args = std::make_shared<PhArgs>();
   auto* cmd = app.add_subcommand(
       "ph", "Persistent homology: Vietoris–Rips barcodes of a point cloud or distance matrix");
-  cmd->add_option("INPUT", args->input,
+  cmd->add_option("INPUT", args->request.input,
                   "FILE.h5:/DATASET (a point cloud [n, d], a distance matrix [n, n], or a 1-D lower "
                   "triangle), or a text file in a `ripser` format (see --format)")
       ->required();
-  cmd->add_option("--format", args->format,
+  cmd->add_option("--format", args->request.format,
                   "lower-distance | distance | point-cloud. Text files default to lower-distance "
                   "(line i holds d(i,0) … d(i,i-1), as the `ripser` program). HDF5 datasets default "
                   "to: 1-D -> lower triangle; square, zero diagonal, symmetric -> distance matrix; "
                   "otherwise point cloud")
       ->check(CLI::IsMember({"lower-distance", "distance", "point-cloud"}));
-  cmd->add_option("--dim", args->dim, "highest homology dimension (0 = components, 1 = loops, 2 = voids)")
+  cmd->add_option("--dim", args->request.max_dim, "highest homology dimension (0 = components, 1 = loops, 2 = voids)")
       ->capture_default_str()
       ->check(CLI::Range(0, 8));
-  cmd->add_option("--threshold", args->threshold,
+  cmd->add_option("--threshold", args->request.threshold,
                   "largest edge length of the filtration (default: the enclosing radius, beyond "
                   "which nothing changes)");
-  cmd->add_option("--threads", args->threads, "worker threads for the parallel phases (0 = all cores)")
+  cmd->add_option("--threads", args->request.threads, "worker threads for the parallel phases (0 = all cores)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--out", args->out,
+  cmd->add_option("--out", args->request.out,
                   "write BARS.h5: /dim0, /dim1, … as [k, 2] float64 (birth, death; death = inf for "
                   "classes that never die); atomic");
-  cmd->add_flag("--force", args->force, "overwrite an existing --out file");
+  cmd->add_flag("--force", args->request.force, "overwrite an existing --out file");
   cmd->add_flag("--print", args->print,
                 "print the barcodes in the `ripser` program's text layout (the default without --out), "
                 "so `diff <(rnnscope ph F --print) <(ripser F)` compares the two");

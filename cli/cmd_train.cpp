@@ -1,34 +1,89 @@
-// `rnnscope train CONFIG --out DIR`: options and help here, the run in the LibTorch plugin
-// (cli/torch/train.cpp).
+// `rnnscope train CONFIG --out DIR`: options and help here; the request runs in the LibTorch
+// plugin (requests/train.h); progress and the closing lines are printed here.
 #include "commands.h"
 
+#include "progress.h"
 #include "torch_commands.h"
 
+#include "rnnscope/requests/train.h"
 #include "rnnscope/training/run_config.h"
 
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+
 namespace rnnscope::cli {
+namespace {
+
+// Set by SIGINT/SIGTERM; the trainer checkpoints and stops at the end of the current step.
+std::atomic<bool> g_stop_requested{false};
+
+extern "C" void request_stop(int) { g_stop_requested = true; }
+
+struct TrainArgs {
+  requests::TrainRequest request;
+  bool quiet = false;
+};
+
+void run_train(TrainArgs args) {
+  auto& req = args.request;
+  ProgressPrinter printer;
+  if (!args.quiet) {
+    req.progress = [&printer](const rnn::TrainProgress& p) {
+      char text[256];
+      char acc[16] = "  -  ";
+      if (p.accuracy >= 0) std::snprintf(acc, sizeof acc, "%.3f", p.accuracy);
+      std::snprintf(text, sizeof text, "step %lld/%lld  loss %.4f  accuracy %s  %.1f steps/s  ETA %s",
+                    static_cast<long long>(p.step), static_cast<long long>(p.max_steps), p.loss, acc,
+                    p.steps_per_second, format_duration(p.eta_seconds).c_str());
+      printer.update(text, p.evaluated);
+    };
+  }
+  req.stop_requested = [] { return g_stop_requested.load(); };
+  std::signal(SIGINT, request_stop);
+  std::signal(SIGTERM, request_stop);
+  const Json summary = run_in_torch_plugin<Json>("train", req);
+  printer.finish();
+  if (summary.at("status") == "interrupted") {
+    std::printf("stopped after %lld steps; continue with: rnnscope train --out %s --resume\n",
+                static_cast<long long>(summary.at("steps").get<int64_t>()), req.out.c_str());
+    return;
+  }
+  std::printf("run written to %s\n", req.out.c_str());
+  // One accuracy per replica; a single network's is a number.
+  const Json& accuracy = summary.at("final_accuracy");
+  char accuracy_text[64];
+  std::snprintf(accuracy_text, sizeof accuracy_text, "%.4f", accuracy.is_number() ? accuracy.get<double>() : -1.0);
+  std::printf("final accuracy %s after %lld steps (%s, %.1f s, %.1f steps/s)\n",
+              accuracy.is_number() ? accuracy_text : accuracy.dump().c_str(),
+              static_cast<long long>(summary.at("steps").get<int64_t>()),
+              summary.at("stop_reason").get<std::string>().c_str(), summary.at("wall_seconds").get<double>(),
+              summary.at("train_steps_per_second").get<double>());
+}
+
+}  // namespace
 
 void add_train_command(CLI::App& app) {
   auto args = std::make_shared<TrainArgs>();
+  auto& req = args->request;
   auto* cmd = app.add_subcommand("train", "Train a recurrent network on a cognitive task");
-  cmd->add_option("CONFIG", args->config_path, "TOML config: seed, [task], [model], [train]");
-  cmd->add_option("--out,-o", args->out_dir, "run directory to write (config.toml, summary.json, "
-                                             "history.h5, model.h5, checkpoint.pt)")
+  cmd->add_option("CONFIG", req.config_path, "TOML config: seed, [task], [model], [train]");
+  cmd->add_option("--out,-o", req.out, "run directory to write (config.toml, summary.json, "
+                                       "history.h5, model.h5, checkpoint.pt)")
       ->required();
-  cmd->add_option("--set", args->overrides, "override a config value, e.g. --set model.units=64 "
-                                            "(repeatable)");
-  cmd->add_flag("--force", args->force, "overwrite an existing run directory");
-  cmd->add_flag("--resume", args->resume, "continue the run in --out from its checkpoint; ends "
-                                          "bit-identical to an uninterrupted run");
-  cmd->add_option("--stop-after", args->stop_after, "stop after this many steps in total, with a "
-                                                    "checkpoint (continue later with --resume)");
+  cmd->add_option("--set", req.overrides, "override a config value, e.g. --set model.units=64 "
+                                          "(repeatable)");
+  cmd->add_flag("--force", req.force, "overwrite an existing run directory");
+  cmd->add_flag("--resume", req.resume, "continue the run in --out from its checkpoint; ends "
+                                        "bit-identical to an uninterrupted run");
+  cmd->add_option("--stop-after", req.stop_after, "stop after this many steps in total, with a "
+                                                  "checkpoint (continue later with --resume)");
   cmd->add_flag("--quiet,-q", args->quiet, "no progress output");
-  cmd->footer("Config keys (each also settable with --set section.key=value):\n" +
-              rnn::describe_run_config() +
+  cmd->footer("Config keys (each also settable with --set section.key=value):\n" + rnn::describe_run_config() +
               "\nExamples:\n  rnnscope train configs/demo.toml --out runs/demo\n"
               "  rnnscope train configs/demo.toml --out runs/small --set model.units=64 --set train.max_steps=500\n"
               "  rnnscope train --out runs/demo --resume");
-  cmd->callback([args] { run_torch_command<decltype(rnnscope_torch_train)>("rnnscope_torch_train", *args); });
+  cmd->callback([args] { run_train(*args); });
 }
 
 }  // namespace rnnscope::cli

@@ -8,14 +8,16 @@
 
 int main(int argc, char** argv) {
   CLI::App app{
-      "rnnscope — recurrent network models of cognition: cognitive tasks, training (rate, gated and\n"
-      "spiking networks), fitting to recordings, and analyses (geometry, tensor rank, topology).\n"
+      "rnnscope — recurrent network models of cognition: cognitive tasks, training rate (CTRNN) and\n"
+      "gated (GRU, LSTM) networks on them, and the topology of representations (persistent\n"
+      "homology, RTD).\n"
       "Run `rnnscope COMMAND --help` for a command's options."};
   app.set_version_flag("--version", std::string("rnnscope ") + RNNSCOPE_VERSION);
   app.require_subcommand(1);
   rnnscope::cli::add_tasks_command(app);
   rnnscope::cli::add_train_command(app);
   rnnscope::cli::add_eval_command(app);
+  rnnscope::cli::add_models_command(app);
   rnnscope::cli::add_ph_command(app);
   rnnscope::cli::add_rtd_command(app);
   try {

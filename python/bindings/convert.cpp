@@ -49,4 +49,33 @@ py::object from_json(const Json& value) {
   return std::move(out);
 }
 
+h5::Array to_array(const DoubleArray& a) {
+  return {std::vector<int64_t>(a.shape(), a.shape() + a.ndim()), std::vector<double>(a.data(), a.data() + a.size())};
+}
+
+DoubleArray to_numpy(const h5::Array& a) {
+  DoubleArray out(std::vector<py::ssize_t>(a.shape.begin(), a.shape.end()));
+  std::copy(a.data.begin(), a.data.end(), out.mutable_data());
+  return out;
+}
+
+py::dict record_to_dict(const requests::Record& record) {
+  py::dict out;
+  for (const auto& array : record.arrays) {
+    // Walk (creating) the nested dicts of "a/b/c" down to the parent of "c".
+    py::dict parent = out;
+    std::string rest = array.name;
+    for (auto slash = rest.find('/'); slash != std::string::npos; slash = rest.find('/')) {
+      const py::str key(rest.substr(0, slash));
+      if (!parent.contains(key)) parent[key] = py::dict();
+      parent = parent[key].cast<py::dict>();
+      rest = rest.substr(slash + 1);
+    }
+    parent[py::str(rest)] = std::visit([&](const auto& values) -> py::object { return to_numpy(values, array.shape); },
+                                       array.data);
+  }
+  for (const auto& [key, value] : record.attributes.items()) out[py::str(key)] = from_json(value);
+  return out;
+}
+
 }  // namespace rnnscope::python

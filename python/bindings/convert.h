@@ -1,7 +1,9 @@
 // Conversions between Python objects and the core's types (JSON-like trees, numpy arrays).
 #pragma once
 
+#include "rnnscope/core/hdf5_io.h"
 #include "rnnscope/core/params.h"
+#include "rnnscope/requests/record.h"
 #include "rnnscope/tasks/task.h"
 
 #include <pybind11/numpy.h>
@@ -25,6 +27,15 @@ pybind11::array_t<T> to_numpy(const std::vector<T>& data, const std::vector<int6
   return out;
 }
 
+using DoubleArray = pybind11::array_t<double, pybind11::array::c_style | pybind11::array::forcecast>;
+
+// numpy (any real dtype, converted to float64) <-> the core's dense double array.
+h5::Array to_array(const DoubleArray& a);
+DoubleArray to_numpy(const h5::Array& a);
+
+// A request's record as the Python door gives it: arrays named "a/b" become d["a"]["b"],
+// attributes are top-level keys (requests/record.h).
+pybind11::dict record_to_dict(const requests::Record& record);
 
 // A batch as a dict of numpy arrays, time-major like the models ([T, B, ...]).
 pybind11::dict batch_to_dict(const tasks::Batch& batch, const std::vector<std::string>& period_names);

@@ -1,6 +1,7 @@
 // Bindings for the recurrent engines: one layer run on given weights (for tests against
 // other implementations, e.g. torch.nn.GRU / torch.nn.LSTM).
 #include "bindings.h"
+#include "convert.h"
 
 #include "rnnscope/engine/layer_run.h"
 
@@ -10,22 +11,6 @@
 namespace py = pybind11;
 
 namespace rnnscope::python {
-
-namespace {
-
-using DoubleArray = py::array_t<double, py::array::c_style | py::array::forcecast>;
-
-h5::Array to_array(const DoubleArray& a) {
-  return {std::vector<int64_t>(a.shape(), a.shape() + a.ndim()), std::vector<double>(a.data(), a.data() + a.size())};
-}
-
-DoubleArray to_numpy(const h5::Array& a) {
-  DoubleArray out(std::vector<py::ssize_t>(a.shape.begin(), a.shape.end()));
-  std::copy(a.data.begin(), a.data.end(), out.mutable_data());
-  return out;
-}
-
-}  // namespace
 
 void bind_engine(py::module_& m) {
   m.def(

@@ -1,13 +1,13 @@
-// Bindings for training and evaluation.
+// Bindings of the train, eval and models requests and of the run directory (load_run).
 #include "bindings.h"
 #include "convert.h"
 
-#include "rnnscope/core/config_io.h"
 #include "rnnscope/core/error.h"
-#include "rnnscope/core/layout.h"
-#include "rnnscope/core/run_dir.h"
+#include "rnnscope/models/registry.h"
 #include "rnnscope/requests/eval.h"
+#include "rnnscope/requests/models.h"
 #include "rnnscope/requests/train.h"
+#include "rnnscope/runs/run_directory.h"
 
 #include <pybind11/functional.h>
 #include <pybind11/stl.h>
@@ -15,96 +15,123 @@
 namespace py = pybind11;
 
 namespace rnnscope::python {
-
 namespace {
 
-ExistingRun parse_existing(bool force, bool resume) {
-  require(!(force && resume), "force and resume exclude each other");
-  return resume ? ExistingRun::resume : force ? ExistingRun::overwrite : ExistingRun::refuse;
+py::object train(const py::object& config, const std::string& out, const std::vector<std::string>& overrides,
+                 bool force, bool resume, int64_t stop_after, const py::object& progress) {
+  requests::TrainRequest req;
+  if (py::isinstance<py::str>(config)) {
+    req.config_path = config.cast<std::string>();
+  } else if (!config.is_none()) {
+    req.config = to_json(config, "config");
+  }
+  req.out = out;
+  req.overrides = overrides;
+  req.force = force;
+  req.resume = resume;
+  req.stop_after = stop_after;
+  req.door = requests::Door::python;
+  if (!progress.is_none()) {
+    req.progress = [progress](const rnn::TrainProgress& p) {
+      py::gil_scoped_acquire gil;
+      py::dict d;
+      d["step"] = p.step;
+      d["max_steps"] = p.max_steps;
+      d["loss"] = p.loss;
+      d["accuracy"] = p.accuracy;
+      d["steps_per_second"] = p.steps_per_second;
+      d["eta_seconds"] = p.eta_seconds;
+      d["evaluated"] = p.evaluated;
+      progress(d);
+    };
+  }
+  // Ctrl-C (KeyboardInterrupt) in a notebook stops training cleanly at the end of the
+  // step, with a checkpoint; the summary then says "interrupted".
+  req.stop_requested = [] {
+    py::gil_scoped_acquire gil;
+    if (PyErr_CheckSignals() == 0) return false;
+    PyErr_Clear();
+    return true;
+  };
+  Json summary;
+  {
+    py::gil_scoped_release release;
+    summary = requests::run_train(req);
+  }
+  return from_json(summary);
+}
+
+py::dict evaluate(const std::string& run_dir, int64_t trials, bool noise, const std::optional<uint64_t>& seed,
+                  const std::string& out, bool force) {
+  requests::EvalRequest req;
+  req.run_dir = run_dir;
+  req.trials = trials;
+  req.noise = noise;
+  req.seed = seed;
+  req.out = out;
+  req.force = force;
+  req.door = requests::Door::python;
+  requests::EvalResult result;
+  {
+    py::gil_scoped_release release;
+    result = requests::run_eval(req);
+  }
+  return record_to_dict(result.record);
+}
+
+py::dict h5_contents(const runs::H5Contents& contents) {
+  py::dict datasets;
+  for (const auto& [name, array] : contents.datasets) datasets[py::str(name)] = to_numpy(array);
+  return datasets;
+}
+
+// Everything in a run directory, read through the run-directory type: config, summary,
+// history and model (each only when present).
+py::dict load_run(const std::string& path) {
+  const runs::RunDirectory dir(path);
+  dir.require_run();
+  py::dict out;
+  out["dir"] = path;
+  out["config"] = from_json(dir.read_config());
+  if (dir.has_summary()) out["summary"] = from_json(dir.read_summary());
+  if (dir.has_history()) {
+    const auto history = runs::read_h5_contents(dir.history_path());
+    out["history"] = h5_contents(history);
+    out["history_attrs"] = from_json(history.attributes);
+  }
+  if (dir.has_model()) {
+    const auto model = dir.read_model();
+    out["model"] = h5_contents(model);
+    out["model_attrs"] = from_json(model.attributes);
+  }
+  return out;
 }
 
 }  // namespace
 
 void bind_train(py::module_& m) {
+  m.def("train", &train, py::arg("config"), py::arg("out"), py::arg("overrides"), py::arg("force"),
+        py::arg("resume"), py::arg("stop_after"), py::arg("progress"));
+  m.def("evaluate", &evaluate, py::arg("run_dir"), py::arg("trials"), py::arg("noise"), py::arg("seed"),
+        py::arg("out"), py::arg("force"));
+  m.def("load_run", &load_run, py::arg("run_dir"));
+  m.def("model_names", &models::names);
+  m.def("describe_model", &models::describe, py::arg("name"));
   m.def(
-      "train",
-      [](const py::object& config, const std::string& out, const std::vector<std::string>& overrides,
-         bool force, bool resume, int64_t stop_after, const py::object& progress) {
-        rnn::TrainRequest req;
-        if (py::isinstance<py::str>(config)) {
-          req.config_source = config.cast<std::string>();
-          req.config = read_toml_file(req.config_source);
-        } else if (!config.is_none()) {
-          req.config_source = "config";
-          req.config = to_json(config, "config");
+      "model_params",
+      [](const std::string& name) {
+        py::list out;
+        for (const auto& spec : models::find(name).params) {
+          py::dict d;
+          d["name"] = spec.name;
+          d["kind"] = kind_name(spec.kind);
+          d["default"] = from_json(spec.default_value);
+          d["doc"] = spec.doc;
+          out.append(d);
         }
-        req.out_dir = out;
-        req.overrides = overrides;
-        req.existing = parse_existing(force, resume);
-        req.stop_after = stop_after;
-        if (!progress.is_none()) {
-          req.progress = [progress](const rnn::TrainProgress& p) {
-            py::gil_scoped_acquire gil;
-            py::dict d;
-            d["step"] = p.step;
-            d["max_steps"] = p.max_steps;
-            d["loss"] = p.loss;
-            d["accuracy"] = p.accuracy;
-            d["steps_per_second"] = p.steps_per_second;
-            d["eta_seconds"] = p.eta_seconds;
-            d["evaluated"] = p.evaluated;
-            progress(d);
-          };
-        }
-        // Ctrl-C (KeyboardInterrupt) in a notebook stops training cleanly at the end of the
-        // step, with a checkpoint; the summary then says "interrupted".
-        req.stop_requested = [] {
-          py::gil_scoped_acquire gil;
-          if (PyErr_CheckSignals() == 0) return false;
-          PyErr_Clear();
-          return true;
-        };
-        Json summary;
-        {
-          py::gil_scoped_release release;
-          summary = rnn::train(req);
-        }
-        return from_json(summary);
+        return out;
       },
-      py::arg("config"), py::arg("out"), py::arg("overrides"), py::arg("force"), py::arg("resume"),
-      py::arg("stop_after"), py::arg("progress"));
-
-  m.def(
-      "evaluate",
-      [](const std::string& run_dir, int64_t trials, bool noise, const std::optional<uint64_t>& seed,
-         const std::string& out, bool force) {
-        if (!out.empty()) check_can_write(out, force);
-        rnn::EvalRequest req;
-        req.run_dir = run_dir;
-        req.trials = trials;
-        req.noise = noise;
-        req.seed = seed;
-        rnn::EvalResult r;
-        {
-          py::gil_scoped_release release;
-          r = rnn::evaluate(req);
-          if (!out.empty()) rnn::write_eval(r, out);
-        }
-        const auto& b = r.batch;
-        const int64_t T = b.steps, B = b.trials;
-        py::dict d = batch_to_dict(b, r.period_names);
-        // Trial-major like the eval file: [trials, T, ...].
-        d["inputs"] = to_numpy(trial_major(b.inputs, T, B, b.n_inputs), {B, T, b.n_inputs});
-        d["targets"] = to_numpy(trial_major(b.targets, T, B, b.n_outputs), {B, T, b.n_outputs});
-        d["mask"] = to_numpy(trial_major(b.mask, T, B, 1), {B, T});
-        d["outputs"] = to_numpy(trial_major(r.outputs, T, B, b.n_outputs), {B, T, b.n_outputs});
-        d["states"] = to_numpy(trial_major(r.states, T, B, r.units), {B, T, r.units});
-        d["correct"] = to_numpy(r.correct, {B});
-        d["accuracy"] = r.accuracy;
-        d["loss"] = tasks::loss_name(r.loss);
-        return d;
-      },
-      py::arg("run_dir"), py::arg("trials"), py::arg("noise"), py::arg("seed"), py::arg("out"), py::arg("force"));
+      py::arg("name"));
 }
 
 }  // namespace rnnscope::python

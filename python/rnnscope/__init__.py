@@ -12,10 +12,10 @@ Errors in configs or inputs raise ValueError (FileNotFoundError for missing file
 the same one-line message the CLI prints.
 """
 
-from . import _core, plot, tasks
+from . import _core, models, plot, tasks
 from .topo import ph, rtd
 from .training import evaluate, load_run, train
 
 __version__ = _core.__version__
 
-__all__ = ["train", "evaluate", "load_run", "tasks", "plot", "ph", "rtd", "__version__"]
+__all__ = ["train", "evaluate", "load_run", "tasks", "models", "plot", "ph", "rtd", "__version__"]

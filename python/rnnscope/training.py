@@ -6,8 +6,6 @@ import os
 import sys
 from typing import Callable, Mapping
 
-import numpy as np
-
 from . import _core
 
 
@@ -85,37 +83,8 @@ def evaluate(
 
 
 def load_run(run_dir: str | os.PathLike) -> dict:
-    """Weights, history, summary and config of a run directory, as numpy arrays and dicts."""
-    import json
-
-    import h5py
-
-    run_dir = os.fspath(run_dir)
-    if not os.path.isdir(run_dir):
-        raise FileNotFoundError(f"run directory not found: {run_dir}")
-    result: dict = {"dir": run_dir}
-    summary_path = os.path.join(run_dir, "summary.json")
-    if os.path.exists(summary_path):
-        with open(summary_path) as f:
-            result["summary"] = json.load(f)
-    with open(os.path.join(run_dir, "config.toml"), "rb") as f:
-        result["config"] = _read_toml(f)
-    for name in ("history", "model"):
-        path = os.path.join(run_dir, f"{name}.h5")
-        if os.path.exists(path):
-            with h5py.File(path, "r") as f:
-                result[name] = {k: np.asarray(f[k]) for k in f.keys() if isinstance(f[k], h5py.Dataset)}
-                result[name + "_attrs"] = {k: _attr(v) for k, v in f.attrs.items()}
-    return result
-
-
-def _attr(value):
-    return value.decode() if isinstance(value, bytes) else value
-
-
-def _read_toml(f):
-    try:
-        import tomllib
-    except ModuleNotFoundError:  # Python < 3.11
-        import tomli as tomllib
-    return tomllib.load(f)
+    """Everything in a run directory: ``config`` (dict), ``summary`` (dict), ``history``
+    and ``model`` (name -> float64 numpy array) with ``history_attrs`` / ``model_attrs``;
+    each file only when present (an interrupted run has no model yet). Read by the same
+    C++ run-directory type that wrote it."""
+    return _core.load_run(os.fspath(run_dir))

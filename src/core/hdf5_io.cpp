@@ -40,6 +40,15 @@ void check(herr_t status, const std::string& what) {
   if (status < 0) throw Error("HDF5 error: " + what);
 }
 
+// Object creation properties without modification times: HDF5 stamps every dataset and
+// group with the time it was written by default, so two runs with the same seed would give
+// files that differ in those bytes alone. Without them the same results give the same file.
+Handle untimed_creation(hid_t property_class) {
+  Handle plist(H5Pcreate(property_class), H5Pclose);
+  H5Pset_obj_track_times(plist.get(), false);
+  return plist;
+}
+
 // Creates every missing group on the way to `name` ("/a/b/c" creates /a and /a/b).
 void create_parents(hid_t file, const std::string& name) {
   size_t pos = 0;
@@ -47,7 +56,8 @@ void create_parents(hid_t file, const std::string& name) {
     const std::string group = name.substr(0, pos);
     if (group.empty() || group == "/") continue;
     if (H5Lexists(file, group.c_str(), H5P_DEFAULT) > 0) continue;
-    Handle g(H5Gcreate2(file, group.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
+    const auto gcpl = untimed_creation(H5P_GROUP_CREATE);
+    Handle g(H5Gcreate2(file, group.c_str(), H5P_DEFAULT, gcpl.get(), H5P_DEFAULT), H5Gclose);
     if (!g.valid()) throw Error("HDF5 error: cannot create group " + group);
   }
 }
@@ -101,8 +111,8 @@ struct Writer::Impl {
     Handle space(dims.empty() ? H5Screate(H5S_SCALAR)
                               : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
                  H5Sclose);
-    Handle set(H5Dcreate2(file, full.c_str(), type, space.get(), H5P_DEFAULT, H5P_DEFAULT,
-                          H5P_DEFAULT),
+    const auto dcpl = untimed_creation(H5P_DATASET_CREATE);
+    Handle set(H5Dcreate2(file, full.c_str(), type, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
                H5Dclose);
     if (!set.valid()) throw Error("HDF5 error: cannot create dataset " + full + " in " + path);
     bool empty = false;
@@ -280,6 +290,54 @@ std::vector<std::string> list_group(const std::string& path, const std::string& 
     names.push_back(name);
   }
   return names;
+}
+
+bool is_group(const std::string& path, const std::string& name) {
+  auto file = open_for_read(path);
+  const auto full = absolute(name);
+  if (full != "/" && !link_exists(file.get(), full)) return false;
+  Handle obj(H5Oopen(file.get(), full.c_str(), H5P_DEFAULT), H5Oclose);
+  return obj.valid() && H5Iget_type(obj.get()) == H5I_GROUP;
+}
+
+Json read_attributes(const std::string& path, const std::string& object) {
+  auto file = open_for_read(path);
+  const auto full = absolute(object);
+  if (full != "/" && !link_exists(file.get(), full)) throw Error(path + " has no object " + full);
+  Handle obj(H5Oopen(file.get(), full.c_str(), H5P_DEFAULT), H5Oclose);
+  if (!obj.valid()) throw Error(path + ":" + full + " cannot be opened");
+  // Attribute names first (H5Aiterate2 is the enumeration every HDF5 release since 1.8 has).
+  std::vector<std::string> keys;
+  hsize_t index = 0;
+  check(H5Aiterate2(obj.get(), H5_INDEX_NAME, H5_ITER_INC, &index,
+                    [](hid_t, const char* name, const H5A_info_t*, void* data) -> herr_t {
+                      static_cast<std::vector<std::string>*>(data)->push_back(name);
+                      return 0;
+                    },
+                    &keys),
+        "list attributes of " + full);
+  Json out = Json::object();
+  for (const auto& key : keys) {
+    Handle attr(H5Aopen(obj.get(), key.c_str(), H5P_DEFAULT), H5Aclose);
+    Handle type(H5Aget_type(attr.get()), H5Tclose);
+    switch (H5Tget_class(type.get())) {
+      case H5T_STRING: out[key] = read_string_attribute(path, full, key); break;
+      case H5T_INTEGER: {
+        int64_t value = 0;
+        check(H5Aread(attr.get(), H5T_NATIVE_INT64, &value), "read attribute " + key);
+        out[key] = value;
+        break;
+      }
+      case H5T_FLOAT: {
+        double value = 0;
+        check(H5Aread(attr.get(), H5T_NATIVE_DOUBLE, &value), "read attribute " + key);
+        out[key] = value;
+        break;
+      }
+      default: break;  // compound and other attribute types are not ours
+    }
+  }
+  return out;
 }
 
 }  // namespace rnnscope::h5

@@ -6,7 +6,7 @@
 // Dale's law: W_rec = |W_raw| · diag(sign), one sign per presynaptic (column) unit.
 // The recurrence runs on engine.cpp's fused kernel or its autograd twin ([model] engine).
 #include "engine/engine_internal.h"
-#include "models/model_internal.h"
+#include "models/model_type.h"
 
 #include "rnnscope/core/error.h"
 
@@ -17,9 +17,9 @@ namespace {
 
 class Ctrnn final : public RecurrentModel {
  public:
-  Ctrnn(const Json& cfg, const tasks::TaskInfo& task, double dt_ms, uint64_t seed)
+  Ctrnn(const Json& cfg, const ModelContext& context)
       : units_(cfg.at("units").get<int64_t>()),
-        alpha_(dt_ms / cfg.at("tau").get<double>()),
+        alpha_(context.dt_ms / cfg.at("tau").get<double>()),
         noise_std_(cfg.at("noise").get<double>()),
         activation_name_(cfg.at("activation").get<std::string>()),
         activation_(parse_activation(activation_name_)),
@@ -27,8 +27,8 @@ class Ctrnn final : public RecurrentModel {
         engine_(parse_engine(cfg.at("engine").get<std::string>())) {
     require(alpha_ > 0 && alpha_ <= 1, "[model] tau must be >= task dt (alpha = dt/tau = " +
                                            std::to_string(alpha_) + " must lie in (0, 1])");
-    const int64_t n_in = task.n_inputs(), n_out = task.n_outputs(), n = units_;
-    auto gen = torch_generator(seed, "init");
+    const int64_t n_in = context.task.n_inputs(), n_out = context.task.n_outputs(), n = units_;
+    auto gen = torch_generator(context.seed, "init");
     auto opts = torch::TensorOptions().dtype(torch::kFloat32);
     const double gain = cfg.at("rec_gain").get<double>();
     torch::Tensor w_rec = at::randn({n, n}, gen, opts) * (gain / std::sqrt(double(n)));
@@ -109,9 +109,33 @@ class Ctrnn final : public RecurrentModel {
 
 }  // namespace
 
-std::shared_ptr<RecurrentModel> make_ctrnn(const Json& model_config, const tasks::TaskInfo& task,
-                                           double dt_ms, uint64_t seed) {
-  return std::make_shared<Ctrnn>(model_config, task, dt_ms, seed);
+ModelType ctrnn_model_type() {
+  return {{"ctrnn",
+           "Leaky continuous-time rate RNN (Song, Yang & Wang 2016): x <- (1 - alpha) x + alpha (W_rec f(x) + "
+           "W_in u + b + noise), alpha = dt/tau, optional Dale's law.",
+           {
+               engine_param(),
+               units_param(),
+               ParamSpec{"activation", ParamKind::string, "relu", "rate function f(x)"}
+                   .with_choices({"relu", "tanh", "softplus"}),
+               ParamSpec{"tau", ParamKind::number, 100.0, "membrane time constant in ms, alpha = dt/tau"}
+                   .with_min(0, true),
+               ParamSpec{"noise", ParamKind::number, 0.05,
+                         "recurrent noise sigma; the update adds alpha*sqrt(2/alpha)*sigma*N(0,1)"}
+                   .with_min(0),
+               ParamSpec{"rec_gain", ParamKind::number, 1.0,
+                         "initial W_rec ~ N(0, rec_gain^2 / units) (magnitudes for Dale networks)"}
+                   .with_min(0),
+               ParamSpec{"dale", ParamKind::boolean, false,
+                         "Dale's law: each unit's outgoing recurrent weights share one sign"},
+               ParamSpec{"exc_fraction", ParamKind::number, 0.8, "fraction of excitatory units under Dale's law"}
+                   .with_min(0, true)
+                   .with_max(1),
+               learn_x0_param("x0"),
+           }},
+          [](const Json& resolved, const ModelContext& context) {
+            return std::make_shared<Ctrnn>(resolved, context);
+          }};
 }
 
 }  // namespace rnnscope::rnn

@@ -6,7 +6,7 @@
 // and `rates` are both h_t. The recurrence runs on engine.cpp's fused kernel or its autograd
 // twin ([model] engine).
 #include "engine/engine_internal.h"
-#include "models/model_internal.h"
+#include "models/model_type.h"
 
 #include "rnnscope/core/error.h"
 
@@ -17,12 +17,13 @@ namespace {
 
 class GatedRnn final : public RecurrentModel {
  public:
-  GatedRnn(GatedKind kind, const Json& cfg, const tasks::TaskInfo& task, uint64_t seed)
+  GatedRnn(GatedKind kind, const Json& cfg, const ModelContext& context)
       : kind_(kind),
         units_(cfg.at("units").get<int64_t>()),
         engine_(parse_engine(cfg.at("engine").get<std::string>())) {
-    const int64_t n_in = task.n_inputs(), n_out = task.n_outputs(), h = units_, g = gate_count(kind_);
-    auto gen = torch_generator(seed, "init");
+    const int64_t n_in = context.task.n_inputs(), n_out = context.task.n_outputs(), h = units_,
+                  g = gate_count(kind_);
+    auto gen = torch_generator(context.seed, "init");
     auto opts = torch::TensorOptions().dtype(torch::kFloat32);
     // PyTorch's initialisation of GRU/LSTM weights and biases: U(−1/√H, 1/√H).
     const double bound = 1.0 / std::sqrt(double(h));
@@ -78,12 +79,25 @@ class GatedRnn final : public RecurrentModel {
   torch::Tensor w_ih_, w_hh_, b_ih_, b_hh_, w_out_, b_out_, x0_;
 };
 
+ModelType gated_model_type(GatedKind kind, const std::string& name, const std::string& description) {
+  return {{name, description, {engine_param(), units_param(), learn_x0_param("h0")}},
+          [kind](const Json& resolved, const ModelContext& context) {
+            return std::make_shared<GatedRnn>(kind, resolved, context);
+          }};
+}
+
 }  // namespace
 
-std::shared_ptr<RecurrentModel> make_gated(const Json& model_config, const tasks::TaskInfo& task, uint64_t seed) {
-  const auto type = model_config.at("type").get<std::string>();
-  require(type == "gru" || type == "lstm", "[model] type = \"" + type + "\" is not a gated network");
-  return std::make_shared<GatedRnn>(type == "gru" ? GatedKind::gru : GatedKind::lstm, model_config, task, seed);
+ModelType gru_model_type() {
+  return gated_model_type(GatedKind::gru, "gru",
+                          "Gated recurrent unit (Cho et al. 2014) in torch.nn.GRU's formulation, one layer, "
+                          "linear readout of h.");
+}
+
+ModelType lstm_model_type() {
+  return gated_model_type(GatedKind::lstm, "lstm",
+                          "Long short-term memory (Hochreiter & Schmidhuber 1997) in torch.nn.LSTM's "
+                          "formulation, one layer, linear readout of h.");
 }
 
 }  // namespace rnnscope::rnn

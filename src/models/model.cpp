@@ -1,4 +1,4 @@
-// Model factory and the small tensor helpers shared by the rnn area.
+// The small tensor helpers the models, the trainer and the requests share.
 #include "models/model_internal.h"
 
 #include "rnnscope/core/error.h"
@@ -6,14 +6,6 @@
 #include "rnnscope/core/rng.h"
 
 namespace rnnscope::rnn {
-
-std::shared_ptr<RecurrentModel> make_model(const Json& model_config, const tasks::TaskInfo& task,
-                                           double dt_ms, uint64_t seed) {
-  const auto type = model_config.at("type").get<std::string>();
-  if (type == "ctrnn") return make_ctrnn(model_config, task, dt_ms, seed);
-  if (type == "gru" || type == "lstm") return make_gated(model_config, task, seed);
-  throw Error("[model] type = \"" + type + "\" is not allowed; allowed: ctrnn, gru, lstm");
-}
 
 at::Generator torch_generator(uint64_t seed, const std::string& stream, uint64_t index) {
   return at::make_generator<at::CPUGeneratorImpl>(Rng::derive_seed(seed, stream, index));

@@ -25,6 +25,9 @@ class RecurrentModel : public torch::nn::Module {
   // `noise`: standard-normal draws [T, B, units], or an undefined tensor for no noise.
   virtual SequenceOutput run(const torch::Tensor& inputs, const torch::Tensor& noise) = 0;
   virtual int64_t units() const = 0;
+  // Independent networks trained at once, a leading dimension of every parameter (the
+  // trainer's metrics have one entry per replica). The models here are single networks.
+  virtual int64_t replicas() const { return 1; }
   // Sum over weight matrices of mean(W^2), for the weight L2 penalty.
   virtual torch::Tensor weight_penalty() const = 0;
   // The model.h5 contract (see docs/outputs.md).
@@ -32,15 +35,10 @@ class RecurrentModel : public torch::nn::Module {
   virtual void read_weights(const std::string& path) = 0;
 };
 
-// Builds the model named by config [model] `type` for a task, initialised from `seed`.
+// Builds the model of a resolved [model] table (models::resolve) for a task through the
+// model registry, initialised from `seed`.
 std::shared_ptr<RecurrentModel> make_model(const Json& model_config, const tasks::TaskInfo& task,
                                            double dt_ms, uint64_t seed);
-
-std::shared_ptr<RecurrentModel> make_ctrnn(const Json& model_config, const tasks::TaskInfo& task,
-                                           double dt_ms, uint64_t seed);
-// GRU and LSTM ([model] type = "gru" / "lstm").
-std::shared_ptr<RecurrentModel> make_gated(const Json& model_config, const tasks::TaskInfo& task,
-                                           uint64_t seed);
 
 // A CPU generator for (seed, stream, index), as Rng::derive, for torch's random functions.
 at::Generator torch_generator(uint64_t seed, const std::string& stream, uint64_t index = 0);

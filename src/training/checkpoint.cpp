@@ -21,23 +21,26 @@ std::vector<double> to_vector(const torch::Tensor& t) {
 
 }  // namespace
 
-void save_checkpoint(const std::string& path, RecurrentModel& model,
-                     torch::optim::Optimizer& optimizer, const TrainState& s) {
+void save_checkpoint(const std::string& path, RecurrentModel& model, torch::optim::Optimizer& optimizer,
+                     const TrainState& s) {
   torch::serialize::OutputArchive archive;
   model.save(archive);
   torch::serialize::OutputArchive optim_archive;
   optimizer.save(optim_archive);
   archive.write("optimizer", optim_archive);
+  const auto& h = s.history;
   archive.write("trainer.scalars",
                 torch::tensor(std::vector<double>{double(s.step), s.finished ? 1.0 : 0.0, s.train_seconds,
-                                                  s.eval_seconds, s.last_accuracy, s.loss_sum_since_eval,
+                                                  s.eval_seconds, s.last_accuracy.at(0), s.loss_sum_since_eval,
                                                   double(s.steps_since_eval)},
                               torch::kFloat64));
-  archive.write("trainer.history_step", doubles(s.history_step));
-  archive.write("trainer.history_loss", doubles(s.history_loss));
-  archive.write("trainer.history_accuracy", doubles(s.history_accuracy));
-  archive.write("trainer.history_train_loss", doubles(s.history_train_loss));
-  archive.write("trainer.history_wall_seconds", doubles(s.history_wall_seconds));
+  archive.write("trainer.replicas", torch::tensor(std::vector<double>{double(h.replicas)}, torch::kFloat64));
+  archive.write("trainer.last_accuracy", doubles(s.last_accuracy));
+  archive.write("trainer.history_step", doubles(std::vector<double>(h.step.begin(), h.step.end())));
+  archive.write("trainer.history_loss", doubles(h.loss));
+  archive.write("trainer.history_accuracy", doubles(h.accuracy));
+  archive.write("trainer.history_train_loss", doubles(h.train_loss));
+  archive.write("trainer.history_wall_seconds", doubles(h.wall_seconds));
   const std::string temp = path + ".tmp." + std::to_string(::getpid());
   archive.save_to(temp);
   std::error_code ec;
@@ -45,8 +48,7 @@ void save_checkpoint(const std::string& path, RecurrentModel& model,
   require(!ec, "cannot write checkpoint " + path + ": " + ec.message());
 }
 
-TrainState load_checkpoint(const std::string& path, RecurrentModel& model,
-                           torch::optim::Optimizer& optimizer) {
+TrainState load_checkpoint(const std::string& path, RecurrentModel& model, torch::optim::Optimizer& optimizer) {
   if (!std::filesystem::exists(path)) {
     throw Error("cannot resume: " + path + " does not exist (no checkpoint was written yet)",
                 Error::Kind::file_not_found);
@@ -67,19 +69,22 @@ TrainState load_checkpoint(const std::string& path, RecurrentModel& model,
     s.finished = v[1] != 0;
     s.train_seconds = v[2];
     s.eval_seconds = v[3];
-    s.last_accuracy = v[4];
+    s.last_accuracy = {v[4]};
     s.loss_sum_since_eval = v[5];
     s.steps_since_eval = static_cast<int64_t>(v[6]);
+    // Checkpoints from before replicas existed hold one replica and no per-replica accuracy.
+    if (archive.try_read("trainer.replicas", t)) s.history.replicas = static_cast<int64_t>(to_vector(t).at(0));
+    if (archive.try_read("trainer.last_accuracy", t)) s.last_accuracy = to_vector(t);
     archive.read("trainer.history_step", t);
-    s.history_step = to_vector(t);
+    for (double step : to_vector(t)) s.history.step.push_back(static_cast<int64_t>(step));
     archive.read("trainer.history_loss", t);
-    s.history_loss = to_vector(t);
+    s.history.loss = to_vector(t);
     archive.read("trainer.history_accuracy", t);
-    s.history_accuracy = to_vector(t);
+    s.history.accuracy = to_vector(t);
     archive.read("trainer.history_train_loss", t);
-    s.history_train_loss = to_vector(t);
+    s.history.train_loss = to_vector(t);
     archive.read("trainer.history_wall_seconds", t);
-    s.history_wall_seconds = to_vector(t);
+    s.history.wall_seconds = to_vector(t);
   } catch (const c10::Error& e) {
     throw Error("cannot read checkpoint " + path + " (truncated or from another config): " +
                 std::string(e.what_without_backtrace()).substr(0, 200));

@@ -7,7 +7,8 @@
 #include "rnnscope/core/normal_fill.h"
 #include "rnnscope/core/params.h"
 #include "rnnscope/core/rng.h"
-#include "rnnscope/core/run_dir.h"
+#include "rnnscope/core/text_file.h"
+#include "rnnscope/requests/output_policy.h"
 
 #include <gtest/gtest.h>
 
@@ -253,18 +254,27 @@ TEST(Hdf5, TruncatedAndForeignFilesGiveClearErrors) {
 }
 
 TEST(RunDir, RefusesNonEmptyDirectoryUnlessForcedOrResumed) {
+  using requests::Door;
+  using requests::Existing;
   const auto dir = temp_dir("rundir");
   write_text_atomic(dir + "/keep.txt", "x");
-  EXPECT_NE(error_of([&] { prepare_run_dir(dir, ExistingRun::refuse); }).find("--force"), std::string::npos);
-  prepare_run_dir(dir, ExistingRun::resume);
+  EXPECT_NE(error_of([&] { requests::prepare_output_dir(dir, Existing::refuse, Door::cli); }).find("--force"),
+            std::string::npos);
+  // Each door names the argument its own way.
+  EXPECT_NE(error_of([&] { requests::prepare_output_dir(dir, Existing::refuse, Door::python); }).find("force=True"),
+            std::string::npos);
+  requests::prepare_output_dir(dir, Existing::resume, Door::cli);
   EXPECT_TRUE(fs::exists(dir + "/keep.txt"));
-  prepare_run_dir(dir, ExistingRun::overwrite);
+  requests::prepare_output_dir(dir, Existing::overwrite, Door::cli);
   EXPECT_FALSE(fs::exists(dir + "/keep.txt"));
   EXPECT_TRUE(fs::is_directory(dir));
   write_text_atomic(dir + "/out.txt", "abc");
   EXPECT_EQ(read_text(dir + "/out.txt"), "abc");
-  EXPECT_NE(error_of([&] { check_can_write(dir + "/out.txt", false); }).find("--force"), std::string::npos);
-  check_can_write(dir + "/out.txt", true);
+  EXPECT_NE(error_of([&] { requests::check_can_write(dir + "/out.txt", false, Door::cli); }).find("--force"),
+            std::string::npos);
+  requests::check_can_write(dir + "/out.txt", true, Door::cli);
+  EXPECT_NE(error_of([&] { requests::existing_policy(true, true, Door::python); }).find("force=True and resume=True"),
+            std::string::npos);
   fs::remove_all(dir);
 }
 

@@ -110,7 +110,7 @@ def test_train_errors_are_python_exceptions(tmp_path):
         rnnscope.load_run(tmp_path / "nothing")
     rnnscope.train(SMALL_CONFIG, out=tmp_path / "once", progress=False,
                    overrides={"train.max_steps": 2})
-    with pytest.raises(ValueError, match="--force"):
+    with pytest.raises(ValueError, match="force=True"):
         rnnscope.train(SMALL_CONFIG, out=tmp_path / "once", progress=False)
     with pytest.raises(ValueError, match="already exists"):
         rnnscope.evaluate(tmp_path / "once", trials=2, out=tmp_path / "once" / "config.toml")

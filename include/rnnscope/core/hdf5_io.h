@@ -3,6 +3,8 @@
 // by h5py and MATLAB.
 #pragma once
 
+#include "rnnscope/core/params.h"
+
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -54,6 +56,12 @@ std::string read_string_attribute(const std::string& path, const std::string& ob
                                   const std::string& key);
 double read_double_attribute(const std::string& path, const std::string& object,
                              const std::string& key);
+// Every numeric or string attribute of an object ("/" for the root), integers as integers.
+Json read_attributes(const std::string& path, const std::string& object);
+
+// Whether `name` exists and is a group.
+bool is_group(const std::string& path, const std::string& name);
+
 // Names of the direct members of a group.
 std::vector<std::string> list_group(const std::string& path, const std::string& group);
 

@@ -1,7 +1,9 @@
-// Running a trained network (from its run directory) on fresh trials: `rnnscope eval`
-// and `rnnscope.evaluate`.
+// `rnnscope eval` / `rnnscope.evaluate`: run a trained network (its run directory) on fresh
+// trials; the eval record is the one layout of the eval file and the Python dict.
 #pragma once
 
+#include "rnnscope/requests/door.h"
+#include "rnnscope/requests/record.h"
 #include "rnnscope/tasks/task.h"
 
 #include <cstdint>
@@ -9,13 +11,16 @@
 #include <string>
 #include <vector>
 
-namespace rnnscope::rnn {
+namespace rnnscope::requests {
 
 struct EvalRequest {
   std::string run_dir;
   int64_t trials = 256;
   bool noise = true;                 // recurrent noise as in training
   std::optional<uint64_t> seed;      // default: derived from the run's seed
+  std::string out;                   // eval file to write ("" = none)
+  bool force = false;                // overwrite `out`
+  Door door = Door::cli;
 };
 
 struct EvalResult {
@@ -27,12 +32,12 @@ struct EvalResult {
   std::vector<float> states;         // [T, B, units], state after each update
   std::vector<uint8_t> correct;      // [B]
   double accuracy = 0;
+  // /inputs, /targets, /mask, /outputs, /states [trials, T, …], /correct [trials],
+  // /trial_steps [trials], /conditions/<name> [trials], /periods/<name> [trials, 2] (start,
+  // end steps); attributes accuracy, dt (ms), loss (the loss kind).
+  Record record;
 };
 
-EvalResult evaluate(const EvalRequest& request);
+EvalResult run_eval(const EvalRequest& request);
 
-// Writes /inputs, /targets, /mask, /outputs, /states as [trials, T, …], /correct [trials],
-// /conditions/<name> [trials], /periods/<name> [trials, 2] (start, end steps).
-void write_eval(const EvalResult& result, const std::string& path);
-
-}  // namespace rnnscope::rnn
+}  // namespace rnnscope::requests

@@ -1,47 +1,40 @@
-// Training a recurrent network on a task: the one entry point behind `rnnscope train` and
-// `rnnscope.train`. Writes the run directory (config.toml, summary.json, history.h5,
-// model.h5, checkpoint.pt) and returns the summary.
+// `rnnscope train` / `rnnscope.train`: train a network on a task into a run directory
+// (runs/run_directory.h). The overwrite/resume policy and the run's records live here once.
 #pragma once
 
 #include "rnnscope/core/params.h"
-#include "rnnscope/core/run_dir.h"
+#include "rnnscope/requests/door.h"
+#include "rnnscope/training/progress.h"
 
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
 
-namespace rnnscope::rnn {
-
-struct TrainProgress {
-  int64_t step = 0;            // optimiser steps done
-  int64_t max_steps = 0;
-  double loss = 0;             // training loss of the latest step
-  double accuracy = -1;        // latest evaluation accuracy, -1 before the first
-  double steps_per_second = 0;
-  double eta_seconds = 0;      // to max_steps at the current rate
-  bool evaluated = false;      // this update follows an evaluation
-};
-
-using ProgressCallback = std::function<void(const TrainProgress&)>;
+namespace rnnscope::requests {
 
 struct TrainRequest {
-  Json config = Json::object();        // as read from TOML or given from Python; unresolved
-  std::string config_source = "config";  // names the config in error messages
+  // The config: a TOML file (`config_path`), or a table given in memory (`config`, named
+  // `config_source` in messages). Neither is needed with `resume` (the directory's own
+  // config.toml is used); one given with `resume` must resolve to the same config.
+  std::string config_path;
+  Json config = Json::object();
+  std::string config_source = "config";
   std::vector<std::string> overrides;  // "section.key=value"
-  std::string out_dir;
-  ExistingRun existing = ExistingRun::refuse;
+  std::string out;                     // the run directory
+  bool force = false;                  // overwrite an existing run directory
+  bool resume = false;                 // continue the run in `out` from its checkpoint
   // Stop (after writing a checkpoint) once this many steps are done in total; the run is
-  // continued later with ExistingRun::resume. -1: run to the end.
+  // continued later with `resume`. -1: run to the end.
   int64_t stop_after = -1;
-  ProgressCallback progress;           // optional
+  rnn::ProgressCallback progress;      // optional
   // Polled after every step; returning true stops like stop_after (checkpoint, status
-  // "interrupted"). The CLI sets it from SIGINT/SIGTERM so Ctrl-C loses no work.
+  // "interrupted"). The CLI sets it from SIGINT/SIGTERM, Python from KeyboardInterrupt.
   std::function<bool()> stop_requested;  // optional
+  Door door = Door::cli;
 };
 
-// With ExistingRun::resume the directory's config.toml is used; a given config must
-// resolve to the same thing (else Error).
-Json train(const TrainRequest& request);
+// Trains and writes the run directory; returns the summary (what summary.json holds).
+Json run_train(const TrainRequest& request);
 
-}  // namespace rnnscope::rnn
+}  // namespace rnnscope::requests

@@ -1,5 +1,6 @@
-// The run config: `seed`, [task], [model], [train]. Declared here once; resolved configs
-// are what config.toml in a run directory holds.
+// The run config: `seed`, [task], [model], [train]. Each section is declared where it lives
+// — [task] by the task registry, [model] by the model registry, [train] here — and a
+// resolved config (every default filled in) is what config.toml in a run directory holds.
 #pragma once
 
 #include "rnnscope/core/params.h"
@@ -9,18 +10,20 @@
 
 namespace rnnscope::rnn {
 
-std::vector<ParamSpec> model_param_specs();
+// [train] keys. Torch-free (train_params.cpp), so `rnnscope train --help` lists them without
+// loading LibTorch.
 std::vector<ParamSpec> train_param_specs();
 
-// Validates a whole config and fills in every default (the task's own parameters
-// included). `context` names the source in error messages.
+// Help text: seed, where [task] and [model] keys are listed, and every [train] key.
+std::string describe_run_config();
+
+// Validates a whole config and fills in every default (the task's and the model type's own
+// parameters included). `context` names the source in error messages. (LibTorch library:
+// the model registry lives there.)
 Json resolve_run_config(const Json& raw, const std::string& context);
 
 // `config` (a table) with `overrides` ("section.key=value") applied, then resolved.
 Json resolve_run_config(Json config, const std::vector<std::string>& overrides,
                         const std::string& context);
-
-// Help text listing every section and key with its default and doc.
-std::string describe_run_config();
 
 }  // namespace rnnscope::rnn

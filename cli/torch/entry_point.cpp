@@ -1,0 +1,73 @@
+// The plugin's one exported entry point (cli/torch_commands.h): the table of LibTorch
+// commands, each a request function of the library, and the guard that turns their
+// exceptions into an exit code and a message — none may cross into the executable, which has
+// its own copy of the core library and no LibTorch to catch c10::Error with.
+#include "torch_commands.h"
+
+#include "rnnscope/requests/eval.h"
+#include "rnnscope/requests/models.h"
+#include "rnnscope/requests/train.h"
+
+#include <c10/util/Exception.h>
+
+#include <cstring>
+
+namespace rnnscope::cli {
+namespace {
+
+struct Command {
+  const char* name;
+  const char* request_type;
+  const char* result_type;
+  void (*run)(const void* request, void* result);
+};
+
+template <class Request, class Result, Result (*Run)(const Request&)>
+Command command(const char* name) {
+  return {name, typeid(Request).name(), typeid(Result).name(), [](const void* request, void* result) {
+            *static_cast<Result*>(result) = Run(*static_cast<const Request*>(request));
+          }};
+}
+
+// One line per LibTorch command (docs/extending.md).
+const Command kCommands[] = {
+    command<requests::TrainRequest, Json, requests::run_train>("train"),
+    command<requests::EvalRequest, requests::EvalResult, requests::run_eval>("eval"),
+    command<requests::ModelsRequest, std::string, requests::run_models>("models"),
+};
+
+int run_guarded(std::string& error, const Command& command, const void* request, void* result) {
+  try {
+    command.run(request, result);
+    return 0;
+  } catch (const Error& e) {
+    error = e.what();
+    return torch_command_user_error;
+  } catch (const c10::Error& e) {
+    // A LibTorch error that validation should have caught: exit 1, because it is our bug,
+    // not the user's; without the backtrace, to stay one line.
+    error = e.what_without_backtrace();
+    return torch_command_internal_error;
+  } catch (const std::exception& e) {
+    error = e.what();
+    return torch_command_internal_error;
+  }
+}
+
+}  // namespace
+}  // namespace rnnscope::cli
+
+int rnnscope_torch_run(const char* name, const char* request_type, const void* request, const char* result_type,
+                       void* result, std::string& error) {
+  using namespace rnnscope::cli;
+  for (const Command& c : kCommands) {
+    if (std::strcmp(c.name, name) != 0) continue;
+    if (std::strcmp(c.request_type, request_type) != 0 || std::strcmp(c.result_type, result_type) != 0) {
+      error = std::string("the LibTorch command '") + name + "' was called with the wrong request or result type";
+      return torch_command_internal_error;
+    }
+    return run_guarded(error, c, request, result);
+  }
+  error = std::string("the LibTorch plugin has no command '") + name + "'";
+  return torch_command_internal_error;
+}

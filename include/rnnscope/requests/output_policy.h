@@ -1,0 +1,27 @@
+// What a request may do to outputs that already exist: the one overwrite/resume policy of
+// every command. Nothing the user has is overwritten unless they asked for it (`force`).
+#pragma once
+
+#include "rnnscope/requests/door.h"
+
+#include <string>
+
+namespace rnnscope::requests {
+
+enum class Existing {
+  refuse,     // error if the output exists (a directory: exists and is not empty)
+  overwrite,  // `force`: replace it
+  resume,     // `resume`: keep it (a run directory's checkpoint is continued)
+};
+
+// The policy of a request's `force` and `resume` arguments; Error when both are set.
+Existing existing_policy(bool force, bool resume, Door door);
+
+// Creates the output directory `dir` (and parents) under `policy`: refuse names `force` and
+// `resume` as the door spells them; overwrite clears the directory first.
+void prepare_output_dir(const std::string& dir, Existing policy, Door door);
+
+// Refuses (Error naming `force`) to replace an existing output file unless `force`.
+void check_can_write(const std::string& path, bool force, Door door);
+
+}  // namespace rnnscope::requests

@@ -1,0 +1,131 @@
+// The train request (include/rnnscope/requests/train.h): config resolution and the
+// overwrite/resume policy, the run's parts composed into a Trainer, and the run directory's
+// records (config, history, model, summary).
+#include "rnnscope/requests/train.h"
+
+#include "training/fused_adam_internal.h"
+#include "training/run_parts.h"
+
+#include "rnnscope/core/config_io.h"
+#include "rnnscope/core/error.h"
+#include "rnnscope/requests/output_policy.h"
+#include "rnnscope/runs/run_directory.h"
+#include "rnnscope/training/run_config.h"
+
+#include <torch/version.h>
+
+#include <ctime>
+
+namespace rnnscope::requests {
+namespace {
+
+std::string utc_now() {
+  const std::time_t now = std::time(nullptr);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  return text;
+}
+
+// The resolved config of the request: the given one, or with `resume` the directory's own
+// (a config given too must resolve to the same thing).
+Json resolve_config(const TrainRequest& req, const runs::RunDirectory& dir) {
+  Json given = req.config;
+  std::string source = req.config_source;
+  if (!req.config_path.empty()) {
+    given = read_toml_file(req.config_path);
+    source = req.config_path;
+  }
+  if (!req.resume) {
+    require(!given.empty(), "a config is required (" + spell(req.door, "config", "CONFIG.toml") +
+                                "), except with " + spell(req.door, "resume"));
+    return rnn::resolve_run_config(given, req.overrides, source);
+  }
+  require(dir.has_config(), "cannot resume: " + dir.config_path() + " does not exist (no run was started in " +
+                                dir.path() + ")");
+  Json stored = rnn::resolve_run_config(dir.read_config(), dir.config_path());
+  if (!given.empty() || !req.overrides.empty()) {
+    Json resolved = rnn::resolve_run_config(given.empty() ? stored : given, req.overrides, source);
+    require(resolved == stored, "cannot resume with a different config: " + source + " does not match " +
+                                    dir.config_path() + " (a resumed run keeps its config)");
+  }
+  return stored;
+}
+
+void write_model(const runs::RunDirectory& dir, const rnn::RecurrentModel& model, const Json& config) {
+  h5::Writer out(dir.model_path());
+  model.write_weights(out);
+  out.attribute("/", "dt", config.at("task").at("dt").get<double>());
+  if (config.at("model").contains("tau")) out.attribute("/", "tau", config.at("model").at("tau").get<double>());
+  out.attribute("/", "task", config.at("task").at("name").get<std::string>());
+  out.commit();
+}
+
+}  // namespace
+
+Json run_train(const TrainRequest& req) {
+  require(!req.out.empty(), "an output directory is required (" + spell(req.door, "out", "DIR") + ")");
+  const Existing policy = existing_policy(req.force, req.resume, req.door);
+  const runs::RunDirectory dir(req.out);
+  const Json config = resolve_config(req, dir);
+  prepare_output_dir(dir.path(), policy, req.door);
+  if (!req.resume) dir.write_config(config);
+
+  const Json& tc = config.at("train");
+  const int64_t threads = rnn::use_threads(tc.at("threads").get<int64_t>());
+  auto run = rnn::build_run(config);
+  const tasks::Task& task = *run.task;
+  const double target_accuracy = tc.at("target_accuracy").get<double>() < 0
+                                     ? task.info().default_target_accuracy
+                                     : tc.at("target_accuracy").get<double>();
+  rnn::TrainerOptions options;
+  options.max_steps = tc.at("max_steps").get<int64_t>();
+  options.eval_every = tc.at("eval_every").get<int64_t>();
+  options.checkpoint_every = tc.at("checkpoint_every").get<int64_t>();
+  options.grad_clip = tc.at("grad_clip").get<double>();
+  options.checkpoint_path = dir.checkpoint_path();
+  auto optimizer = std::make_unique<rnn::FusedAdam>(run.model->parameters(),
+                                                    torch::optim::AdamOptions(tc.at("lr").get<double>()));
+  auto data = std::make_unique<rnn::TaskDataSource>(task, tc.at("batch_size").get<int64_t>(),
+                                                    tc.at("eval_trials").get<int64_t>(), run.model->units(), run.seed);
+  auto objective = std::make_unique<rnn::TaskObjective>(task, tc.at("rate_l2").get<double>(),
+                                                        tc.at("weight_l2").get<double>(), target_accuracy);
+  rnn::Trainer trainer(run.model, std::move(data), std::move(objective), std::move(optimizer), {}, options);
+  if (req.resume) {
+    try {
+      trainer.resume();
+    } catch (const Error& e) {
+      throw Error(std::string(e.what()) + " (" + dir.path() + ")", e.kind());
+    }
+  }
+  const auto outcome = trainer.run({req.progress, req.stop_requested, req.stop_after});
+  const rnn::TrainState& state = trainer.state();
+  dir.write_history(state.history);
+  if (outcome.finished) write_model(dir, *run.model, config);
+
+  Json summary = Json::object();
+  summary["status"] = outcome.finished ? "finished" : "interrupted";
+  summary["stop_reason"] = outcome.stop_reason;
+  summary["task"] = config.at("task").at("name");
+  summary["model"] = config.at("model").at("type");
+  summary["units"] = config.at("model").at("units");
+  summary["seed"] = run.seed;
+  summary["version"] = RNNSCOPE_VERSION;
+  summary["torch_version"] = TORCH_VERSION;
+  summary["threads"] = threads;
+  summary["steps"] = state.step;
+  summary["max_steps"] = options.max_steps;
+  summary["target_accuracy"] = target_accuracy;
+  summary["reached_target"] = outcome.reached;
+  summary["final_accuracy"] = state.last_accuracy.size() == 1 ? Json(state.last_accuracy[0]) : Json(state.last_accuracy);
+  summary["final_loss"] = state.history.loss.empty() ? outcome.last_loss : state.history.loss.back();
+  summary["wall_seconds"] = state.train_seconds + state.eval_seconds;
+  summary["train_seconds"] = state.train_seconds;
+  summary["eval_seconds"] = state.eval_seconds;
+  summary["session_wall_seconds"] = outcome.session_seconds;
+  summary["train_steps_per_second"] = double(state.step) / std::max(1e-9, state.train_seconds);
+  summary["finished_at"] = utc_now();
+  dir.write_summary(summary);
+  return summary;
+}
+
+}  // namespace rnnscope::requests

@@ -1,0 +1,143 @@
+// The trainer seam: one loop for every way this project learns. A Trainer composes
+//   a model       (models/, the registry; engine kernels underneath),
+//   a data source batch(step) -> TrainBatch (task trials today; recordings, image sequences),
+//   an objective  loss, score and stopping rule (task loss and accuracy; masked MSE, …),
+//   an optimiser  (FusedAdam; any torch::optim::Optimizer),
+//   schedules     before_step(step) hooks that change the model, optimiser or data as
+//                 training goes (β annealing of skip connections, dt coarsening, lr decay),
+// and owns the loop, evaluation, history and checkpoints. The parts know nothing of files or
+// doors; a capability adds parts, not branches in the loop.
+//
+// Replicas: K independent networks of one config trained at once are a leading dimension of
+// every parameter, optimiser state and metric, not K trainers. Metrics carry one value per
+// replica (RecurrentModel::replicas()), the stopping rule is asked per replica, and the run
+// stops when every replica has stopped. Private to the LibTorch library.
+#pragma once
+
+#include "models/model_internal.h"
+
+#include "rnnscope/runs/run_directory.h"
+#include "rnnscope/training/progress.h"
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rnnscope::rnn {
+
+// One batch as the model and the objective see it; tensors time-major.
+struct TrainBatch {
+  torch::Tensor inputs;   // [T, B, n_in]
+  torch::Tensor targets;  // [T, B, n_out] (what the objective compares outputs with)
+  torch::Tensor mask;     // [T, B]: which steps count
+  torch::Tensor noise;    // standard-normal recurrent noise [T, B, units], or undefined
+  std::optional<tasks::Batch> trials;  // the task's trials, for scoring by the task (task sources)
+};
+
+class DataSource {
+ public:
+  virtual ~DataSource() = default;
+  // The batch of optimiser step `step` (0-based). It must depend only on the step (and the
+  // seed the source was built with): a resumed run then draws the same batches.
+  virtual TrainBatch train_batch(int64_t step) = 0;
+  // The fixed evaluation set, the same at every evaluation so scores are comparable.
+  virtual const TrainBatch& eval_batch() = 0;
+};
+
+// Metrics of one evaluation, one entry per replica. `accuracy` is empty for objectives
+// without one (fits to recordings).
+struct Metrics {
+  std::vector<double> loss;
+  std::vector<double> accuracy;
+};
+
+class Objective {
+ public:
+  virtual ~Objective() = default;
+  // The differentiable training loss of `batch`, penalties included: a scalar, or one per
+  // replica [K] (the trainer sums them; replicas share no parameters, so their gradients
+  // stay independent).
+  virtual torch::Tensor loss(const SequenceOutput& out, const TrainBatch& batch, RecurrentModel& model) = 0;
+  // Metrics of an evaluation (called without gradients).
+  virtual Metrics score(const SequenceOutput& out, const TrainBatch& batch) = 0;
+  // The stopping rule: has `replica` reached its criterion?
+  virtual bool reached(const Metrics& metrics, size_t replica) const = 0;
+  // The summary's stop_reason when every replica has reached it ("target_accuracy").
+  virtual std::string criterion() const = 0;
+};
+
+class Schedule {
+ public:
+  virtual ~Schedule() = default;
+  // Called before optimiser step `step` (0-based; also after a resume, so a schedule must
+  // derive its state from the step alone).
+  virtual void before_step(int64_t step, RecurrentModel& model, torch::optim::Optimizer& optimizer) = 0;
+};
+
+struct TrainerOptions {
+  int64_t max_steps = 1000;
+  int64_t eval_every = 100;        // 0: only at the end
+  int64_t checkpoint_every = 500;  // 0: only when stopping
+  double grad_clip = 0;            // 0: no clipping
+  std::string checkpoint_path;     // where checkpoints go ("" = none)
+};
+
+// What the trainer carries from step to step; all of it is in the checkpoint.
+struct TrainState {
+  int64_t step = 0;
+  bool finished = false;
+  double train_seconds = 0;
+  double eval_seconds = 0;
+  std::vector<double> last_accuracy;  // per replica; -1 before the first evaluation
+  double loss_sum_since_eval = 0;     // running training loss (all replicas) between evaluations
+  int64_t steps_since_eval = 0;
+  runs::History history;
+};
+
+struct TrainerHooks {
+  ProgressCallback progress;             // optional
+  std::function<bool()> stop_requested;                      // polled after every step; optional
+  int64_t stop_after = -1;  // stop (with a checkpoint) once this many steps are done in total
+};
+
+struct TrainOutcome {
+  std::string stop_reason;  // "max_steps", the objective's criterion, "stop_after" or "signal"
+  bool finished = false;    // false: interrupted, continue with resume()
+  bool reached = false;     // every replica reached the objective's criterion
+  double last_loss = 0;     // training loss of the last step
+  double session_seconds = 0;
+};
+
+class Trainer {
+ public:
+  Trainer(std::shared_ptr<RecurrentModel> model, std::unique_ptr<DataSource> data,
+          std::unique_ptr<Objective> objective, std::unique_ptr<torch::optim::Optimizer> optimizer,
+          std::vector<std::unique_ptr<Schedule>> schedules, TrainerOptions options);
+
+  // Continues from the checkpoint at options.checkpoint_path (Error when it is missing,
+  // unreadable or already finished).
+  void resume();
+  // Trains until max_steps, the stopping rule, stop_after or a stop request; writes a
+  // checkpoint before returning.
+  TrainOutcome run(const TrainerHooks& hooks);
+
+  const TrainState& state() const { return state_; }
+  RecurrentModel& model() { return *model_; }
+
+ private:
+  // Evaluates on the data source's fixed set and appends to the history; true when every
+  // replica has reached the objective's criterion.
+  bool evaluate();
+
+  std::shared_ptr<RecurrentModel> model_;
+  std::unique_ptr<DataSource> data_;
+  std::unique_ptr<Objective> objective_;
+  std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  std::vector<std::unique_ptr<Schedule>> schedules_;
+  TrainerOptions options_;
+  TrainState state_;
+};
+
+}  // namespace rnnscope::rnn
