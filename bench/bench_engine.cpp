@@ -19,6 +19,7 @@
 
 #include "rnnscope/core/error.h"
 #include "rnnscope/core/params.h"
+#include "rnnscope/linalg/gemm.h"
 #include "rnnscope/models/registry.h"
 
 #include <ATen/Parallel.h>
@@ -27,10 +28,6 @@
 #include <fstream>
 #include <iostream>
 #include <string>
-
-extern "C" void sgemm_(const char* transa, const char* transb, const int* m, const int* n, const int* k,
-                       const float* alpha, const float* a, const int* lda, const float* b, const int* ldb,
-                       const float* beta, float* c, const int* ldc);
 
 namespace {
 
@@ -77,13 +74,11 @@ double peak_rss_mb() {
 
 double seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
 
-// Row-major C[m, n] (+)= op(A) op(B), as the engine's wrapper.
+// Row-major C[m, n] (+)= op(A) op(B) through the engine's own wrapper (float beta, so that
+// literal 0 and 1 convert).
 void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb,
           float beta, float* c, int64_t ldc) {
-  const char cta = ta ? 'T' : 'N', ctb = tb ? 'T' : 'N';
-  const int mi = int(m), ni = int(n), ki = int(k), la = int(lda), lb = int(ldb), lc = int(ldc);
-  const float one = 1;
-  sgemm_(&ctb, &cta, &ni, &mi, &ki, &one, b, &lb, a, &la, &beta, c, &lc);
+  linalg::gemm<float>(ta, tb, m, n, k, a, lda, b, ldb, beta, c, ldc);
 }
 
 std::string json_list(const std::vector<double>& v) {

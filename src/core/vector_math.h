@@ -1,4 +1,4 @@
-// Element-wise math for the fused kernels (engine.cpp, loss.cpp): branch-free float versions
+// Element-wise math for the fused kernels (src/engine/*_kernel.cpp, loss.cpp): branch-free float versions
 // of exp and tanh that loops can vectorise. Private to src/rnn.
 #pragma once
 

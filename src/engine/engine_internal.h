@@ -1,7 +1,8 @@
-// The recurrent engines: each model's whole-sequence recurrence, fused (engine.cpp: one
-// forward loop into preallocated buffers and one BPTT loop, as torch::autograd::Functions)
-// or as the plain LibTorch autograd reference twin, the fused kernels' test oracle.
-// Private to src/rnn.
+// The recurrent engines: each model's whole-sequence recurrence, fused (one forward loop into
+// preallocated buffers and one BPTT loop, as torch::autograd::Functions) or as the plain
+// LibTorch autograd reference twin, the fused kernels' test oracle. One kernel file per cell,
+// each with its twin: ctrnn_kernel.cpp, gated_kernel.cpp; their shared BPTT machinery in
+// bptt_internal.h; Workspace and the parsers in workspace.cpp. Private to the library.
 #pragma once
 
 #include <torch/torch.h>

@@ -4,7 +4,8 @@
 //   y_t     = W_out f(x_{t+1}) + b_out
 // The sqrt(2/α) factor keeps the stationary noise variance of x independent of dt.
 // Dale's law: W_rec = |W_raw| · diag(sign), one sign per presynaptic (column) unit.
-// The recurrence runs on engine.cpp's fused kernel or its autograd twin ([model] engine).
+// The recurrence runs on src/engine/ctrnn_kernel.cpp's fused kernel or its autograd twin
+// ([model] engine).
 #include "engine/engine_internal.h"
 #include "models/model_type.h"
 

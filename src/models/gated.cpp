@@ -3,8 +3,8 @@
 // and run contract as the CTRNN:
 //   h_t = cell(h_{t−1}, u_t),   y_t = W_out h_t + b_out.
 // Unlike the CTRNN they have no time constant, rate function or recurrent noise: `states`
-// and `rates` are both h_t. The recurrence runs on engine.cpp's fused kernel or its autograd
-// twin ([model] engine).
+// and `rates` are both h_t. The recurrence runs on src/engine/gated_kernel.cpp's fused kernel
+// or its autograd twin ([model] engine).
 #include "engine/engine_internal.h"
 #include "models/model_type.h"
 
