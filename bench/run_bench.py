@@ -27,6 +27,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SECTION = "## Recurrent engine"
+SECTION_AB = "## Recurrent engine: A/B against a baseline build"
 
 
 def peers_for(model: str, steps: int, compile_max_steps: int) -> list:
@@ -57,9 +58,13 @@ class Worker:
 def measure(args, model, units, batch, steps) -> dict:
     common = ["--model", model, "--units", str(units), "--batch", str(batch), "--steps", str(steps),
               "--iters", str(args.iters), "--threads", str(args.threads)]
-    argv = {"rnnscope": [args.bench_exe] + common, "floor": [args.bench_exe, "--floor"] + common}
-    for impl in peers_for(model, steps, args.compile_max_steps):
-        argv[impl] = [sys.executable, os.path.join(HERE, "peers.py"), "--impl", impl] + common
+    argv = {"rnnscope": [args.bench_exe] + common}
+    if args.baseline_exe:
+        argv["baseline"] = [args.baseline_exe] + common
+    if not args.ab_only:
+        argv["floor"] = [args.bench_exe, "--floor"] + common
+        for impl in peers_for(model, steps, args.compile_max_steps):
+            argv[impl] = [sys.executable, os.path.join(HERE, "peers.py"), "--impl", impl] + common
     workers = {name: Worker(a) for name, a in argv.items()}
     try:
         for w in workers.values():
@@ -98,19 +103,31 @@ def table(rows) -> str:
     return "\n".join(out)
 
 
+def ab_table(rows) -> str:
+    out = ["| model | units | batch | T | baseline ms | rnnscope ms | change | baseline spread ms | rnnscope spread ms |",
+           "|---|---|---|---|---|---|---|---|---|"]
+    for (model, units, batch, steps), r in rows:
+        base, ours = r["baseline"], r["rnnscope"]
+        change = 100 * (ours["ms"] / base["ms"] - 1)
+        out.append(f"| {model} | {units} | {batch} | {steps} | {base['ms']:.2f} | {ours['ms']:.2f} | "
+                   f"{change:+.1f}% | {base['min_ms']:.2f}–{base['max_ms']:.2f} | "
+                   f"{ours['min_ms']:.2f}–{ours['max_ms']:.2f} |")
+    return "\n".join(out)
+
+
 def machine() -> str:
     lscpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
     fields = dict(re.findall(r"^([^:\n]+):\s*(.*)$", lscpu, re.M))
     return f"{fields.get('Model name', '?')}, {fields.get('CPU(s)', '?')} CPUs, L2 {fields.get('L2 cache', '?')}"
 
 
-def write_section(path: str, text: str) -> None:
+def write_section(path: str, text: str, section: str = SECTION) -> None:
     old = open(path).read() if os.path.exists(path) else "# Benchmarks\n"
-    start = old.find(SECTION)
+    start = old.find(section + "\n")
     if start < 0:
         new = old.rstrip("\n") + "\n\n" + text
     else:
-        nxt = old.find("\n## ", start + len(SECTION))
+        nxt = old.find("\n## ", start + len(section))
         new = old[:start] + text + ("\n" + old[nxt + 1:] if nxt >= 0 else "")
     with open(path, "w") as f:
         f.write(new.rstrip("\n") + "\n")
@@ -132,6 +149,12 @@ def main() -> None:
                    help="units measured at T > 200 (default: all; the full grid takes long on 2 cores)")
     p.add_argument("--compile-max-steps", type=int, default=200,
                    help="torch.compile unrolls the loop; above this T it is not measured")
+    p.add_argument("--baseline-exe", default=None,
+                   help="a bench_engine built from another commit: measured beside --bench-exe, interleaved, "
+                        "for an A/B of a change (same protocol, same invocation)")
+    p.add_argument("--ab-only", action="store_true",
+                   help="with --baseline-exe: measure only the two builds (no floor, no peers) and write the "
+                        "A/B section of RESULTS.md")
     p.add_argument("--write", action="store_true", help="update bench/RESULTS.md")
     p.add_argument("--note", default="", help="a paragraph added under the table")
     p.add_argument("--rows-from", nargs="+", default=None,
@@ -164,6 +187,21 @@ def main() -> None:
                     print(json.dumps({"model": model, "units": units, "batch": batch, "steps": steps, **r}),
                           flush=True)
     load_after = os.getloadavg()
+    if args.ab_only:
+        text = (f"{SECTION_AB}\n\nThe same training step as below, measured for two builds in one invocation "
+                f"(workers interleaved, order rotated every repetition): `baseline` = {args.baseline_exe}, "
+                f"`rnnscope` = {args.bench_exe}. Median of {args.reps} repetitions of {args.iters} steps, ms per "
+                f"step; change = rnnscope / baseline − 1.\n\n"
+                f"- date: {started:%Y-%m-%d %H:%M} UTC; machine: {machine()}; threads: {args.threads}; "
+                f"load average (1 min) {load_before[0]:.2f} before, {load_after[0]:.2f} after\n"
+                f"- command: `.venv/bin/python bench/run_bench.py {' '.join(sys.argv[1:])}`\n\n"
+                f"{ab_table(rows)}\n")
+        if args.note:
+            text += "\n" + args.note + "\n"
+        print(text)
+        if args.write:
+            write_section(os.path.join(HERE, "RESULTS.md"), text, SECTION_AB)
+        return
     text = (f"{SECTION}\n\nTraining step = forward + backward + Adam, MSE loss on random data, "
             f"16 inputs, 8 outputs; CTRNN: ReLU, α = 0.2, recurrent noise on. "
             f"Median of {args.reps} interleaved repetitions of {args.iters} steps each, in ms per step.\n\n"

@@ -111,9 +111,9 @@ class Ctrnn final : public RecurrentModel {
 }  // namespace
 
 ModelType ctrnn_model_type() {
-  return {{"ctrnn",
-           "Leaky continuous-time rate RNN (Song, Yang & Wang 2016): x <- (1 - alpha) x + alpha (W_rec f(x) + "
-           "W_in u + b + noise), alpha = dt/tau, optional Dale's law.",
+  return {{"ctrnn", "Leaky continuous-time rate RNN (Song, Yang & Wang 2016)",
+           "x <- (1 - alpha) x + alpha (W_rec f(x) + W_in u + b + sqrt(2/alpha) sigma xi), alpha = dt/tau, "
+           "readout y = W_out f(x) + b_out; optional Dale's law (one sign per presynaptic unit).",
            {
                engine_param(),
                units_param(),

@@ -79,8 +79,11 @@ class GatedRnn final : public RecurrentModel {
   torch::Tensor w_ih_, w_hh_, b_ih_, b_hh_, w_out_, b_out_, x0_;
 };
 
-ModelType gated_model_type(GatedKind kind, const std::string& name, const std::string& description) {
-  return {{name, description, {engine_param(), units_param(), learn_x0_param("h0")}},
+ModelType gated_model_type(GatedKind kind, const std::string& name, const std::string& summary) {
+  return {{name, summary,
+           "h_t = cell(h_{t-1}, u_t) in PyTorch's formulation and gate order (one layer), readout y = W_out h + "
+           "b_out; no time constant, rate function or recurrent noise.",
+           {engine_param(), units_param(), learn_x0_param("h0")}},
           [kind](const Json& resolved, const ModelContext& context) {
             return std::make_shared<GatedRnn>(kind, resolved, context);
           }};
@@ -89,15 +92,12 @@ ModelType gated_model_type(GatedKind kind, const std::string& name, const std::s
 }  // namespace
 
 ModelType gru_model_type() {
-  return gated_model_type(GatedKind::gru, "gru",
-                          "Gated recurrent unit (Cho et al. 2014) in torch.nn.GRU's formulation, one layer, "
-                          "linear readout of h.");
+  return gated_model_type(GatedKind::gru, "gru", "Gated recurrent unit (Cho et al. 2014), as torch.nn.GRU");
 }
 
 ModelType lstm_model_type() {
   return gated_model_type(GatedKind::lstm, "lstm",
-                          "Long short-term memory (Hochreiter & Schmidhuber 1997) in torch.nn.LSTM's "
-                          "formulation, one layer, linear readout of h.");
+                          "Long short-term memory (Hochreiter & Schmidhuber 1997), as torch.nn.LSTM");
 }
 
 }  // namespace rnnscope::rnn

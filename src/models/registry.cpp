@@ -89,7 +89,8 @@ Json resolve(const Json& model_table, const std::string& context) {
 std::string describe(const std::string& name) {
   const ModelTypeInfo& info = find(name);
   std::ostringstream out;
-  out << info.name << "\n  " << info.description << "\n  parameters ([model] keys besides type):\n"
+  out << info.name << "\n  " << info.summary << ".\n  " << info.description
+      << "\n  parameters ([model] keys besides type):\n"
       << describe_params(info.params, "    ");
   return out.str();
 }

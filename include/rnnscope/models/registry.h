@@ -13,7 +13,8 @@ namespace rnnscope::models {
 
 struct ModelTypeInfo {
   std::string name;
-  std::string description;        // one paragraph; the first sentence is the summary
+  std::string summary;            // one line, for listings
+  std::string description;        // the update equations and options, for `models show`
   std::vector<ParamSpec> params;  // [model] keys besides `type`
 };
 

@@ -11,8 +11,7 @@ std::string run_models(const ModelsRequest& req) {
   for (const auto& info : models::model_types()) {
     std::string line = info.name;
     line.resize(std::max<size_t>(line.size() + 1, 24), ' ');
-    const auto end = info.description.find(". ");
-    out += line + (end == std::string::npos ? info.description : info.description.substr(0, end + 1)) + "\n";
+    out += line + info.summary + "\n";
   }
   return out;
 }

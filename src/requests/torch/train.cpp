@@ -36,7 +36,7 @@ Json resolve_config(const TrainRequest& req, const runs::RunDirectory& dir) {
     source = req.config_path;
   }
   if (!req.resume) {
-    require(!given.empty(), "a config is required (" + spell(req.door, "config", "CONFIG.toml") +
+    require(!given.empty() || !req.overrides.empty(), "a config is required (" + spell(req.door, "config", "CONFIG.toml") +
                                 "), except with " + spell(req.door, "resume"));
     return rnn::resolve_run_config(given, req.overrides, source);
   }
