@@ -113,16 +113,16 @@ std::string to_toml(const Json& table) {
   return out.str();
 }
 
-void apply_override(Json& config, const std::string& assignment) {
+void apply_override(Json& config, const std::string& assignment, const std::string& source) {
   const auto eq = assignment.find('=');
   require(eq != std::string::npos && eq > 0,
-          "--set '" + assignment + "': expected section.key=value");
+          source + " '" + assignment + "': expected section.key=value");
   const std::string path = assignment.substr(0, eq);
   const std::string text = assignment.substr(eq + 1);
   Json value;
   try {
     const std::string document = "v = " + text;
-    const toml::table parsed = toml::parse(std::string_view(document), std::string_view("--set"));
+    const toml::table parsed = toml::parse(std::string_view(document), std::string_view(source));
     value = from_toml(*parsed.get("v"));
   } catch (const toml::parse_error&) {
     value = text;  // a bare word: take it as a string
@@ -132,14 +132,14 @@ void apply_override(Json& config, const std::string& assignment) {
   while (true) {
     const auto dot = path.find('.', start);
     const std::string key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    require(!key.empty(), "--set '" + assignment + "': empty key in '" + path + "'");
+    require(!key.empty(), source + " '" + assignment + "': empty key in '" + path + "'");
     if (dot == std::string::npos) {
       (*node)[key] = value;
       return;
     }
     if (!node->contains(key)) (*node)[key] = Json::object();
     node = &(*node)[key];
-    require(node->is_object(), "--set '" + assignment + "': '" + key + "' is not a section");
+    require(node->is_object(), source + " '" + assignment + "': '" + key + "' is not a section");
     start = dot + 1;
   }
 }

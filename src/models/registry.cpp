@@ -79,6 +79,24 @@ Json resolve(const Json& model_table, const std::string& context) {
   const Json type_name = model_table.contains("type") ? model_table.at("type") : Json(names().front());
   require(type_name.is_string(), context + " type: expected a string");
   const ModelTypeInfo& info = find(type_name.get<std::string>());
+  // A key of another type (a rate network's `tau` given to a GRU, say, after switching
+  // `type`) gets a message that says so; other unknown keys are reported by resolve_params.
+  const auto declares = [](const ModelTypeInfo& type, const std::string& key) {
+    for (const auto& spec : type.params) {
+      if (spec.name == key) return true;
+    }
+    return false;
+  };
+  for (const auto& item : model_table.items()) {
+    if (item.key() == "type" || declares(info, item.key())) continue;
+    for (const auto& other : model_types()) {
+      if (!declares(other, item.key())) continue;
+      std::string allowed = "type";
+      for (const auto& spec : info.params) allowed += ", " + spec.name;
+      throw Error(context + ": unknown key '" + item.key() + "' for type = \"" + info.name + "\" (it is a key of type " +
+                  other.name + "); allowed keys: " + allowed);
+    }
+  }
   std::vector<ParamSpec> specs = {
       ParamSpec{"type", ParamKind::string, names().front(), "model type (`rnnscope models` lists them)"}
           .with_choices(names())};

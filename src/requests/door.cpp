@@ -2,15 +2,37 @@
 #include "rnnscope/requests/door.h"
 
 #include <algorithm>
+#include <cctype>
 
 namespace rnnscope::requests {
+namespace {
+
+// Request fields whose command-line spelling is not --<field>.
+const char* cli_exception(const std::string& name) {
+  if (name == "config") return "CONFIG";
+  if (name == "run_dir") return "DIR";
+  if (name == "overrides") return "--set";
+  return nullptr;
+}
+
+bool positional(const std::string& cli_name) { return !cli_name.empty() && std::isupper(cli_name[0]); }
+
+}  // namespace
+
+std::string argument_name(Door door, const std::string& name) {
+  if (door == Door::python) return name;
+  if (const char* exception = cli_exception(name)) return exception;
+  std::string flag = "--" + name;
+  std::replace(flag.begin() + 2, flag.end(), '_', '-');
+  return flag;
+}
 
 std::string spell(Door door, const std::string& name, const std::string& value) {
   if (door == Door::python) return name + "=" + (value.empty() ? "True" : value);
-  std::string flag = "--" + name;
-  std::replace(flag.begin() + 2, flag.end(), '_', '-');
-  // A boolean flag takes no value on the command line.
-  return value.empty() || value == "True" ? flag : flag + " " + value;
+  const std::string cli_name = argument_name(door, name);
+  // A positional argument is its name; a boolean flag takes no value on the command line.
+  if (positional(cli_name) || value.empty() || value == "True") return cli_name;
+  return cli_name + " " + value;
 }
 
 }  // namespace rnnscope::requests

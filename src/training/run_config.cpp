@@ -50,9 +50,9 @@ Json resolve_run_config(const Json& raw, const std::string& context) {
   return out;
 }
 
-Json resolve_run_config(Json config, const std::vector<std::string>& overrides,
-                        const std::string& context) {
-  for (const auto& o : overrides) apply_override(config, o);
+Json resolve_run_config(Json config, const std::vector<std::string>& overrides, const std::string& context,
+                        const std::string& override_source) {
+  for (const auto& o : overrides) apply_override(config, o, override_source);
   return resolve_run_config(config, context);
 }
 

@@ -53,6 +53,7 @@ TEST(ModelRegistry, RejectsUnknownKeysPerType) {
   // A rate-network key is unknown to a gated type, and the message lists what it allows.
   const auto msg = error_of([] { models::resolve(Json{{"type", "gru"}, {"tau", 50.0}}, "cfg [model]"); });
   EXPECT_NE(msg.find("unknown key 'tau'"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("it is a key of type ctrnn"), std::string::npos) << msg;
   EXPECT_NE(msg.find("learn_x0"), std::string::npos) << msg;
   EXPECT_EQ(msg.find("activation"), std::string::npos) << msg;
   EXPECT_NE(error_of([] { models::resolve(Json{{"type", "ctrnn"}, {"gates", 3}}, "cfg"); }).find("unknown key 'gates'"),

@@ -52,6 +52,9 @@ TEST(Door, SpellsArgumentsTheWayEachDoorTakesThem) {
   EXPECT_EQ(spell(Door::cli, "out", "DIR"), "--out DIR");
   EXPECT_EQ(spell(Door::python, "out", "DIR"), "out=DIR");
   EXPECT_EQ(spell(Door::cli, "stop_after", "N"), "--stop-after N");
+  EXPECT_EQ(spell(Door::cli, "config", "CONFIG.toml"), "CONFIG");  // positional
+  EXPECT_EQ(argument_name(Door::cli, "overrides"), "--set");
+  EXPECT_EQ(argument_name(Door::python, "overrides"), "overrides");
 }
 
 TEST(Record, IsWrittenAsHeld) {

@@ -142,3 +142,7 @@ def test_errors_name_each_doors_spelling(cli, trained, tmp_path):
     assert "--force and --resume exclude each other" in proc.stderr
     with pytest.raises(ValueError, match="force=True and resume=True exclude each other"):
         rnnscope.train(None, out=trained, force=True, resume=True)
+    proc = run(cli, "train", "--out", tmp_path / "x", "--set", "model.units", code=2)
+    assert "--set 'model.units': expected section.key=value" in proc.stderr
+    with pytest.raises(ValueError, match="overrides 'model.units': expected section.key=value"):
+        rnnscope.train(SMALL_CONFIG, out=tmp_path / "y", overrides=["model.units"])

@@ -16,6 +16,6 @@ std::string to_toml(const Json& table);
 // Applies "a.b.c=value" to `config`. The value is parsed as a TOML value (numbers, booleans,
 // strings in quotes, arrays, inline tables); a bare word that is not valid TOML is taken
 // as a string, so `--set model.activation=tanh` works.
-void apply_override(Json& config, const std::string& assignment);
+void apply_override(Json& config, const std::string& assignment, const std::string& source = "override");
 
 }  // namespace rnnscope

@@ -10,9 +10,14 @@ namespace rnnscope::requests {
 
 enum class Door { cli, python };
 
-// How `door` writes the argument `name` (a request field, snake_case): "--name" for the CLI
-// (underscores become dashes), "name=" for Python. `value` follows: ("force", "True") gives
-// "--force" / "force=True"; ("out", "DIR") gives "--out DIR" / "out=DIR".
+// The argument `name` (a request field, snake_case) as `door` names it: Python uses the field
+// name; the CLI "--name" (underscores become dashes), except where its spelling differs
+// (`config` is the positional CONFIG, `run_dir` the positional DIR, `overrides` is --set).
+std::string argument_name(Door door, const std::string& name);
+
+// The argument with a value, as the user would write it: ("force") gives "--force" /
+// "force=True"; ("out", "DIR") gives "--out DIR" / "out=DIR"; a positional CLI argument is
+// its name alone ("CONFIG").
 std::string spell(Door door, const std::string& name, const std::string& value = "");
 
 }  // namespace rnnscope::requests

@@ -23,7 +23,8 @@ std::string describe_run_config();
 Json resolve_run_config(const Json& raw, const std::string& context);
 
 // `config` (a table) with `overrides` ("section.key=value") applied, then resolved.
-Json resolve_run_config(Json config, const std::vector<std::string>& overrides,
-                        const std::string& context);
+// `override_source` names the overrides in error messages (the CLI's `--set`).
+Json resolve_run_config(Json config, const std::vector<std::string>& overrides, const std::string& context,
+                        const std::string& override_source = "override");
 
 }  // namespace rnnscope::rnn

@@ -37,14 +37,15 @@ Json resolve_config(const TrainRequest& req, const runs::RunDirectory& dir) {
   }
   if (!req.resume) {
     require(!given.empty() || !req.overrides.empty(), "a config is required (" + spell(req.door, "config", "CONFIG.toml") +
-                                "), except with " + spell(req.door, "resume"));
-    return rnn::resolve_run_config(given, req.overrides, source);
+                                                          "), except with " + spell(req.door, "resume"));
+    return rnn::resolve_run_config(given, req.overrides, source, argument_name(req.door, "overrides"));
   }
   require(dir.has_config(), "cannot resume: " + dir.config_path() + " does not exist (no run was started in " +
                                 dir.path() + ")");
   Json stored = rnn::resolve_run_config(dir.read_config(), dir.config_path());
   if (!given.empty() || !req.overrides.empty()) {
-    Json resolved = rnn::resolve_run_config(given.empty() ? stored : given, req.overrides, source);
+    Json resolved = rnn::resolve_run_config(given.empty() ? stored : given, req.overrides, source,
+                                            argument_name(req.door, "overrides"));
     require(resolved == stored, "cannot resume with a different config: " + source + " does not match " +
                                     dir.config_path() + " (a resumed run keeps its config)");
   }
