@@ -1,5 +1,5 @@
 // Element-wise math for the fused kernels (src/engine/*_kernel.cpp, loss.cpp): branch-free float versions
-// of exp and tanh that loops can vectorise. Private to src/rnn.
+// of exp and tanh that loops can vectorise. Private to the library.
 #pragma once
 
 #include "core/vector_clones.h"

@@ -1,4 +1,4 @@
-// Recurrent models as LibTorch modules (private to src/rnn: the public API is torch-free).
+// Recurrent models as LibTorch modules (private to the LibTorch library: the public API is torch-free).
 #pragma once
 
 #include "rnnscope/core/hdf5_io.h"

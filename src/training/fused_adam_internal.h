@@ -1,4 +1,4 @@
-// Adam whose step is one loop per parameter. Private to src/rnn.
+// Adam whose step is one loop per parameter. Private to the LibTorch library.
 #pragma once
 
 #include <torch/torch.h>

@@ -1,4 +1,4 @@
-// Task losses on masked sequences. Private to src/rnn.
+// Task losses on masked sequences. Private to the LibTorch library.
 #pragma once
 
 #include "rnnscope/tasks/task.h"

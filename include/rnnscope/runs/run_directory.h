@@ -1,0 +1,75 @@
+// A run directory: every file a training run writes and every later command reads, named and
+// laid out here and nowhere else (docs/outputs.md).
+//   config.toml    the resolved config (every default filled in)
+//   summary.json   status, stop reason, seed, versions, timings, final metrics
+//   history.h5     one row per evaluation: /step, /loss, /accuracy, /train_loss, /wall_seconds
+//   model.h5       the trained weights (written by the model) and run attributes
+//   checkpoint.pt  model, optimiser and trainer state, for --resume (LibTorch archive)
+#pragma once
+
+#include "rnnscope/core/hdf5_io.h"
+#include "rnnscope/core/params.h"
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace rnnscope::runs {
+
+// What history.h5 holds: one entry per evaluation. With K replicas (a leading dimension of
+// the trainer's state) each metric holds K values per evaluation, replica-minor, and is
+// stored as [evaluations, K]; with one replica as [evaluations].
+struct History {
+  int64_t replicas = 1;
+  std::vector<int64_t> step;
+  std::vector<double> loss;          // evaluation loss
+  std::vector<double> accuracy;      // evaluation accuracy (-1 where the objective has none)
+  std::vector<double> train_loss;    // mean training loss since the previous evaluation
+  std::vector<double> wall_seconds;  // training + evaluation time so far
+
+  size_t evaluations() const { return step.size(); }
+};
+
+// An HDF5 file read whole: its datasets (as double) and root attributes.
+struct H5Contents {
+  std::map<std::string, h5::Array> datasets;  // by name, "/"-separated below the root
+  Json attributes = Json::object();
+};
+
+class RunDirectory {
+ public:
+  explicit RunDirectory(std::string path);
+
+  const std::string& path() const { return path_; }
+  std::string config_path() const;
+  std::string summary_path() const;
+  std::string history_path() const;
+  std::string model_path() const;
+  std::string checkpoint_path() const;
+
+  bool has_config() const;
+  bool has_summary() const;
+  bool has_history() const;
+  bool has_model() const;
+  bool has_checkpoint() const;
+
+  // Error (file_not_found) unless `path` is a directory holding config.toml.
+  void require_run() const;
+
+  void write_config(const Json& config) const;  // as TOML, atomically
+  Json read_config() const;                     // as written (unresolved); Error when absent
+  void write_summary(const Json& summary) const;
+  Json read_summary() const;
+  void write_history(const History& history) const;
+  History read_history() const;
+  H5Contents read_model() const;                // Error (file_not_found) naming --resume when absent
+
+ private:
+  std::string path_;
+};
+
+// Every dataset and root attribute of an HDF5 file (for load_run; weights are small).
+H5Contents read_h5_contents(const std::string& path);
+
+}  // namespace rnnscope::runs

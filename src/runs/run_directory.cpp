@@ -1,0 +1,113 @@
+// The run directory's files (include/rnnscope/runs/run_directory.h).
+#include "rnnscope/runs/run_directory.h"
+
+#include "rnnscope/core/config_io.h"
+#include "rnnscope/core/error.h"
+#include "rnnscope/core/text_file.h"
+
+#include <filesystem>
+
+namespace fs = std::filesystem;
+
+namespace rnnscope::runs {
+namespace {
+
+// A metric of every evaluation: [evaluations] for one replica, [evaluations, K] for K.
+void write_metric(h5::Writer& out, const std::string& name, const std::vector<double>& values, int64_t replicas) {
+  const int64_t evaluations = replicas > 0 ? int64_t(values.size()) / replicas : 0;
+  if (replicas == 1) {
+    out.write(name, values);
+  } else {
+    out.write(name, values.data(), {evaluations, replicas});
+  }
+}
+
+std::vector<double> read_metric(const std::string& path, const std::string& name) {
+  return h5::read_array(path, name).data;
+}
+
+}  // namespace
+
+RunDirectory::RunDirectory(std::string path) : path_(std::move(path)) {}
+
+std::string RunDirectory::config_path() const { return path_ + "/config.toml"; }
+std::string RunDirectory::summary_path() const { return path_ + "/summary.json"; }
+std::string RunDirectory::history_path() const { return path_ + "/history.h5"; }
+std::string RunDirectory::model_path() const { return path_ + "/model.h5"; }
+std::string RunDirectory::checkpoint_path() const { return path_ + "/checkpoint.pt"; }
+
+bool RunDirectory::has_config() const { return fs::exists(config_path()); }
+bool RunDirectory::has_summary() const { return fs::exists(summary_path()); }
+bool RunDirectory::has_history() const { return fs::exists(history_path()); }
+bool RunDirectory::has_model() const { return fs::exists(model_path()); }
+bool RunDirectory::has_checkpoint() const { return fs::exists(checkpoint_path()); }
+
+void RunDirectory::require_run() const {
+  if (!fs::is_directory(path_)) throw Error("run directory not found: " + path_, Error::Kind::file_not_found);
+  if (!has_config()) {
+    throw Error(path_ + " is not a run directory (no config.toml)", Error::Kind::file_not_found);
+  }
+}
+
+void RunDirectory::write_config(const Json& config) const { write_text_atomic(config_path(), to_toml(config)); }
+
+Json RunDirectory::read_config() const { return read_toml_file(config_path()); }
+
+void RunDirectory::write_summary(const Json& summary) const {
+  write_text_atomic(summary_path(), summary.dump(2) + "\n");
+}
+
+Json RunDirectory::read_summary() const {
+  const std::string text = read_text(summary_path());
+  try {
+    return Json::parse(text);
+  } catch (const Json::parse_error&) {
+    throw Error(summary_path() + " is not valid JSON (truncated?)");
+  }
+}
+
+void RunDirectory::write_history(const History& h) const {
+  h5::Writer out(history_path());
+  out.write("/step", h.step);
+  write_metric(out, "/loss", h.loss, h.replicas);
+  write_metric(out, "/accuracy", h.accuracy, h.replicas);
+  write_metric(out, "/train_loss", h.train_loss, h.replicas);
+  out.write("/wall_seconds", h.wall_seconds);
+  out.commit();
+}
+
+History RunDirectory::read_history() const {
+  const auto path = history_path();
+  History h;
+  const auto loss = h5::read_array(path, "/loss");
+  h.replicas = loss.shape.size() == 2 ? loss.shape[1] : 1;
+  for (double s : h5::read_array(path, "/step").data) h.step.push_back(int64_t(s));
+  h.loss = loss.data;
+  h.accuracy = read_metric(path, "/accuracy");
+  h.train_loss = read_metric(path, "/train_loss");
+  h.wall_seconds = read_metric(path, "/wall_seconds");
+  const size_t rows = h.step.size() * size_t(h.replicas);
+  require(h.loss.size() == rows && h.accuracy.size() == rows && h.train_loss.size() == rows &&
+              h.wall_seconds.size() == h.step.size(),
+          path + ": datasets /step, /loss, /accuracy, /train_loss, /wall_seconds differ in length");
+  return h;
+}
+
+H5Contents RunDirectory::read_model() const {
+  if (!has_model()) {
+    throw Error(path_ + " has no model.h5 (training not finished? continue it with resume)",
+                Error::Kind::file_not_found);
+  }
+  return read_h5_contents(model_path());
+}
+
+H5Contents read_h5_contents(const std::string& path) {
+  H5Contents contents;
+  for (const auto& name : h5::list_group(path, "/")) {
+    if (!h5::is_group(path, "/" + name)) contents.datasets[name] = h5::read_array(path, "/" + name);
+  }
+  contents.attributes = h5::read_attributes(path, "/");
+  return contents;
+}
+
+}  // namespace rnnscope::runs
