@@ -3,22 +3,16 @@
 #include "commands.h"
 
 #include "progress.h"
+#include "stop_signal.h"
 #include "torch_commands.h"
 
 #include "rnnscope/requests/train.h"
 #include "rnnscope/training/run_config.h"
 
-#include <atomic>
-#include <csignal>
 #include <cstdio>
 
 namespace rnnscope::cli {
 namespace {
-
-// Set by SIGINT/SIGTERM; the trainer checkpoints and stops at the end of the current step.
-std::atomic<bool> g_stop_requested{false};
-
-extern "C" void request_stop(int) { g_stop_requested = true; }
 
 struct TrainArgs {
   requests::TrainRequest request;
@@ -39,9 +33,8 @@ void run_train(TrainArgs args) {
       printer.update(text, p.evaluated);
     };
   }
-  req.stop_requested = [] { return g_stop_requested.load(); };
-  std::signal(SIGINT, request_stop);
-  std::signal(SIGTERM, request_stop);
+  req.stop_requested = stop_requested;
+  install_stop_handlers();
   const Json summary = run_in_torch_plugin<Json>("train", req);
   printer.finish();
   if (summary.at("status") == "interrupted") {

@@ -11,6 +11,7 @@ void add_tasks_command(CLI::App& app);
 void add_train_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
 void add_models_command(CLI::App& app);
+void add_sweep_command(CLI::App& app);
 void add_ph_command(CLI::App& app);
 void add_rtd_command(CLI::App& app);
 

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   rnnscope::cli::add_train_command(app);
   rnnscope::cli::add_eval_command(app);
   rnnscope::cli::add_models_command(app);
+  rnnscope::cli::add_sweep_command(app);
   rnnscope::cli::add_ph_command(app);
   rnnscope::cli::add_rtd_command(app);
   try {

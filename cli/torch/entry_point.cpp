@@ -6,6 +6,7 @@
 
 #include "rnnscope/requests/eval.h"
 #include "rnnscope/requests/models.h"
+#include "rnnscope/requests/sweep.h"
 #include "rnnscope/requests/train.h"
 
 #include <c10/util/Exception.h>
@@ -34,6 +35,7 @@ const Command kCommands[] = {
     command<requests::TrainRequest, Json, requests::run_train>("train"),
     command<requests::EvalRequest, requests::EvalResult, requests::run_eval>("eval"),
     command<requests::ModelsRequest, std::string, requests::run_models>("models"),
+    command<requests::SweepRequest, requests::SweepResult, requests::run_sweep>("sweep"),
 };
 
 int run_guarded(std::string& error, const Command& command, const void* request, void* result) {

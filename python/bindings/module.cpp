@@ -24,4 +24,5 @@ PYBIND11_MODULE(_core, m) {
   rnnscope::python::bind_train(m);
   rnnscope::python::bind_topo(m);
   rnnscope::python::bind_engine(m);
+  rnnscope::python::bind_sweep(m);
 }

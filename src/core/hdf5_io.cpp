@@ -178,6 +178,13 @@ Handle utf8_string_type() {
 
 
 
+void Writer::write(const std::string& name, const std::vector<std::string>& values) {
+  const auto type = utf8_string_type();
+  std::vector<const char*> texts;
+  for (const auto& v : values) texts.push_back(v.c_str());
+  impl_->write_raw(name, type.get(), texts.data(), {static_cast<int64_t>(values.size())});
+}
+
 void Writer::attribute(const std::string& object, const std::string& key, double value) {
   impl_->write_attribute(object, key, H5T_NATIVE_DOUBLE, &value);
 }

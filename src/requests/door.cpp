@@ -11,6 +11,7 @@ namespace {
 const char* cli_exception(const std::string& name) {
   if (name == "config") return "CONFIG";
   if (name == "run_dir") return "DIR";
+  if (name == "spec") return "SWEEP";
   if (name == "overrides") return "--set";
   return nullptr;
 }

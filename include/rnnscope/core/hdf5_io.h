@@ -35,6 +35,7 @@ class Writer {
   void write(const std::string& name, const uint8_t* data, const std::vector<int64_t>& shape);
   void write(const std::string& name, const std::vector<double>& values);  // 1-D
   void write(const std::string& name, const std::vector<int64_t>& values);  // 1-D
+  void write(const std::string& name, const std::vector<std::string>& values);  // 1-D, UTF-8 (h5py: str)
 
   // Attributes on an object ("/" for the file root, or a dataset/group written before).
   void attribute(const std::string& object, const std::string& key, double value);

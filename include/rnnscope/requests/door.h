@@ -12,7 +12,7 @@ enum class Door { cli, python };
 
 // The argument `name` (a request field, snake_case) as `door` names it: Python uses the field
 // name; the CLI "--name" (underscores become dashes), except where its spelling differs
-// (`config` is the positional CONFIG, `run_dir` the positional DIR, `overrides` is --set).
+// (`config`, `run_dir` and `spec` are the positional CONFIG, DIR and SWEEP; `overrides` is --set).
 std::string argument_name(Door door, const std::string& name);
 
 // The argument with a value, as the user would write it: ("force") gives "--force" /
