@@ -81,6 +81,11 @@ def test_local_sweep_table_and_python_doors(cli, tmp_path):
     np.testing.assert_array_equal(again["final_accuracy"], cols["final_accuracy"])
     cells = rnnscope.sweep(str(spec), list_cells=True)
     assert [c["values"]["train.lr"] for c in cells[:4]] == [0.003, 0.003, 0.01, 0.01]
+    # The same sweep as a dict (keys in another order) gives the same cells.
+    import tomllib
+    as_dict = tomllib.loads(spec.read_text())
+    as_dict["axes"] = dict(reversed(list(as_dict["axes"].items())))
+    assert [c["values"] for c in rnnscope.sweep(as_dict, list_cells=True)] == [c["values"] for c in cells]
 
 
 def test_killed_sweep_resumes_to_the_uninterrupted_table(cli, tmp_path):

@@ -269,12 +269,13 @@ SweepResult run_sweep(const SweepRequest& req) {
   } else {
     for (size_t i = 0; i < result.cells.size(); ++i) todo.push_back(i);
   }
-  // One MPI rank is one slot: a rank runs one cell at a time unless told otherwise; alone, a
-  // process fills the machine (cells × threads per cell ≤ cores).
+  // One MPI rank is one slot: a rank runs one cell at a time unless told otherwise (the
+  // launcher binds it to one core); alone, a process fills the machine (cells × threads per
+  // cell ≤ cores).
   const int64_t cores = std::max<int64_t>(1, std::thread::hardware_concurrency());
   result.workers = req.workers > 0      ? req.workers
                    : spec.workers > 0   ? spec.workers
-                   : ranks.size() > 1   ? 1
+                   : ranks.launched()   ? 1
                                         : std::max<int64_t>(1, cores / spec.threads_per_cell);
   result.workers = std::min<int64_t>(result.workers, int64_t(todo.size()));
   Pool pool(req, dir, result.cells, todo, keys, ranks);

@@ -29,8 +29,9 @@ bool launched_by_mpi() {
 MpiRanks::MpiRanks() {
   int initialised = 0;
   MPI_Initialized(&initialised);
+  launched_ = initialised || launched_by_mpi();
   if (!initialised) {
-    if (!launched_by_mpi()) return;
+    if (!launched_) return;
     // OpenMPI loads its own components with dlopen and they look up libmpi's symbols
     // globally; this library is itself dlopen()ed RTLD_LOCAL (the CLI's plugin), so promote
     // the already loaded libmpi to global scope first.

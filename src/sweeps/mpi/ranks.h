@@ -13,6 +13,8 @@ class MpiRanks {
   MpiRanks(const MpiRanks&) = delete;
   MpiRanks& operator=(const MpiRanks&) = delete;
 
+  // Started by an MPI launcher (even as its only rank): the launcher gave this process one slot.
+  bool launched() const { return launched_; }
   int rank() const { return rank_; }
   int size() const { return size_; }
   void barrier() const;
@@ -21,6 +23,7 @@ class MpiRanks {
 
  private:
   bool initialised_here_ = false;
+  bool launched_ = false;
   int rank_ = 0;
   int size_ = 1;
 };
