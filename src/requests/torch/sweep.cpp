@@ -118,19 +118,35 @@ class Pool {
     }
   }
 
+  // The calling thread polls the request's stop flag while the workers run: Python can
+  // only see a Ctrl-C (KeyboardInterrupt) from its main thread, which is this one.
   void run(int64_t workers) {
+    std::atomic<int64_t> active{workers};
     std::vector<std::thread> threads;
-    for (int64_t w = 0; w < workers; ++w) threads.emplace_back([this] { work(); });
+    for (int64_t w = 0; w < workers; ++w) {
+      threads.emplace_back([this, &active] {
+        try {
+          work();
+        } catch (...) {  // not a cell's failure (those are recorded): the sweep's own, e.g. a full disk
+          std::lock_guard<std::mutex> lock(mutex_);
+          if (!failure_) failure_ = std::current_exception();
+          stopped_ = true;
+        }
+        --active;
+      });
+    }
+    while (active > 0) {
+      if (!stopped_ && req_.stop_requested && req_.stop_requested()) stopped_ = true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
     for (auto& t : threads) t.join();
+    if (failure_) std::rethrow_exception(failure_);
   }
 
   bool interrupted() const { return stopped_; }
 
  private:
-  bool stop_requested() {
-    if (!stopped_ && req_.stop_requested && req_.stop_requested()) stopped_ = true;
-    return stopped_;
-  }
+  bool stop_requested() const { return stopped_; }
 
   void work() {
     for (size_t k = next_++; k < todo_.size() && !stop_requested(); k = next_++) {
@@ -213,6 +229,7 @@ class Pool {
   std::atomic<size_t> next_{0};
   std::atomic<bool> stopped_{false};
   std::mutex mutex_;
+  std::exception_ptr failure_;
   SweepProgress progress_;
   double session_seconds_ = 0;
   int64_t session_cells_ = 0;
