@@ -59,6 +59,15 @@ DoubleArray to_numpy(const h5::Array& a) {
   return out;
 }
 
+std::function<bool()> keyboard_interrupt_check() {
+  return [] {
+    py::gil_scoped_acquire gil;
+    if (PyErr_CheckSignals() == 0) return false;
+    PyErr_Clear();
+    return true;
+  };
+}
+
 py::dict record_to_dict(const requests::Record& record) {
   py::dict out;
   for (const auto& array : record.arrays) {

@@ -10,6 +10,7 @@
 #include <pybind11/pybind11.h>
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace rnnscope::python {
@@ -36,6 +37,11 @@ DoubleArray to_numpy(const h5::Array& a);
 // A request's record as the Python door gives it: arrays named "a/b" become d["a"]["b"],
 // attributes are top-level keys (requests/record.h).
 pybind11::dict record_to_dict(const requests::Record& record);
+
+// A request's stop flag for long work started from Python: true once Ctrl-C
+// (KeyboardInterrupt) arrived, which is then cleared so the call returns its partial result.
+// Call it from the thread that called into the module (Python sees signals only there).
+std::function<bool()> keyboard_interrupt_check();
 
 // A batch as a dict of numpy arrays, time-major like the models ([T, B, ...]).
 pybind11::dict batch_to_dict(const tasks::Batch& batch, const std::vector<std::string>& period_names);

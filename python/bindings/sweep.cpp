@@ -76,12 +76,7 @@ py::object sweep(const py::object& spec, const std::string& out, int64_t workers
       progress(d);
     };
   }
-  req.stop_requested = [] {
-    py::gil_scoped_acquire gil;
-    if (PyErr_CheckSignals() == 0) return false;
-    PyErr_Clear();
-    return true;
-  };
+  req.stop_requested = keyboard_interrupt_check();
   requests::SweepResult result;
   {
     py::gil_scoped_release release;

@@ -47,12 +47,7 @@ py::object train(const py::object& config, const std::string& out, const std::ve
   }
   // Ctrl-C (KeyboardInterrupt) in a notebook stops training cleanly at the end of the
   // step, with a checkpoint; the summary then says "interrupted".
-  req.stop_requested = [] {
-    py::gil_scoped_acquire gil;
-    if (PyErr_CheckSignals() == 0) return false;
-    PyErr_Clear();
-    return true;
-  };
+  req.stop_requested = keyboard_interrupt_check();
   Json summary;
   {
     py::gil_scoped_release release;

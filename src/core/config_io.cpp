@@ -113,6 +113,24 @@ std::string to_toml(const Json& table) {
   return out.str();
 }
 
+void set_dotted(Json& config, const std::string& key, const Json& value, const std::string& context) {
+  Json* node = &config;
+  size_t start = 0;
+  while (true) {
+    const auto dot = key.find('.', start);
+    const std::string part = key.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    require(!part.empty(), context + ": empty key in '" + key + "'");
+    if (dot == std::string::npos) {
+      (*node)[part] = value;
+      return;
+    }
+    if (!node->contains(part)) (*node)[part] = Json::object();
+    node = &(*node)[part];
+    require(node->is_object(), context + ": '" + part + "' is not a section");
+    start = dot + 1;
+  }
+}
+
 void apply_override(Json& config, const std::string& assignment, const std::string& source) {
   const auto eq = assignment.find('=');
   require(eq != std::string::npos && eq > 0,
@@ -127,21 +145,7 @@ void apply_override(Json& config, const std::string& assignment, const std::stri
   } catch (const toml::parse_error&) {
     value = text;  // a bare word: take it as a string
   }
-  Json* node = &config;
-  size_t start = 0;
-  while (true) {
-    const auto dot = path.find('.', start);
-    const std::string key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    require(!key.empty(), source + " '" + assignment + "': empty key in '" + path + "'");
-    if (dot == std::string::npos) {
-      (*node)[key] = value;
-      return;
-    }
-    if (!node->contains(key)) (*node)[key] = Json::object();
-    node = &(*node)[key];
-    require(node->is_object(), source + " '" + assignment + "': '" + key + "' is not a section");
-    start = dot + 1;
-  }
+  set_dotted(config, path, value, source + " '" + assignment + "'");
 }
 
 }  // namespace rnnscope

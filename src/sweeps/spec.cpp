@@ -15,25 +15,6 @@ namespace {
 
 constexpr const char* kKeys[] = {"base", "seeds", "combine", "axes", "random", "runner"};
 
-// Sets the dotted key "a.b.c" in `config` to `value`, creating tables on the way.
-void set_dotted(Json& config, const std::string& key, const Json& value, const std::string& context) {
-  Json* node = &config;
-  size_t start = 0;
-  while (true) {
-    const auto dot = key.find('.', start);
-    const std::string part = key.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    require(!part.empty(), context + ": '" + key + "' is not a dotted config key (section.key)");
-    if (dot == std::string::npos) {
-      (*node)[part] = value;
-      return;
-    }
-    if (!node->contains(part)) (*node)[part] = Json::object();
-    node = &(*node)[part];
-    require(node->is_object(), context + ": '" + key + "': '" + part + "' is not a section");
-    start = dot + 1;
-  }
-}
-
 Json draw(const std::string& key, const Json& range, Rng& rng, const std::string& context) {
   const std::string kind = range.begin().key();
   const Json& args = range.begin().value();
@@ -213,7 +194,7 @@ std::vector<Cell> expand(const SweepSpec& spec) {
       cell.values = combo;
       cell.seed = seed;
       cell.config = spec.base;
-      for (const auto& [key, value] : combo.items()) set_dotted(cell.config, key, value, "sweep [axes]");
+      for (const auto& [key, value] : combo.items()) set_dotted(cell.config, key, value, "sweep [axes] '" + key + "'");
       cell.config["seed"] = seed;
       cells.push_back(std::move(cell));
     }

@@ -13,6 +13,10 @@ Json read_toml_file(const std::string& path);
 Json parse_toml(const std::string& text, const std::string& source_name);
 std::string to_toml(const Json& table);
 
+// Sets the dotted key "a.b.c" of `config` to `value`, creating tables on the way; errors
+// (an empty part, a part that is not a table) start with `context`.
+void set_dotted(Json& config, const std::string& key, const Json& value, const std::string& context);
+
 // Applies "a.b.c=value" to `config`. The value is parsed as a TOML value (numbers, booleans,
 // strings in quotes, arrays, inline tables); a bare word that is not valid TOML is taken
 // as a string, so `--set model.activation=tanh` works.
