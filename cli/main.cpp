@@ -9,8 +9,8 @@
 int main(int argc, char** argv) {
   CLI::App app{
       "rnnscope — recurrent network models of cognition: cognitive tasks, training rate (CTRNN) and\n"
-      "gated (GRU, LSTM) networks on them, and the topology of representations (persistent\n"
-      "homology, RTD).\n"
+      "gated (GRU, LSTM) networks on them (one run, or sweeps of many across MPI ranks), and the\n"
+      "topology of representations (persistent homology, RTD).\n"
       "Run `rnnscope COMMAND --help` for a command's options."};
   app.set_version_flag("--version", std::string("rnnscope ") + RNNSCOPE_VERSION);
   app.require_subcommand(1);
