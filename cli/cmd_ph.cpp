@@ -32,7 +32,8 @@ void add_ph_command(CLI::App& app) {
       ->required();
   cmd->add_option("--format", args->request.format,
                   "lower-distance | distance | point-cloud. Text files default to lower-distance "
-                  "(line i holds d(i,0) … d(i,i-1), as the `ripser` program). HDF5 datasets default "
+                  "(the numbers d(1,0), d(2,0), d(2,1), d(3,0), … in any line layout, no diagonal; n from "
+                  "their count, as the `ripser` program reads them). HDF5 datasets default "
                   "to: 1-D -> lower triangle; square, zero diagonal, symmetric -> distance matrix; "
                   "otherwise point cloud")
       ->check(CLI::IsMember({"lower-distance", "distance", "point-cloud"}));

@@ -5,6 +5,8 @@
 #include "rnnscope/core/normal_fill.h"
 #include "rnnscope/core/rng.h"
 
+#include <cmath>
+
 namespace rnnscope::rnn {
 
 at::Generator torch_generator(uint64_t seed, const std::string& stream, uint64_t index) {
@@ -25,6 +27,10 @@ void read_tensor(const std::string& path, const std::string& name, torch::Tensor
   const auto array = h5::read_array(path, name);
   const std::vector<int64_t> expected(param.sizes().begin(), param.sizes().end());
   require(array.shape == expected, path + ":" + name + " has the wrong shape for this config");
+  // A NaN or infinite weight would evaluate to NaN states and a meaningless accuracy.
+  for (double v : array.data) {
+    require(std::isfinite(v), path + ":" + name + " holds NaN or infinite values; a model's weights must be finite");
+  }
   std::vector<float> values(array.data.begin(), array.data.end());
   param.copy_(to_tensor(values, param.sizes()));
 }

@@ -91,19 +91,22 @@ MetricInput read_text_input(const std::string& path, TextFormat format) {
     input.distances = DistanceMatrix::from_square(full.data(), n, n, path);
     return input;
   }
-  // lower-distance: line i is row i, of which the first i values are used (line 0 may be
-  // empty; a trailing diagonal is ignored) — the `ripser` program's line-based reading.
-  while (rows.size() > 1 && rows.back().empty()) rows.pop_back();
-  const int64_t m = static_cast<int64_t>(rows.size());
+  // lower-distance: as the `ripser` program reads it, a stream of numbers d(1,0), d(2,0),
+  // d(2,1), d(3,0), … in any line layout (row 1 on the first line, or after an empty line 0,
+  // or all on one line), n taken from their count n(n-1)/2. Unlike the program, which
+  // silently drops what is left over, a count that is not such a number is an error: a file
+  // with a diagonal or a missing value would otherwise be read as another matrix.
   std::vector<float> lower;
-  lower.reserve(static_cast<size_t>(m * (m - 1) / 2));
-  for (int64_t i = 0; i < m; ++i) {
-    const auto& r = rows[static_cast<size_t>(i)];
-    if (static_cast<int64_t>(r.size()) < i)
-      throw Error(where(i) + ": row " + std::to_string(i) + " has " + std::to_string(r.size()) +
-                  " values, expected at least " + std::to_string(i) +
-                  " (lower-distance: line i holds d(i,0) ... d(i,i-1); line 0 is empty)");
-    for (int64_t j = 0; j < i; ++j) lower.push_back(static_cast<float>(r[static_cast<size_t>(j)]));
+  for (const auto& r : rows) {
+    for (double v : r) lower.push_back(static_cast<float>(v));
+  }
+  const auto count = static_cast<int64_t>(lower.size());
+  const auto m = static_cast<int64_t>((1 + std::sqrt(1.0 + 8.0 * double(count))) / 2);
+  if (m * (m - 1) / 2 != count) {
+    throw Error(path + ": " + std::to_string(count) + " values do not form a lower triangle (n(n-1)/2 values " +
+                "for n points: " + std::to_string(m * (m - 1) / 2) + " for " + std::to_string(m) + ", " +
+                std::to_string((m + 1) * m / 2) + " for " + std::to_string(m + 1) +
+                "); lower-distance holds d(1,0), d(2,0), d(2,1), d(3,0), ... without the diagonal");
   }
   input.distances = DistanceMatrix::from_lower_triangle(lower, m, path);
   return input;

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "rnnscope/core/error.h"
 #include "rnnscope/topo/text_formats.h"
 #include "rnnscope/topo/vietoris_rips.h"
 
@@ -185,3 +186,45 @@ TEST_F(TopoRipser, RtdShapedMatrixMatches) {
 }
 
 }  // namespace
+
+// Lower-distance files as people write them: row 1 on the first line (numpy's way), an empty
+// line 0 first, or all values on one line. The program reads the values as one stream and
+// takes n from their count; so must we, in every layout (a reader that took line i as row i
+// once read one point fewer from the first layout and returned another matrix's barcodes).
+TEST_F(TopoRipser, LowerDistanceFilesInEveryLayoutMatch) {
+  std::mt19937 gen(7);
+  std::uniform_real_distribution<double> uniform(0.1, 1.0);
+  for (int trial = 0; trial < 6; ++trial) {
+    const int64_t n = 12 + 9 * trial;
+    std::vector<std::vector<float>> rows(static_cast<size_t>(n));
+    for (int64_t i = 1; i < n; ++i)
+      for (int64_t j = 0; j < i; ++j) rows[static_cast<size_t>(i)].push_back(static_cast<float>(uniform(gen)));
+    for (const std::string layout : {"row-1-first", "empty-line-0", "one-line"}) {
+      TempFile file("ld" + std::to_string(trial) + layout);
+      {
+        std::ofstream out(file.path);
+        out.precision(9);
+        if (layout == "empty-line-0") out << "\n";
+        for (int64_t i = 1; i < n; ++i) {
+          for (size_t j = 0; j < rows[static_cast<size_t>(i)].size(); ++j)
+            out << (j || (layout == "one-line" && i > 1) ? "," : "") << rows[static_cast<size_t>(i)][j];
+          if (layout != "one-line") out << "\n";
+        }
+      }
+      const MetricInput input = read_text_input(file.path.string(), TextFormat::lower_distance);
+      ASSERT_EQ(input.distances.size(), n) << layout;
+      compare_with_ripser(input, file.path, "lower-distance", 1, INFINITY, layout + " " + std::to_string(trial));
+    }
+  }
+}
+
+TEST(TopoText, LowerDistanceCountThatIsNoTriangleIsAnError) {
+  TempFile file("ld-bad");
+  std::ofstream(file.path) << "1\n2 3\n4\n";  // 4 values: no n has n(n-1)/2 = 4 (the program drops the 4)
+  try {
+    read_text_input(file.path.string(), TextFormat::lower_distance);
+    ADD_FAILURE() << "no error";
+  } catch (const rnnscope::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("4 values do not form a lower triangle"), std::string::npos) << e.what();
+  }
+}

@@ -118,3 +118,18 @@ def test_missing_inputs_exit_2(cli, tmp_path):
     cfg.write_text(SMALL_TOML)
     assert_one_line_error(run(cli, "train", cfg, "--out", tmp_path / "r3", "--set", "model.units"), "--set")
     assert run(cli, "train", cfg).returncode == 2  # --out is required
+
+
+def test_eval_refuses_a_model_with_nan_weights(cli, tmp_path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(SMALL_TOML)
+    out = tmp_path / "run"
+    run(cli, "train", cfg, "--out", out, "-q", check_code=0)
+    with h5py.File(out / "model.h5", "r+") as f:
+        w = f["W_rec"][()]
+        w[0, 0] = float("nan")
+        f["W_rec"][...] = w
+    assert_one_line_error(run(cli, "eval", out, "--trials", 4), "model.h5:/W_rec holds NaN")
+    import rnnscope
+    with pytest.raises(ValueError, match="W_rec holds NaN"):
+        rnnscope.evaluate(out, trials=4)

@@ -12,7 +12,7 @@
 namespace rnnscope::topo {
 
 enum class TextFormat {
-  lower_distance,  // line i holds d(i,0) … d(i,i-1) (line 0 is empty; extra values ignored)
+  lower_distance,  // the numbers d(1,0), d(2,0), d(2,1), … in any line layout; n from their count
   distance,        // the full matrix, one row per line (the lower triangle is used)
   point_cloud,     // one point per line
 };
