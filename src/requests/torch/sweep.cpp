@@ -7,9 +7,11 @@
 
 #include "sweeps/mpi/ranks.h"
 
+#include "rnnscope/core/config_io.h"
 #include "rnnscope/core/error.h"
 #include "rnnscope/core/text_file.h"
 #include "rnnscope/requests/train.h"
+#include "rnnscope/runs/run_directory.h"
 #include "rnnscope/training/run_config.h"
 
 #include <atomic>
@@ -36,12 +38,11 @@ sweeps::SweepSpec read_spec(const SweepRequest& req) {
 // each random key's) alone, so the error names the axis; then every cell resolves.
 void validate(const sweeps::SweepSpec& spec, std::vector<sweeps::Cell>& cells, const std::string& source) {
   for (const auto& key : sweeps::value_keys(spec)) {
-    const auto& first = cells.front().values.at(key);
     Json config = spec.base;
     const std::string context = source + " axis '" + key + "'";
     try {
-      rnn::resolve_run_config(config, {key + "=" + (first.is_string() ? "\"" + first.get<std::string>() + "\"" : first.dump())},
-                              spec.base_source, "axis");
+      set_dotted(config, key, cells.front().values.at(key), context);
+      rnn::resolve_run_config(config, spec.base_source);
     } catch (const Error& e) {
       throw Error(context + ": " + e.what(), e.kind());
     }
@@ -197,7 +198,8 @@ class Pool {
     t.config = cell.config;
     t.config_source = "cell " + cell.id;
     t.out = dir_.cell_dir(cell.id);
-    const bool has_checkpoint = fs::exists(t.out + "/checkpoint.pt") && fs::exists(t.out + "/config.toml");
+    const runs::RunDirectory run(t.out);
+    const bool has_checkpoint = run.has_checkpoint() && run.has_config();
     t.resume = has_checkpoint;
     t.force = !has_checkpoint;  // a cell directory without a checkpoint holds nothing to keep
     t.stop_requested = [this] { return stop_requested(); };
