@@ -14,5 +14,7 @@ void add_models_command(CLI::App& app);
 void add_sweep_command(CLI::App& app);
 void add_ph_command(CLI::App& app);
 void add_rtd_command(CLI::App& app);
+void add_fit_ltr_command(CLI::App& app);
+void add_synth_ltr_command(CLI::App& app);
 
 }  // namespace rnnscope::cli

@@ -5,8 +5,10 @@
 #include "torch_commands.h"
 
 #include "rnnscope/requests/eval.h"
+#include "rnnscope/requests/fit_ltr.h"
 #include "rnnscope/requests/models.h"
 #include "rnnscope/requests/sweep.h"
+#include "rnnscope/requests/synth_ltr.h"
 #include "rnnscope/requests/train.h"
 
 #include <c10/util/Exception.h>
@@ -36,6 +38,8 @@ const Command kCommands[] = {
     command<requests::EvalRequest, requests::EvalResult, requests::run_eval>("eval"),
     command<requests::ModelsRequest, std::string, requests::run_models>("models"),
     command<requests::SweepRequest, requests::SweepResult, requests::run_sweep>("sweep"),
+    command<requests::FitLtrRequest, requests::FitLtrResult, requests::run_fit_ltr>("fit-ltr"),
+    command<requests::SynthLtrRequest, requests::SynthLtrResult, requests::run_synth_ltr>("synth-ltr"),
 };
 
 int run_guarded(std::string& error, const Command& command, const void* request, void* result) {

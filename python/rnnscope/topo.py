@@ -8,11 +8,11 @@ mismatched rows) raise ValueError.
 from __future__ import annotations
 
 import math
-import os
 
 import numpy as np
 
 from . import _core
+from ._args import path
 
 __all__ = ["ph", "rtd"]
 
@@ -37,7 +37,7 @@ def ph(x, *, maxdim: int = 1, distance_matrix: bool = False, threshold: float | 
     record = _core.ph(np.asarray(x, dtype=np.float64), maxdim=int(maxdim),
                       distance_matrix=bool(distance_matrix),
                       threshold=math.inf if threshold is None else float(threshold),
-                      threads=int(threads), out=_path(out), force=bool(force))
+                      threads=int(threads), out=path(out), force=bool(force))
     return [record[f"dim{d}"] for d in range(record["max_dim"] + 1)]
 
 
@@ -58,7 +58,7 @@ def rtd(P, Q, *, trials: int = 10, batch: int = 500, seed: int = 0, symmetric: b
     """
     record = _core.rtd(np.asarray(P, dtype=np.float64), np.asarray(Q, dtype=np.float64),
                        trials=int(trials), batch=int(batch), seed=int(seed),
-                       symmetric=bool(symmetric), threads=int(threads), out=_path(out),
+                       symmetric=bool(symmetric), threads=int(threads), out=path(out),
                        force=bool(force))
     score = float(record["score"][0])
     if return_trials:
@@ -66,5 +66,3 @@ def rtd(P, Q, *, trials: int = 10, batch: int = 500, seed: int = 0, symmetric: b
     return score
 
 
-def _path(out) -> str:
-    return "" if out is None else os.fspath(out)

@@ -1,7 +1,7 @@
 // The recurrent engines: each model's whole-sequence recurrence, fused (one forward loop into
 // preallocated buffers and one BPTT loop, as torch::autograd::Functions) or as the plain
 // LibTorch autograd reference twin, the fused kernels' test oracle. One kernel file per cell,
-// each with its twin: ctrnn_kernel.cpp, gated_kernel.cpp; their shared BPTT machinery in
+// each with its twin: ctrnn_kernel.cpp, gated_kernel.cpp, ltr_kernel.cpp; their shared BPTT machinery in
 // bptt_internal.h; Workspace and the parsers in workspace.cpp. Private to the library.
 #pragma once
 
@@ -75,5 +75,14 @@ struct GatedSequence {
 GatedSequence gated_sequence(Engine engine, Workspace& workspace, GatedKind kind, const torch::Tensor& inputs,
                              const torch::Tensor& w_ih, const torch::Tensor& w_hh, const torch::Tensor& b_ih,
                              const torch::Tensor& b_hh, const torch::Tensor& h0, const Readout& readout = {});
+
+// The low-tensor-rank RNN (ltrRNN, docs/ltr.md) of all K trials at once, tanh units:
+//   x_{t+1} = (1 − α) x_t + α (W_k tanh(x_t) + e_t),   W_k = Â diag(c_k) B̂ᵀ
+// drive e [S, K, N] (inputs and bias, already projected), a_hat, b_hat [N, R] (unit
+// columns: the caller normalises), c [K, R] (the trial factors), x0 [K, N]. Returns x_1..x_S
+// [S, K, N]. W_k is never formed: the product goes through the factors.
+torch::Tensor ltr_sequence(Engine engine, Workspace& workspace, const torch::Tensor& drive,
+                           const torch::Tensor& a_hat, const torch::Tensor& b_hat, const torch::Tensor& c,
+                           const torch::Tensor& x0, double alpha);
 
 }  // namespace rnnscope::rnn

@@ -35,6 +35,8 @@ std::string RunDirectory::summary_path() const { return path_ + "/summary.json";
 std::string RunDirectory::history_path() const { return path_ + "/history.h5"; }
 std::string RunDirectory::model_path() const { return path_ + "/model.h5"; }
 std::string RunDirectory::checkpoint_path() const { return path_ + "/checkpoint.pt"; }
+std::string RunDirectory::fit_path() const { return path_ + "/fit.h5"; }
+std::string RunDirectory::rank_selection_path() const { return path_ + "/rank_selection.h5"; }
 
 bool RunDirectory::has_config() const { return fs::exists(config_path()); }
 bool RunDirectory::has_summary() const { return fs::exists(summary_path()); }

@@ -5,6 +5,9 @@
 //   history.h5     one row per evaluation: /step, /loss, /accuracy, /train_loss, /wall_seconds
 //   model.h5       the trained weights (written by the model) and run attributes
 //   checkpoint.pt  model, optimiser and trainer state, for --resume (LibTorch archive)
+// A fit to recordings (`rnnscope fit-ltr`) writes config.toml, summary.json, history.h5 and
+//   fit.h5             the fitted model's factors, fitted activity, variance explained
+//   rank_selection.h5  with several ranks: held-out error per rank and seed, the chosen rank
 #pragma once
 
 #include "rnnscope/core/hdf5_io.h"
@@ -47,6 +50,8 @@ class RunDirectory {
   std::string history_path() const;
   std::string model_path() const;
   std::string checkpoint_path() const;
+  std::string fit_path() const;
+  std::string rank_selection_path() const;
 
   bool has_config() const;
   bool has_summary() const;

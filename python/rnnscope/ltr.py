@@ -1,0 +1,81 @@
+"""Low tensor rank: fit ltrRNNs to recordings and make synthetic recordings with a known rank.
+
+Both run on the C++ core (the same requests as ``rnnscope fit-ltr`` / ``rnnscope synth-ltr``;
+docs/ltr.md). Bad inputs (wrong shapes, NaN, mismatched dimensions) raise ValueError.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _core
+from ._args import integer, path
+
+__all__ = ["fit_ltr", "synth_ltr"]
+
+
+def _ranks(rank, ranks) -> list[int]:
+    if (rank is None) == (ranks is None):
+        raise ValueError("give exactly one of rank= (one fit) or ranks= (cross-validated choice among them)")
+    values = [rank] if ranks is None else list(ranks)
+    for r in values:
+        if isinstance(r, bool) or not isinstance(r, (int, np.integer)):
+            raise ValueError(f"ranks must be integers >= 1, got {r!r}")
+    return sorted(int(r) for r in values)
+
+
+def fit_ltr(activity, *, rank: int | None = None, ranks=None, inputs=None, condition=None, units: int = 200,
+            dt_ms: float = 10.0, tau_ms: float = 50.0, substeps: int = 1, lr: float = 1e-3,
+            max_iterations: int = 3000, eval_every: int = 25, patience: int = 8, tolerance: float = 1e-3,
+            trial_dropout: float = 0.2, state_l2: float = 0.01, held_out_fraction: float = 0.1,
+            gp_length_trials: float = 15.0, seeds: int = 1, seed: int = 0, threads: int = 0, out=None,
+            force: bool = False) -> dict:
+    """Fits a low-tensor-rank RNN to recorded activity.
+
+    Args:
+        activity: ``[trials, time, neurons]`` (z-scored per neuron inside; results are in
+            the data's units).
+        rank: one tensor rank R; or ``ranks``: several, cross-validated on held-out
+            (trial, time, neuron) blocks; the elbow of the held-out curve (the smallest rank
+            reaching 95% of the improvement from the lowest rank to the best) is chosen and
+            refitted on all data.
+        inputs: optional ``[trials, time, n_in]``; condition: optional ``[trials]`` integers
+            (trials of a condition share their initial state).
+        out: also write a run directory (config.toml, summary.json, history.h5, fit.h5,
+            rank_selection.h5), as ``rnnscope fit-ltr --out`` does.
+
+    Returns:
+        dict with ``a``, ``b`` ``[N, R]`` (unit columns), ``c`` ``[trials, R]`` (trial
+        factors), ``readout`` ``[neurons, N]``, ``fitted_activity``,
+        ``variance_explained_neuron``, ``variance_explained_trial``, ``variance_explained``,
+        ``rank``; with ``ranks`` also ``ranks``, ``heldout_nmse [ranks, seeds]`` and
+        ``pca_unexplained [ranks]``; ``summary``.
+    """
+    return _core.fit_ltr(np.asarray(activity, dtype=np.float64), ranks=_ranks(rank, ranks),
+                         inputs=None if inputs is None else np.asarray(inputs, dtype=np.float64),
+                         condition=None if condition is None else np.asarray(condition, dtype=np.float64),
+                         units=integer(units, "units"), dt_ms=float(dt_ms), tau_ms=float(tau_ms),
+                         substeps=integer(substeps, "substeps"), lr=float(lr),
+                         max_iterations=integer(max_iterations, "max_iterations"),
+                         eval_every=integer(eval_every, "eval_every"), patience=integer(patience, "patience"),
+                         tolerance=float(tolerance), trial_dropout=float(trial_dropout), state_l2=float(state_l2),
+                         held_out_fraction=float(held_out_fraction), gp_length_trials=float(gp_length_trials),
+                         seeds=integer(seeds, "seeds"), seed=integer(seed, "seed", minimum=0),
+                         threads=integer(threads, "threads", minimum=0), out=path(out), force=bool(force))
+
+
+def synth_ltr(*, rank: int = 2, units: int = 50, neurons: int = 40, trials: int = 120, steps: int = 41,
+              conditions: int = 4, dt_ms: float = 10.0, tau_ms: float = 50.0, noise: float = 0.05,
+              learning_change: float = 1.0, seed: int = 0, out=None, force: bool = False) -> dict:
+    """Synthetic recordings of a teacher ltrRNN with planted rank (``rnnscope synth-ltr``).
+
+    Returns:
+        dict with ``activity [trials, steps, neurons]``, ``inputs``, ``condition``, ``times``
+        and ``truth`` (``a``, ``b``, ``c``, ``readout``, ``rank``); ``out`` also writes the
+        recordings file that ``fit_ltr``/``rnnscope fit-ltr`` read.
+    """
+    return _core.synth_ltr(rank=integer(rank, "rank"), units=integer(units, "units"), neurons=integer(neurons, "neurons"),
+                           trials=integer(trials, "trials"), steps=integer(steps, "steps"),
+                           conditions=integer(conditions, "conditions"), dt_ms=float(dt_ms), tau_ms=float(tau_ms),
+                           noise=float(noise), learning_change=float(learning_change),
+                           seed=integer(seed, "seed", minimum=0), out=path(out), force=bool(force))

@@ -1,0 +1,117 @@
+"""Low tensor rank: synthetic recordings, ltrRNN fits and rank selection through Python and the CLI."""
+
+import subprocess
+
+import h5py
+import numpy as np
+import pytest
+
+import rnnscope
+
+# Small enough for seconds per fit; the rank curve still has its elbow at the planted rank.
+SMALL = dict(trials=60, steps=16, neurons=16, units=16, conditions=4)
+FIT = dict(units=16, lr=0.02, max_iterations=300, eval_every=20, patience=4, threads=1)
+
+
+def synth(rank, seed=0, noise=0.05):
+    return rnnscope.synth_ltr(rank=rank, noise=noise, seed=seed, **SMALL)
+
+
+def run(cli, *args):
+    return subprocess.run([cli, *map(str, args)], capture_output=True, text=True, timeout=600)
+
+
+def test_synthetic_recordings_have_the_asked_layout_and_truth():
+    data = synth(3)
+    assert data["activity"].shape == (60, 16, 16)
+    assert data["inputs"].shape == (60, 16, 2)
+    assert data["truth"]["c"].shape == (60, 3) and data["truth"]["a"].shape == (16, 3)
+    np.testing.assert_allclose(np.linalg.norm(data["truth"]["a"], axis=0), 1, rtol=1e-5)
+    again = synth(3)
+    np.testing.assert_array_equal(data["activity"], again["activity"])
+
+
+def test_fit_explains_a_planted_rank_set_and_follows_its_trial_factors():
+    data = synth(2, noise=0.02)
+    fit = rnnscope.fit_ltr(data["activity"], rank=2, inputs=data["inputs"], condition=data["condition"], **FIT)
+    assert fit["c"].shape == (60, 2) and fit["fitted_activity"].shape == data["activity"].shape
+    assert fit["variance_explained"] > 0.8, fit["variance_explained"]
+    assert fit["variance_explained_neuron"].shape == (16,) and fit["variance_explained_trial"].shape == (60,)
+
+
+def test_cross_validation_finds_the_planted_rank():
+    data = synth(2, noise=0.02, seed=1)
+    fit = rnnscope.fit_ltr(data["activity"], ranks=[1, 2, 3], inputs=data["inputs"], condition=data["condition"],
+                           **FIT)
+    nmse = fit["heldout_nmse"].mean(1)
+    assert nmse[1] < nmse[0], nmse
+    assert fit["rank"] == 2, nmse
+
+
+def test_cli_synth_then_fit_writes_the_documented_files(cli, tmp_path):
+    data = tmp_path / "data.h5"
+    proc = run(cli, "synth-ltr", "--rank", 2, "--trials", 40, "--steps", 12, "--neurons", 10, "--units", 12,
+               "--out", data)
+    assert proc.returncode == 0, proc.stderr
+    out = tmp_path / "fit"
+    proc = run(cli, "fit-ltr", data, "--ranks", "1..2", "--units", 12, "--lr", 0.02, "--max-iterations", 60,
+               "--eval-every", 20, "--threads", 1, "--out", out, "-q")
+    assert proc.returncode == 0, proc.stderr
+    assert "chosen rank" in proc.stdout
+    with h5py.File(out / "fit.h5") as f:
+        rank = f.attrs["rank"]
+        assert f["a"].shape == (12, rank) and f["c"].shape == (40, rank)
+        assert f["fitted_activity"].shape == (40, 12, 10)
+        assert f["readout"].shape == (10, 12)
+    with h5py.File(out / "rank_selection.h5") as f:
+        assert list(f["ranks"][:]) == [1, 2] and f["heldout_nmse"].shape == (2, 1)
+        assert f.attrs["chosen_rank"] == rank
+    assert (out / "summary.json").exists() and (out / "config.toml").exists()
+    proc = run(cli, "fit-ltr", data, "--rank", 1, "--out", out)
+    assert proc.returncode == 2 and "--force" in proc.stderr
+
+
+def write(path, **datasets):
+    with h5py.File(path, "w") as f:
+        for name, value in datasets.items():
+            f[name] = value
+
+
+GOOD = np.random.default_rng(0).normal(size=(6, 5, 4)).astype(np.float32)
+
+
+@pytest.mark.parametrize("datasets, fragment", [
+    (dict(activity=GOOD[0]), "3-D"),
+    (dict(activity=np.where(GOOD > 1.5, np.nan, GOOD)), "NaN"),
+    (dict(activity=GOOD, inputs=np.zeros((6, 4, 2))), "/inputs"),
+    (dict(activity=GOOD, condition=np.array([0, 1, 2, 0.5, 1, 1])), "condition"),
+    (dict(rates=GOOD), "no /activity"),
+])
+def test_cli_refuses_bad_recordings_with_one_line(cli, tmp_path, datasets, fragment):
+    path = tmp_path / "bad.h5"
+    write(path, **datasets)
+    proc = run(cli, "fit-ltr", path, "--rank", 1, "--out", tmp_path / "fit")
+    assert proc.returncode == 2, proc.stderr
+    assert fragment in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+
+
+def test_cli_refuses_a_missing_file_and_bad_ranks(cli, tmp_path):
+    proc = run(cli, "fit-ltr", tmp_path / "none.h5", "--rank", 1, "--out", tmp_path / "fit")
+    assert proc.returncode == 2 and "does not exist" in proc.stderr
+    path = tmp_path / "good.h5"
+    write(path, activity=GOOD)
+    proc = run(cli, "fit-ltr", path, "--ranks", "3..1", "--out", tmp_path / "fit")
+    assert proc.returncode == 2 and "3..1" in proc.stderr
+
+
+def test_python_bad_arguments_raise_value_error():
+    with pytest.raises(ValueError, match="exactly one"):
+        rnnscope.fit_ltr(GOOD, rank=1, ranks=[1, 2])
+    with pytest.raises(ValueError, match="3-D"):
+        rnnscope.fit_ltr(GOOD[0], rank=1)
+    with pytest.raises(ValueError, match="inputs"):
+        rnnscope.fit_ltr(GOOD, rank=1, inputs=np.zeros((6, 4, 1)))
+    with pytest.raises(ValueError, match="integer"):
+        rnnscope.fit_ltr(GOOD, rank="2")
+    with pytest.raises(ValueError, match="NaN"):
+        rnnscope.fit_ltr(np.where(GOOD > 1, np.nan, GOOD), rank=1)
