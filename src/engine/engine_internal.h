@@ -77,12 +77,17 @@ GatedSequence gated_sequence(Engine engine, Workspace& workspace, GatedKind kind
                              const torch::Tensor& b_hh, const torch::Tensor& h0, const Readout& readout = {});
 
 // The low-tensor-rank RNN (ltrRNN, docs/ltr.md) of all K trials at once, tanh units:
-//   x_{t+1} = (1 − α) x_t + α (W_k tanh(x_t) + e_t),   W_k = Â diag(c_k) B̂ᵀ
-// drive e [S, K, N] (inputs and bias, already projected), a_hat, b_hat [N, R] (unit
-// columns: the caller normalises), c [K, R] (the trial factors), x0 [K, N]. Returns x_1..x_S
-// [S, K, N]. W_k is never formed: the product goes through the factors.
-torch::Tensor ltr_sequence(Engine engine, Workspace& workspace, const torch::Tensor& drive,
-                           const torch::Tensor& a_hat, const torch::Tensor& b_hat, const torch::Tensor& c,
-                           const torch::Tensor& x0, double alpha);
+//   x_{t+1} = (1 − α) x_t + α (W_k tanh(x_t) + A v_t),   W_k = Â diag(c_k) B̂ᵀ
+// drive coefficients v [S, K, R] (inputs and bias in the span of A), a_hat, b_hat [N, R]
+// (unit columns: the caller normalises), a [N, R] (unnormalised), c [K, R] (the trial
+// factors), x0 [K, N]. Returns x_0..x_S and tanh of them, each [S + 1, K, N]. W_k is never
+// formed: the product goes through the factors.
+struct LtrSequence {
+  torch::Tensor states;
+  torch::Tensor rates;
+};
+LtrSequence ltr_sequence(Engine engine, Workspace& workspace, const torch::Tensor& drive_coefficients,
+                         const torch::Tensor& a_hat, const torch::Tensor& a, const torch::Tensor& b_hat,
+                         const torch::Tensor& c, const torch::Tensor& x0, double alpha);
 
 }  // namespace rnnscope::rnn

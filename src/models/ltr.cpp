@@ -44,8 +44,7 @@ LtrRnn::LtrRnn(const LtrOptions& options, std::vector<int64_t> condition, uint64
   p_in_ = register_parameter("P_in", at::randn({r, o.inputs}, gen, f32) * 0.1);
   p_b_ = register_parameter("p_b", torch::zeros({r}, f32));
   p_x0_ = register_parameter("P_x0", at::randn({o.conditions, r}, gen, f32));
-  // A small random rotation: exp(0) = I would map latent unit i to neuron i exactly.
-  skew_ = register_parameter("S", at::randn({p, p}, gen, f32) * (0.1 / std::sqrt(double(p))));
+  readout_free_ = register_parameter("W_readout", at::randn({p, std::min(o.units, o.neurons)}, gen, f32));
   gain_ = register_parameter("gain", torch::ones({o.neurons}, f32));
   offset_ = register_parameter("offset", torch::zeros({o.neurons}, f32));
 }
@@ -55,26 +54,31 @@ torch::Tensor LtrRnn::b_hat() const { return unit_columns(b_); }
 torch::Tensor LtrRnn::trial_factors() const { return torch::mm(gp_factor_, z_) + m_; }
 
 torch::Tensor LtrRnn::readout() const {
-  const auto q = torch::linalg_matrix_exp(skew_ - skew_.t());
-  return q.narrow(0, 0, options_.neurons).narrow(1, 0, options_.units);
+  // Q of the thin QR of the free matrix [p, q], each column signed by R's diagonal so that Q is
+  // a smooth, unique function of it; Q [p, q] has orthonormal columns.
+  const auto [q, r] = torch::linalg_qr(readout_free_);
+  const auto signed_q = q * torch::sign(r.diagonal()).unsqueeze(0);
+  return options_.neurons >= options_.units ? signed_q : signed_q.t();
 }
 
 SequenceOutput LtrRnn::run(const torch::Tensor& inputs, const torch::Tensor& /*noise*/) {
   const LtrOptions& o = options_;
   const int64_t steps = inputs.size(0), k = inputs.size(1);
   require(k == o.trials, "ltrRNN: inputs hold " + std::to_string(k) + " trials, the model " + std::to_string(o.trials));
-  // The drive in the factors' span, A (P_in u_t + p_b), for the steps that move the state
-  // (the last time bin's input drives nothing observed).
+  // The drive's coefficients in the factors' span, P_in u_t + p_b, for the steps that move the
+  // state (the last time bin's input drives nothing observed).
   torch::Tensor coeff = p_b_.expand({steps - 1, k, o.rank});
   if (o.inputs > 0) coeff = coeff + torch::matmul(inputs.narrow(0, 0, steps - 1), p_in_.t());
-  torch::Tensor drive = torch::matmul(coeff, a_.t());
-  if (o.substeps > 1) drive = drive.repeat_interleave(o.substeps, 0);
+  if (o.substeps > 1) coeff = coeff.repeat_interleave(o.substeps, 0);
   const auto x0 = torch::matmul(p_x0_.index_select(0, condition_), a_.t());
-  torch::Tensor x = ltr_sequence(o.engine, workspace_, drive, a_hat(), b_hat(), trial_factors(), x0, o.alpha);
-  // The state at the end of every time bin: the last of its substeps.
-  if (o.substeps > 1) x = x.view({steps - 1, o.substeps, k, o.units}).select(1, o.substeps - 1);
-  const auto states = torch::cat({x0.unsqueeze(0), x}, 0);
-  const auto rates = torch::tanh(states);
+  auto seq = ltr_sequence(o.engine, workspace_, coeff, a_hat(), a_, b_hat(), trial_factors(), x0, o.alpha);
+  torch::Tensor states = seq.states, rates = seq.rates;
+  if (o.substeps > 1) {
+    // x_0 and the state at the end of every time bin: the last of its substeps.
+    const auto pick = torch::arange(0, (steps - 1) * o.substeps + 1, o.substeps, torch::kInt64);
+    states = states.index_select(0, pick);
+    rates = rates.index_select(0, pick);
+  }
   return {torch::matmul(rates, readout().t()) * gain_ + offset_, states, rates};
 }
 
@@ -108,7 +112,7 @@ void LtrRnn::write_weights(h5::Writer& out) const {
   write_tensor(out, "/parameters/P_in", p_in_);
   write_tensor(out, "/parameters/p_b", p_b_);
   write_tensor(out, "/parameters/P_x0", p_x0_);
-  write_tensor(out, "/parameters/S", skew_);
+  write_tensor(out, "/parameters/W_readout", readout_free_);
   write_tensor(out, "/gain", gain_);
   write_tensor(out, "/offset", offset_);
   out.attribute("/", "model", std::string("ltr"));
@@ -126,7 +130,7 @@ void LtrRnn::read_weights(const std::string& path) {
   read_tensor(path, "/parameters/P_in", p_in_);
   read_tensor(path, "/parameters/p_b", p_b_);
   read_tensor(path, "/parameters/P_x0", p_x0_);
-  read_tensor(path, "/parameters/S", skew_);
+  read_tensor(path, "/parameters/W_readout", readout_free_);
   read_tensor(path, "/gain", gain_);
   read_tensor(path, "/offset", offset_);
 }

@@ -8,9 +8,12 @@
 // rational-quadratic Gaussian-process kernel over trial index plus σ_obs² I (fixed, computed
 // once), z [K, R] and m [R] learned: trial factors vary smoothly over trials. Inputs, bias
 // and the initial state (one per condition, x0 = A p_c) lie in the span of A, so the state
-// stays in an R-dimensional subspace. D [M, N] is a slice of the orthogonal matrix exp(S − Sᵀ)
-// (orthonormal columns when M ≥ N, orthonormal rows otherwise). The per-neuron gain g and
-// offset o [M] are our addition to the published form (D tanh(x), no bias): z-scoring gives
+// stays in an R-dimensional subspace. D [M, N] has orthonormal columns when M ≥ N, orthonormal
+// rows otherwise: the Q factor of the QR decomposition of a free [max(M,N), min(M,N)] matrix
+// (transposed when M < N). The published code slices exp(S − Sᵀ) of a skew-symmetric
+// [max, max] matrix instead; both reach every such D, and QR costs O(max·min²) instead of the
+// exponential's O(max³) forward and backward (≈ 120 ms per iteration at N = 200 on one core).
+// The per-neuron gain g and offset o [M] are our addition to the published form (D tanh(x), no bias): z-scoring gives
 // every neuron mean 0 and variance 1, but the network's own scale and offset differ per
 // neuron, which an orthonormal D alone cannot absorb (docs/ltr.md measures the difference).
 #pragma once
@@ -63,7 +66,7 @@ class LtrRnn final : public RecurrentModel {
   LtrOptions options_;
   torch::Tensor condition_;  // [K] int64
   torch::Tensor gp_factor_;  // L [K, K]
-  torch::Tensor a_, b_, z_, m_, p_in_, p_b_, p_x0_, skew_, gain_, offset_;
+  torch::Tensor a_, b_, z_, m_, p_in_, p_b_, p_x0_, readout_free_, gain_, offset_;
   Workspace workspace_;
 };
 

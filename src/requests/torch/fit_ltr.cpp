@@ -55,6 +55,7 @@ struct Fit {
   std::shared_ptr<rnn::LtrRnn> model;
   double metric = 0;  // the last evaluation's normalised MSE on the evaluation mask
   int64_t iterations = 0;
+  double train_seconds = 0;  // optimiser steps only (no evaluation)
   std::string stop_reason;
   bool interrupted = false;
   runs::History history;
@@ -95,6 +96,7 @@ Fit fit_once(const FitLtrRequest& req, const decomp::Recordings& data, const std
   fit.history = trainer.state().history;
   fit.metric = fit.history.loss.empty() ? std::nan("") : fit.history.loss.back();
   fit.iterations = trainer.state().step;
+  fit.train_seconds = trainer.state().train_seconds;
   fit.stop_reason = outcome.stop_reason;
   fit.interrupted = !outcome.finished;
   return fit;
@@ -263,6 +265,7 @@ FitLtrResult run_fit_ltr(const FitLtrRequest& req) {
   s["units"] = req.units;
   s["rank"] = rank;
   s["iterations"] = fit.iterations;
+  s["seconds_per_iteration"] = fit.train_seconds / double(std::max<int64_t>(1, fit.iterations));
   s["variance_explained"] = result.variance_explained;
   s["final_nmse"] = fit.metric;
   if (!result.ranks.empty()) {

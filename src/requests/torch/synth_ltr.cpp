@@ -75,9 +75,7 @@ SynthLtrResult run_synth_ltr(const SynthLtrRequest& req) {
   auto params = teacher.named_parameters();
   params["P_in"].copy_(at::randn({R, n_in}, gen, f32) * 1.5);
   params["P_x0"].copy_(at::randn({C, R}, gen, f32));
-  // A readout far from the identity: a random orthogonal matrix's slice.
-  const int64_t p = std::max(N, M);
-  params["S"].copy_(at::randn({p, p}, gen, f32));
+  // The readout stays as initialised: the orthonormal factor of a random Gaussian matrix.
 
   // Inputs: condition c's direction during the first third of the trial.
   auto inputs = torch::zeros({T, K, n_in}, f32);
