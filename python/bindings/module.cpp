@@ -26,4 +26,5 @@ PYBIND11_MODULE(_core, m) {
   rnnscope::python::bind_engine(m);
   rnnscope::python::bind_sweep(m);
   rnnscope::python::bind_ltr(m);
+  rnnscope::python::bind_decomp(m);
 }
