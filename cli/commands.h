@@ -14,5 +14,6 @@ void add_models_command(CLI::App& app);
 void add_sweep_command(CLI::App& app);
 void add_ph_command(CLI::App& app);
 void add_rtd_command(CLI::App& app);
+void add_analyze_learning_command(CLI::App& app);
 
 }  // namespace rnnscope::cli

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   rnnscope::cli::add_sweep_command(app);
   rnnscope::cli::add_ph_command(app);
   rnnscope::cli::add_rtd_command(app);
+  rnnscope::cli::add_analyze_learning_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

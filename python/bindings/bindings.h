@@ -11,5 +11,6 @@ void bind_train(pybind11::module_& m);
 void bind_topo(pybind11::module_& m);
 void bind_engine(pybind11::module_& m);
 void bind_sweep(pybind11::module_& m);
+void bind_learning(pybind11::module_& m);
 
 }  // namespace rnnscope::python

@@ -25,4 +25,5 @@ PYBIND11_MODULE(_core, m) {
   rnnscope::python::bind_topo(m);
   rnnscope::python::bind_engine(m);
   rnnscope::python::bind_sweep(m);
+  rnnscope::python::bind_learning(m);
 }

@@ -14,9 +14,10 @@ the same one-line message the CLI prints.
 
 from . import _core, models, plot, tasks
 from .topo import ph, rtd
+from .learning import analyze_learning
 from .sweeps import load_sweep, sweep
 from .training import evaluate, load_run, train
 
 __version__ = _core.__version__
 
-__all__ = ["train", "evaluate", "load_run", "sweep", "load_sweep", "tasks", "models", "plot", "ph", "rtd", "__version__"]
+__all__ = ["train", "evaluate", "load_run", "sweep", "load_sweep", "tasks", "models", "plot", "ph", "rtd", "analyze_learning", "__version__"]
