@@ -3,6 +3,8 @@
 
 #include "rnnscope/core/error.h"
 
+#include <algorithm>
+
 namespace rnnscope::rnn {
 
 WeightSnapshots::WeightSnapshots(int64_t every_steps, runs::WeightHistory history, Writer write)
@@ -15,10 +17,12 @@ void WeightSnapshots::observe(int64_t steps_done, bool last, const RecurrentMode
     for (const auto& [name, tensor] : matrices) history_.weights.push_back({name, tensor.sizes().vec(), {}});
   }
   TORCH_INTERNAL_ASSERT(matrices.size() == history_.weights.size(), "the model's weight matrices changed");
-  for (size_t i = 0; i < matrices.size(); ++i) {
-    const torch::Tensor t = matrices[i].second.detach().to(torch::kCPU, torch::kFloat32).contiguous();
-    auto& values = history_.weights[i].values;
-    values.insert(values.end(), t.const_data_ptr<float>(), t.const_data_ptr<float>() + t.numel());
+  // By name: a history read back from the file lists its weights in the file's order.
+  for (auto& w : history_.weights) {
+    const auto it = std::find_if(matrices.begin(), matrices.end(), [&](const auto& m) { return m.first == w.name; });
+    TORCH_INTERNAL_ASSERT(it != matrices.end(), "weights_history.h5 holds a weight the model lacks: ", w.name);
+    const torch::Tensor t = it->second.detach().to(torch::kCPU, torch::kFloat32).contiguous();
+    w.values.insert(w.values.end(), t.const_data_ptr<float>(), t.const_data_ptr<float>() + t.numel());
   }
   history_.step.push_back(steps_done);
 }
