@@ -27,4 +27,5 @@ PYBIND11_MODULE(_core, m) {
   rnnscope::python::bind_sweep(m);
   rnnscope::python::bind_ltr(m);
   rnnscope::python::bind_decomp(m);
+  rnnscope::python::bind_learning(m);
 }

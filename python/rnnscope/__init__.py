@@ -16,9 +16,10 @@ from . import _core, models, plot, tasks
 from .ltr import fit_ltr, synth_ltr
 from .decomp import cp
 from .topo import ph, rtd
+from .learning import analyze_learning
 from .sweeps import load_sweep, sweep
 from .training import evaluate, load_run, train
 
 __version__ = _core.__version__
 
-__all__ = ["train", "evaluate", "load_run", "sweep", "load_sweep", "tasks", "models", "plot", "ph", "rtd", "fit_ltr", "synth_ltr", "cp", "__version__"]
+__all__ = ["train", "evaluate", "load_run", "sweep", "load_sweep", "tasks", "models", "plot", "ph", "rtd", "fit_ltr", "synth_ltr", "cp", "analyze_learning", "__version__"]

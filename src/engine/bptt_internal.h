@@ -35,13 +35,14 @@ namespace rnnscope::rnn {
 // ---------------------------------------------------------------------------------------
 // Activations. f and f' for the CTRNN. f' is computed from the rate r = f(x), which the
 // forward pass stores anyway: relu' = [r > 0]; tanh' = 1 − r²; softplus' = σ(x) = 1 − e^{−r}
-// (since e^r = 1 + e^x). Softplus follows torch.nn.functional.softplus: x above 20 passes
+// (since e^r = 1 + e^x); linear' = 1. Softplus follows torch.nn.functional.softplus: x above 20 passes
 // through.
 template <Activation A, class T>
 inline T activate(T x) {
   if constexpr (A == Activation::relu) return x > T(0) ? x : T(0);
   if constexpr (A == Activation::tanh) return vec_tanh(x);
   if constexpr (A == Activation::softplus) return x > T(20) ? x : std::log1p(vec_exp(x));
+  if constexpr (A == Activation::linear) return x;
 }
 
 template <Activation A, class T>
@@ -49,6 +50,7 @@ inline T slope_from_rate(T r) {
   if constexpr (A == Activation::relu) return r > T(0) ? T(1) : T(0);
   if constexpr (A == Activation::tanh) return T(1) - r * r;
   if constexpr (A == Activation::softplus) return -std::expm1(-r);
+  if constexpr (A == Activation::linear) return T(1);
 }
 
 // Calls f(std::integral_constant<Activation, a>()), so that loops see A as a constant.
@@ -58,6 +60,7 @@ void with_activation(Activation a, const F& f) {
     case Activation::relu: return f(std::integral_constant<Activation, Activation::relu>());
     case Activation::tanh: return f(std::integral_constant<Activation, Activation::tanh>());
     case Activation::softplus: return f(std::integral_constant<Activation, Activation::softplus>());
+    case Activation::linear: return f(std::integral_constant<Activation, Activation::linear>());
   }
 }
 

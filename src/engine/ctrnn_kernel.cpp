@@ -186,6 +186,7 @@ Tensor activate_reference(Activation a, const Tensor& x) {
   switch (a) {
     case Activation::tanh: return torch::tanh(x);
     case Activation::softplus: return torch::softplus(x);
+    case Activation::linear: return x;
     case Activation::relu: break;
   }
   return torch::relu(x);

@@ -27,8 +27,8 @@ class Workspace {
   std::vector<torch::Tensor> buffers_;
 };
 
-enum class Activation { relu, tanh, softplus };
-// `name` is one of the validated config choices ("relu", "tanh", "softplus").
+enum class Activation { relu, tanh, softplus, linear };
+// `name` is one of the validated config choices ("relu", "tanh", "softplus", "linear").
 Activation parse_activation(const std::string& name);
 
 // config [model] engine: "fused" (default) or "reference".

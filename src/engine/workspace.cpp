@@ -9,7 +9,8 @@ namespace rnnscope::rnn {
 Activation parse_activation(const std::string& name) {
   if (name == "tanh") return Activation::tanh;
   if (name == "softplus") return Activation::softplus;
-  require(name == "relu", "[model] activation = \"" + name + "\" is not allowed; allowed: relu, tanh, softplus");
+  if (name == "linear") return Activation::linear;
+  require(name == "relu", "[model] activation = \"" + name + "\" is not allowed; allowed: relu, tanh, softplus, linear");
   return Activation::relu;
 }
 

@@ -68,6 +68,10 @@ class Ctrnn final : public RecurrentModel {
     return w_in_.pow(2).mean() + effective_w_rec().pow(2).mean() + w_out_.pow(2).mean();
   }
 
+  std::vector<std::pair<std::string, torch::Tensor>> weight_matrices() const override {
+    return {{"W_in", w_in_}, {"W_rec", effective_w_rec()}, {"W_out", w_out_}};
+  }
+
   void write_weights(h5::Writer& out) const override {
     auto put = [&](const std::string& name, const torch::Tensor& t) { write_tensor(out, name, t); };
     put("/W_in", w_in_);
@@ -118,7 +122,7 @@ ModelType ctrnn_model_type() {
                engine_param(),
                units_param(),
                ParamSpec{"activation", ParamKind::string, "relu", "rate function f(x)"}
-                   .with_choices({"relu", "tanh", "softplus"}),
+                   .with_choices({"relu", "tanh", "softplus", "linear"}),
                ParamSpec{"tau", ParamKind::number, 100.0, "membrane time constant in ms, alpha = dt/tau"}
                    .with_min(0, true),
                ParamSpec{"noise", ParamKind::number, 0.05,

@@ -52,6 +52,10 @@ class GatedRnn final : public RecurrentModel {
     return w_ih_.pow(2).mean() + w_hh_.pow(2).mean() + w_out_.pow(2).mean();
   }
 
+  std::vector<std::pair<std::string, torch::Tensor>> weight_matrices() const override {
+    return {{"W_ih", w_ih_}, {"W_hh", w_hh_}, {"W_out", w_out_}};
+  }
+
   void write_weights(h5::Writer& out) const override {
     for (const auto& [name, tensor] : file_tensors()) write_tensor(out, name, tensor);
     const bool gru = kind_ == GatedKind::gru;

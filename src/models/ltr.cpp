@@ -84,6 +84,10 @@ SequenceOutput LtrRnn::run(const torch::Tensor& inputs, const torch::Tensor& /*n
 
 torch::Tensor LtrRnn::weight_penalty() const { return a_hat().pow(2).mean() + b_hat().pow(2).mean(); }
 
+std::vector<std::pair<std::string, torch::Tensor>> LtrRnn::weight_matrices() const {
+  return {{"a", a_hat()}, {"b", b_hat()}, {"c", trial_factors()}, {"readout", readout()}};
+}
+
 void LtrRnn::set_factors(const torch::Tensor& a, const torch::Tensor& b, const torch::Tensor& c) {
   torch::NoGradGuard no_grad;
   a_.copy_(a);

@@ -49,6 +49,8 @@ class LtrRnn final : public RecurrentModel {
   SequenceOutput run(const torch::Tensor& inputs, const torch::Tensor& noise) override;
   int64_t units() const override { return options_.units; }
   torch::Tensor weight_penalty() const override;
+  // The factors (a, b, c, readout), as fit.h5 names them.
+  std::vector<std::pair<std::string, torch::Tensor>> weight_matrices() const override;
   void write_weights(h5::Writer& out) const override;
   void read_weights(const std::string& path) override;
 

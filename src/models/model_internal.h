@@ -30,6 +30,9 @@ class RecurrentModel : public torch::nn::Module {
   virtual int64_t replicas() const { return 1; }
   // Sum over weight matrices of mean(W^2), for the weight L2 penalty.
   virtual torch::Tensor weight_penalty() const = 0;
+  // The weight matrices as model.h5 names them (without the leading "/"), for snapshots over
+  // learning (weights_history.h5): W_in, W_rec (effective), W_out; W_ih, W_hh, W_out for gru/lstm.
+  virtual std::vector<std::pair<std::string, torch::Tensor>> weight_matrices() const = 0;
   // The model.h5 contract (see docs/outputs.md).
   virtual void write_weights(h5::Writer& out) const = 0;
   virtual void read_weights(const std::string& path) = 0;

@@ -37,12 +37,15 @@ std::string RunDirectory::model_path() const { return path_ + "/model.h5"; }
 std::string RunDirectory::checkpoint_path() const { return path_ + "/checkpoint.pt"; }
 std::string RunDirectory::fit_path() const { return path_ + "/fit.h5"; }
 std::string RunDirectory::rank_selection_path() const { return path_ + "/rank_selection.h5"; }
+std::string RunDirectory::weights_history_path() const { return path_ + "/weights_history.h5"; }
+std::string RunDirectory::learning_path() const { return path_ + "/learning.h5"; }
 
 bool RunDirectory::has_config() const { return fs::exists(config_path()); }
 bool RunDirectory::has_summary() const { return fs::exists(summary_path()); }
 bool RunDirectory::has_history() const { return fs::exists(history_path()); }
 bool RunDirectory::has_model() const { return fs::exists(model_path()); }
 bool RunDirectory::has_checkpoint() const { return fs::exists(checkpoint_path()); }
+bool RunDirectory::has_weights_history() const { return fs::exists(weights_history_path()); }
 
 void RunDirectory::require_run() const {
   if (!fs::is_directory(path_)) throw Error("run directory not found: " + path_, Error::Kind::file_not_found);
@@ -92,6 +95,37 @@ History RunDirectory::read_history() const {
   require(h.loss.size() == rows && h.accuracy.size() == rows && h.train_loss.size() == rows &&
               h.wall_seconds.size() == h.step.size(),
           path + ": datasets /step, /loss, /accuracy, /train_loss, /wall_seconds differ in length");
+  return h;
+}
+
+void RunDirectory::write_weights_history(const WeightHistory& h) const {
+  h5::Writer out(weights_history_path());
+  out.write("/step", h.step);
+  for (const auto& w : h.weights) {
+    std::vector<int64_t> shape{int64_t(h.snapshots())};
+    shape.insert(shape.end(), w.shape.begin(), w.shape.end());
+    out.write("/" + w.name, w.values.data(), shape);
+  }
+  out.commit();
+}
+
+WeightHistory RunDirectory::read_weights_history() const {
+  const auto path = weights_history_path();
+  if (!has_weights_history()) {
+    // A run trained without snapshots: a usage error (exit 2, ValueError), not a lost file.
+    throw Error(path_ + " has no weights_history.h5 (no weight snapshots): train with train.save_weights_every > 0");
+  }
+  WeightHistory h;
+  for (double s : h5::read_array(path, "/step").data) h.step.push_back(int64_t(s));
+  for (const auto& name : h5::list_group(path, "/")) {
+    if (name == "step") continue;
+    const auto array = h5::read_array(path, "/" + name);
+    require(!array.shape.empty() && array.shape[0] == int64_t(h.snapshots()),
+            path + ": /" + name + " does not hold one entry per /step");
+    // Stored as float32, so the round trip through double is exact.
+    h.weights.push_back({name, std::vector<int64_t>(array.shape.begin() + 1, array.shape.end()),
+                         std::vector<float>(array.data.begin(), array.data.end())});
+  }
   return h;
 }
 

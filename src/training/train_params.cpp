@@ -6,7 +6,11 @@ namespace rnnscope::rnn {
 std::vector<ParamSpec> train_param_specs() {
   return {
       ParamSpec{"batch_size", ParamKind::integer, 64, "trials per optimiser step"}.with_min(1),
-      ParamSpec{"lr", ParamKind::number, 1e-3, "Adam learning rate"}.with_min(0, true),
+      ParamSpec{"optimizer", ParamKind::string, "adam",
+                "adam, or sgd: plain gradient descent θ ← θ − lr·g (no momentum), the setting of the "
+                "rank bounds on learning (docs/ltr.md)"}
+          .with_choices({"adam", "sgd"}),
+      ParamSpec{"lr", ParamKind::number, 1e-3, "learning rate"}.with_min(0, true),
       ParamSpec{"max_steps", ParamKind::integer, 2000, "optimiser steps at most"}.with_min(1),
       ParamSpec{"eval_every", ParamKind::integer, 100,
                 "evaluate on fresh trials every this many steps (0 = only at the end)"}
@@ -18,6 +22,10 @@ std::vector<ParamSpec> train_param_specs() {
           .with_min(-1).with_max(2),
       ParamSpec{"checkpoint_every", ParamKind::integer, 500,
                 "write checkpoint.pt every this many steps (0 = never)"}
+          .with_min(0),
+      ParamSpec{"save_weights_every", ParamKind::integer, 0,
+                "save the weight matrices to weights_history.h5 at step 0, every this many steps and "
+                "at the last step (0 = never); read by `rnnscope analyze-learning`"}
           .with_min(0),
       ParamSpec{"grad_clip", ParamKind::number, 1.0, "clip the gradient norm to this (0 = no clipping)"}
           .with_min(0),

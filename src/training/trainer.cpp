@@ -29,13 +29,15 @@ double mean(const std::vector<double>& values) {
 
 Trainer::Trainer(std::shared_ptr<RecurrentModel> model, std::unique_ptr<DataSource> data,
                  std::unique_ptr<Objective> objective, std::unique_ptr<torch::optim::Optimizer> optimizer,
-                 std::vector<std::unique_ptr<Schedule>> schedules, TrainerOptions options)
+                 std::vector<std::unique_ptr<Schedule>> schedules, TrainerOptions options,
+                 std::vector<std::unique_ptr<Recorder>> recorders)
     : model_(std::move(model)),
       data_(std::move(data)),
       objective_(std::move(objective)),
       optimizer_(std::move(optimizer)),
       schedules_(std::move(schedules)),
-      options_(std::move(options)) {
+      options_(std::move(options)),
+      recorders_(std::move(recorders)) {
   state_.history.replicas = model_->replicas();
   state_.last_accuracy.assign(size_t(model_->replicas()), -1.0);
 }
@@ -46,6 +48,12 @@ void Trainer::resume() {
           "checkpoint " + options_.checkpoint_path + " holds " + std::to_string(state_.history.replicas) +
               " replicas, the config " + std::to_string(model_->replicas()));
   require(!state_.finished, "the run has already finished; nothing to resume");
+  for (auto& recorder : recorders_) recorder->resume(state_.step);
+}
+
+void Trainer::save_progress() {
+  for (auto& recorder : recorders_) recorder->persist();
+  if (!options_.checkpoint_path.empty()) save_checkpoint(options_.checkpoint_path, *model_, *optimizer_, state_);
 }
 
 bool Trainer::evaluate() {
@@ -87,6 +95,9 @@ TrainOutcome Trainer::run(const TrainerHooks& hooks) {
   double session_train_seconds = 0;
   TrainOutcome outcome;
   outcome.stop_reason = "max_steps";
+  if (state_.step == 0) {
+    for (auto& recorder : recorders_) recorder->observe(0, false, *model_);
+  }
   while (state_.step < max_steps) {
     const auto step_start = Clock::now();
     for (auto& schedule : schedules_) schedule->before_step(state_.step, *model_, *optimizer_);
@@ -115,6 +126,7 @@ TrainOutcome Trainer::run(const TrainerHooks& hooks) {
       outcome.reached = true;
       outcome.stop_reason = objective_->criterion();
     }
+    for (auto& recorder : recorders_) recorder->observe(state_.step, outcome.reached || state_.step == max_steps, *model_);
     if (hooks.progress) {
       TrainProgress p;
       p.step = state_.step;
@@ -127,10 +139,7 @@ TrainOutcome Trainer::run(const TrainerHooks& hooks) {
       hooks.progress(p);
     }
     if (outcome.reached) break;
-    if (options_.checkpoint_every > 0 && state_.step % options_.checkpoint_every == 0 &&
-        !options_.checkpoint_path.empty()) {
-      save_checkpoint(options_.checkpoint_path, *model_, *optimizer_, state_);
-    }
+    if (options_.checkpoint_every > 0 && state_.step % options_.checkpoint_every == 0) save_progress();
     const bool stop_after_reached = hooks.stop_after >= 0 && state_.step >= hooks.stop_after;
     if ((stop_after_reached || (hooks.stop_requested && hooks.stop_requested())) && state_.step < max_steps) {
       outcome.stop_reason = stop_after_reached ? "stop_after" : "signal";
@@ -140,7 +149,7 @@ TrainOutcome Trainer::run(const TrainerHooks& hooks) {
   // A run stopped at max_steps was just evaluated (the last step is always evaluated).
   outcome.finished = outcome.stop_reason != "stop_after" && outcome.stop_reason != "signal";
   state_.finished = outcome.finished;
-  if (!options_.checkpoint_path.empty()) save_checkpoint(options_.checkpoint_path, *model_, *optimizer_, state_);
+  save_progress();
   outcome.session_seconds = seconds_since(session_start);
   return outcome;
 }

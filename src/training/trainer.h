@@ -5,6 +5,7 @@
 //   an optimiser  (FusedAdam; any torch::optim::Optimizer),
 //   schedules     before_step(step) hooks that change the model, optimiser or data as
 //                 training goes (β annealing of skip connections, dt coarsening, lr decay),
+//   recorders     observers of the model after each step that change nothing (weight snapshots),
 // and owns the loop, evaluation, history and checkpoints. The parts know nothing of files or
 // doors; a capability adds parts, not branches in the loop.
 //
@@ -76,6 +77,22 @@ class Schedule {
   virtual void before_step(int64_t step, RecurrentModel& model, torch::optim::Optimizer& optimizer) = 0;
 };
 
+// An observer of training that changes nothing (weight snapshots over learning). It is told
+// of the model after every optimiser step and asked to persist what it holds just before
+// every checkpoint, so that what it has persisted never lags behind the checkpoint a resumed
+// run continues from.
+class Recorder {
+ public:
+  virtual ~Recorder() = default;
+  // `steps_done` optimiser steps have been taken (0: before the first step of a fresh run);
+  // `last`: the run ends here (max_steps or the stopping rule).
+  virtual void observe(int64_t steps_done, bool last, const RecurrentModel& model) = 0;
+  // The trainer continues from a checkpoint taken after `steps_done` steps: what was observed
+  // later (persisted before a crash that the checkpoint did not survive) is dropped.
+  virtual void resume(int64_t steps_done) = 0;
+  virtual void persist() = 0;
+};
+
 struct TrainerOptions {
   int64_t max_steps = 1000;
   int64_t eval_every = 100;        // 0: only at the end
@@ -114,7 +131,8 @@ class Trainer {
  public:
   Trainer(std::shared_ptr<RecurrentModel> model, std::unique_ptr<DataSource> data,
           std::unique_ptr<Objective> objective, std::unique_ptr<torch::optim::Optimizer> optimizer,
-          std::vector<std::unique_ptr<Schedule>> schedules, TrainerOptions options);
+          std::vector<std::unique_ptr<Schedule>> schedules, TrainerOptions options,
+          std::vector<std::unique_ptr<Recorder>> recorders = {});
 
   // Continues from the checkpoint at options.checkpoint_path (Error when it is missing,
   // unreadable or already finished).
@@ -130,6 +148,9 @@ class Trainer {
   // Evaluates on the data source's fixed set and appends to the history; true when every
   // replica has reached the objective's criterion.
   bool evaluate();
+  // The recorders persist, then the checkpoint (if any) is written: in this order a crash
+  // between the two leaves the recorders ahead, never behind.
+  void save_progress();
 
   std::shared_ptr<RecurrentModel> model_;
   std::unique_ptr<DataSource> data_;
@@ -137,6 +158,7 @@ class Trainer {
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   std::vector<std::unique_ptr<Schedule>> schedules_;
   TrainerOptions options_;
+  std::vector<std::unique_ptr<Recorder>> recorders_;
   TrainState state_;
 };
 

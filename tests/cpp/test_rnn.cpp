@@ -107,6 +107,7 @@ INSTANTIATE_TEST_SUITE_P(
     Models, ModelGradient,
     ::testing::Values(GradientCase{"ctrnn", "relu", false, "fused"}, GradientCase{"ctrnn", "tanh", false, "fused"},
                       GradientCase{"ctrnn", "softplus", false, "fused"}, GradientCase{"ctrnn", "tanh", true, "fused"},
+                      GradientCase{"ctrnn", "linear", false, "fused"},
                       GradientCase{"ctrnn", "relu", true, "reference"}, GradientCase{"gru", "relu", false, "fused"},
                       GradientCase{"lstm", "relu", false, "fused"}, GradientCase{"gru", "relu", false, "reference"},
                       GradientCase{"lstm", "relu", false, "reference"}));
@@ -243,6 +244,7 @@ std::vector<EngineCase> engine_cases() {
       {"ctrnn_relu", {{"type", "ctrnn"}, {"activation", "relu"}}},
       {"ctrnn_tanh_dale", {{"type", "ctrnn"}, {"activation", "tanh"}, {"dale", true}, {"exc_fraction", 0.7}}},
       {"ctrnn_softplus_x0", {{"type", "ctrnn"}, {"activation", "softplus"}, {"learn_x0", true}}},
+      {"ctrnn_linear", {{"type", "ctrnn"}, {"activation", "linear"}}},
       {"ctrnn_relu_dale_x0_quiet", {{"type", "ctrnn"}, {"dale", true}, {"learn_x0", true}, {"noise", 0.0}}},
       {"gru", {{"type", "gru"}}},
       {"gru_x0", {{"type", "gru"}, {"learn_x0", true}}},

@@ -37,7 +37,8 @@ def assert_one_line_error(proc, needle):
     assert needle in lines[0], lines[0]
 
 
-@pytest.mark.parametrize("command", [[], ["tasks"], ["train"], ["eval"], ["ph"], ["rtd"], ["models"], ["sweep"]])
+@pytest.mark.parametrize("command", [[], ["tasks"], ["train"], ["eval"], ["ph"], ["rtd"], ["models"], ["sweep"],
+                                     ["analyze-learning"]])
 def test_help_everywhere(cli, command):
     proc = run(cli, *command, "--help", check_code=0)
     assert "Usage" in proc.stdout or "usage" in proc.stdout.lower()

@@ -5,6 +5,8 @@
 //   history.h5     one row per evaluation: /step, /loss, /accuracy, /train_loss, /wall_seconds
 //   model.h5       the trained weights (written by the model) and run attributes
 //   checkpoint.pt  model, optimiser and trainer state, for --resume (LibTorch archive)
+//   weights_history.h5  weight matrices at chosen optimiser steps (train.save_weights_every)
+//   learning.h5    the rank of learning (`rnnscope analyze-learning`'s default output)
 // A fit to recordings (`rnnscope fit-ltr`) writes config.toml, summary.json, history.h5 and
 //   fit.h5             the fitted model's factors, fitted activity, variance explained
 //   rank_selection.h5  with several ranks: held-out error per rank and seed, the chosen rank
@@ -34,6 +36,21 @@ struct History {
   size_t evaluations() const { return step.size(); }
 };
 
+// What weights_history.h5 holds: the model's weight matrices (as model.h5 names them,
+// without the leading "/") after `step[s]` optimiser steps, stored as /step [S] (int64) and
+// one float32 dataset [S, ...shape] per weight.
+struct WeightHistory {
+  struct Weight {
+    std::string name;            // "W_rec", "W_in", "W_out"; "W_hh", "W_ih" for gru/lstm
+    std::vector<int64_t> shape;  // of one snapshot
+    std::vector<float> values;   // [snapshots, ...shape], row-major
+  };
+  std::vector<int64_t> step;
+  std::vector<Weight> weights;
+
+  size_t snapshots() const { return step.size(); }
+};
+
 // An HDF5 file read whole: its datasets (as double) and root attributes.
 struct H5Contents {
   std::map<std::string, h5::Array> datasets;  // by name, "/"-separated below the root
@@ -50,6 +67,8 @@ class RunDirectory {
   std::string history_path() const;
   std::string model_path() const;
   std::string checkpoint_path() const;
+  std::string weights_history_path() const;
+  std::string learning_path() const;
   std::string fit_path() const;
   std::string rank_selection_path() const;
 
@@ -58,6 +77,7 @@ class RunDirectory {
   bool has_history() const;
   bool has_model() const;
   bool has_checkpoint() const;
+  bool has_weights_history() const;
 
   // Error (file_not_found) unless `path` is a directory holding config.toml.
   void require_run() const;
@@ -68,6 +88,9 @@ class RunDirectory {
   Json read_summary() const;
   void write_history(const History& history) const;
   History read_history() const;
+  // Reading: Error naming train.save_weights_every when the run saved no snapshots.
+  void write_weights_history(const WeightHistory& history) const;
+  WeightHistory read_weights_history() const;
   H5Contents read_model() const;                // Error (file_not_found) naming --resume when absent
 
  private:

@@ -5,6 +5,7 @@
 
 #include "training/fused_adam_internal.h"
 #include "training/run_parts.h"
+#include "training/weight_snapshots.h"
 
 #include "rnnscope/core/config_io.h"
 #include "rnnscope/core/error.h"
@@ -52,6 +53,29 @@ Json resolve_config(const TrainRequest& req, const runs::RunDirectory& dir) {
   return stored;
 }
 
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const Json& train, std::vector<torch::Tensor> parameters) {
+  const double lr = train.at("lr").get<double>();
+  if (train.at("optimizer").get<std::string>() == "sgd") {
+    return std::make_unique<torch::optim::SGD>(std::move(parameters), torch::optim::SGDOptions(lr));
+  }
+  return std::make_unique<rnn::FusedAdam>(std::move(parameters), torch::optim::AdamOptions(lr));
+}
+
+// The recorders of the run: weight snapshots when train.save_weights_every > 0 (none
+// otherwise, so that a run without them pays nothing).
+std::vector<std::unique_ptr<rnn::Recorder>> make_recorders(const Json& train, const runs::RunDirectory& dir,
+                                                           bool resume) {
+  std::vector<std::unique_ptr<rnn::Recorder>> recorders;
+  const int64_t every = train.at("save_weights_every").get<int64_t>();
+  if (every > 0) {
+    runs::WeightHistory persisted;
+    if (resume && dir.has_weights_history()) persisted = dir.read_weights_history();
+    recorders.push_back(std::make_unique<rnn::WeightSnapshots>(
+        every, std::move(persisted), [dir](const runs::WeightHistory& h) { dir.write_weights_history(h); }));
+  }
+  return recorders;
+}
+
 void write_model(const runs::RunDirectory& dir, const rnn::RecurrentModel& model, const Json& config) {
   h5::Writer out(dir.model_path());
   model.write_weights(out);
@@ -84,13 +108,13 @@ Json run_train(const TrainRequest& req) {
   options.checkpoint_every = tc.at("checkpoint_every").get<int64_t>();
   options.grad_clip = tc.at("grad_clip").get<double>();
   options.checkpoint_path = dir.checkpoint_path();
-  auto optimizer = std::make_unique<rnn::FusedAdam>(run.model->parameters(),
-                                                    torch::optim::AdamOptions(tc.at("lr").get<double>()));
+  auto optimizer = make_optimizer(tc, run.model->parameters());
   auto data = std::make_unique<rnn::TaskDataSource>(task, tc.at("batch_size").get<int64_t>(),
                                                     tc.at("eval_trials").get<int64_t>(), run.model->units(), run.seed);
   auto objective = std::make_unique<rnn::TaskObjective>(task, tc.at("rate_l2").get<double>(),
                                                         tc.at("weight_l2").get<double>(), target_accuracy);
-  rnn::Trainer trainer(run.model, std::move(data), std::move(objective), std::move(optimizer), {}, options);
+  rnn::Trainer trainer(run.model, std::move(data), std::move(objective), std::move(optimizer), {}, options,
+                       make_recorders(tc, dir, req.resume));
   if (req.resume) {
     try {
       trainer.resume();
