@@ -82,12 +82,23 @@ def bench(name, x, rank, reps):
         print(f"| {tool} | {median_s:.3f} | {errors} | {'yes' if reached else 'no'} | {ratio} |")
 
 
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--reps", type=int, default=3)
     p.add_argument("--skip-large", action="store_true", help="only the 100x100x50 tensor")
     args = p.parse_args()
-    print(f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} logical CPUs; "
+    print(f"Machine: {cpu_model()}, {os.cpu_count()} logical CPUs; "
           f"date {datetime.date.today()}; 1 thread; {args.reps} interleaved repetitions; "
           f"1-minute load average {os.getloadavg()[0]:.2f} before")
     if not args.skip_large:

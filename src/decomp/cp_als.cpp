@@ -5,7 +5,7 @@
 #include "rnnscope/decomp/cp.h"
 
 #include "decomp/cp_internal.h"
-#include "topo/parallel_internal.h"
+#include "topo/parallel_internal.h"  // the fork-join loop of the topology code, reused for restarts
 
 #include "rnnscope/core/error.h"
 #include "rnnscope/core/rng.h"

@@ -44,7 +44,10 @@ void add_noise(Tensor3& t, double level, uint64_t seed) {
   Rng rng(seed);
   std::vector<double> noise(t.values.size());
   double s = 0;
-  for (double& v : noise) s += (v = rng.normal()) * v;
+  for (double& v : noise) {
+    v = rng.normal();
+    s += v * v;
+  }
   const double scale = level * norm(t) / std::sqrt(s);
   for (size_t i = 0; i < noise.size(); ++i) t.values[i] += scale * noise[i];
 }
@@ -110,13 +113,17 @@ TEST(CpAls, FactorsAreInCanonicalForm) {
   const CpFit fit = cp_als(cp_reconstruct(truth), CpOptions().set_rank(3));
   const CpFactors& f = fit.best;
   for (Eigen::Index r = 0; r < 3; ++r) {
-    for (const auto& m : f.factors) EXPECT_NEAR(m.col(r).norm(), 1.0, 1e-12);
-    for (int m = 0; m < 2; ++m) {
-      Eigen::Index largest = 0;
-      f.factors[size_t(m)].col(r).cwiseAbs().maxCoeff(&largest);
-      EXPECT_GT(f.factors[size_t(m)](largest, r), 0);
+    for (const auto& m : f.factors) {
+      EXPECT_NEAR(m.col(r).norm(), 1.0, 1e-12);
     }
-    if (r > 0) EXPECT_GE(f.weights(r - 1), f.weights(r));
+    for (size_t m = 0; m < 2; ++m) {
+      Eigen::Index largest = 0;
+      f.factors[m].col(r).cwiseAbs().maxCoeff(&largest);
+      EXPECT_GT(f.factors[m](largest, r), 0);
+    }
+    if (r > 0) {
+      EXPECT_GE(f.weights(r - 1), f.weights(r));
+    }
   }
 }
 
