@@ -9,7 +9,8 @@
 int main(int argc, char** argv) {
   CLI::App app{
       "rnnscope — recurrent network models of cognition: cognitive tasks, training rate (CTRNN) and\n"
-      "gated (GRU, LSTM) networks on them (one run, or sweeps of many across MPI ranks), and the\n"
+      "gated (GRU, LSTM) networks on them (one run, or sweeps of many across MPI ranks), low tensor\n"
+      "rank (ltrRNN fits to recordings, CP decomposition, the rank of weights over learning) and the\n"
       "topology of representations (persistent homology, RTD).\n"
       "Run `rnnscope COMMAND --help` for a command's options."};
   app.set_version_flag("--version", std::string("rnnscope ") + RNNSCOPE_VERSION);

@@ -119,7 +119,57 @@ class MaskedLossFunction : public torch::autograd::Function<MaskedLossFunction> 
   }
 };
 
+class MaskedSquaredErrorFunction : public torch::autograd::Function<MaskedSquaredErrorFunction> {
+ public:
+  static Tensor forward(AutogradContext* ctx, const Tensor& outputs, const Tensor& targets, const Tensor& weights) {
+    double total = 0, weight = 0;
+    AT_DISPATCH_FLOATING_TYPES(outputs.scalar_type(), "rnnscope_masked_squared_error", [&] {
+      const scalar_t *y = outputs.const_data_ptr<scalar_t>(), *q = targets.const_data_ptr<scalar_t>(),
+                     *w = weights.const_data_ptr<scalar_t>();
+      for (int64_t i = 0; i < outputs.numel(); ++i) {
+        const double d = static_cast<double>(y[i]) - static_cast<double>(q[i]);
+        total += static_cast<double>(w[i]) * d * d;
+        weight += static_cast<double>(w[i]);
+      }
+    });
+    const double denominator = std::max(weight, 1.0);
+    ctx->save_for_backward({outputs, targets, weights});
+    ctx->saved_data["denominator"] = denominator;
+    return at::scalar_tensor(total / denominator, outputs.options());
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    const Tensor &outputs = saved[0], &targets = saved[1], &weights = saved[2];
+    const double scale = 2 * grads[0].item<double>() / ctx->saved_data["denominator"].toDouble();
+    Tensor grad = at::empty_like(outputs, at::MemoryFormat::Contiguous);
+    AT_DISPATCH_FLOATING_TYPES(outputs.scalar_type(), "rnnscope_masked_squared_error_backward", [&] {
+      const scalar_t *y = outputs.const_data_ptr<scalar_t>(), *q = targets.const_data_ptr<scalar_t>(),
+                     *w = weights.const_data_ptr<scalar_t>();
+      scalar_t* g = grad.data_ptr<scalar_t>();
+      const auto c = static_cast<scalar_t>(scale);
+      for (int64_t i = 0; i < outputs.numel(); ++i) g[i] = c * w[i] * (y[i] - q[i]);
+    });
+    return {grad, Tensor(), Tensor()};
+  }
+};
+
 }  // namespace
+
+Tensor masked_squared_error(const Tensor& outputs, const Tensor& targets, const Tensor& weights) {
+  TORCH_CHECK(targets.sizes() == outputs.sizes() && weights.sizes() == outputs.sizes(),
+              "masked_squared_error: outputs, targets and weights must have one shape; got ", outputs.sizes(), ", ",
+              targets.sizes(), ", ", weights.sizes());
+  TORCH_CHECK(!targets.requires_grad() && !weights.requires_grad(),
+              "masked_squared_error: targets and weights take no gradient");
+  const auto type = outputs.scalar_type();
+  return MaskedSquaredErrorFunction::apply(outputs.contiguous(), targets.to(type).contiguous(),
+                                           weights.to(type).contiguous());
+}
+
+Tensor masked_squared_error_reference(const Tensor& outputs, const Tensor& targets, const Tensor& weights) {
+  return ((outputs - targets).pow(2) * weights).sum() / weights.sum().clamp_min(1.0);
+}
 
 Tensor task_loss(tasks::LossKind kind, const Tensor& outputs, const Tensor& targets, const Tensor& mask) {
   TORCH_CHECK(outputs.dim() == 3 && targets.sizes() == outputs.sizes() && mask.dim() == 2 &&

@@ -19,4 +19,12 @@ torch::Tensor task_loss(tasks::LossKind kind, const torch::Tensor& outputs,
 torch::Tensor task_loss_reference(tasks::LossKind kind, const torch::Tensor& outputs,
                                   const torch::Tensor& targets, const torch::Tensor& mask);
 
+// Σ w (y − q)² / max(Σ w, 1) with one weight per element: w, y, q of one shape (recordings'
+// per-entry training masks). One fused pass forward and one backward, sums in double; its
+// reference twin below.
+torch::Tensor masked_squared_error(const torch::Tensor& outputs, const torch::Tensor& targets,
+                                   const torch::Tensor& weights);
+torch::Tensor masked_squared_error_reference(const torch::Tensor& outputs, const torch::Tensor& targets,
+                                             const torch::Tensor& weights);
+
 }  // namespace rnnscope::rnn

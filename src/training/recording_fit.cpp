@@ -2,6 +2,8 @@
 // (training/recording_fit.h).
 #include "training/recording_fit.h"
 
+#include "training/loss_internal.h"
+
 #include "rnnscope/core/rng.h"
 
 #include <limits>
@@ -49,9 +51,9 @@ RecordingObjective::RecordingObjective(double state_l2, double data_variance, in
     : state_l2_(state_l2), data_variance_(data_variance), patience_(patience), tolerance_(tolerance) {}
 
 torch::Tensor RecordingObjective::loss(const SequenceOutput& out, const TrainBatch& batch, RecurrentModel&) {
-  const auto err = (out.outputs - batch.targets).pow(2) * batch.mask;
-  torch::Tensor loss = err.sum() / batch.mask.sum().clamp_min(1);
-  if (state_l2_ > 0) loss = loss + state_l2_ * out.states.pow(2).mean();
+  torch::Tensor loss = masked_squared_error(out.outputs, batch.targets, batch.mask);
+  // ‖x‖² / numel: the norm reads the states once and writes no [T, K, N] temporary.
+  if (state_l2_ > 0) loss = loss + state_l2_ * out.states.norm().pow(2) / double(out.states.numel());
   return loss;
 }
 

@@ -3,6 +3,7 @@
 // round trip), and the recordings' validation, cross-validation blocks and PCA reference.
 #include "engine/engine_internal.h"
 #include "models/ltr_internal.h"
+#include "training/loss_internal.h"
 
 #include "rnnscope/core/error.h"
 #include "rnnscope/core/hdf5_io.h"
@@ -252,5 +253,31 @@ TEST(RankList, ParsesRangesAndListsAndRefusesTheRest) {
   EXPECT_EQ(requests::parse_ranks("3", "--ranks"), (std::vector<int64_t>{3}));
   for (const char* bad : {"", "0", "3..1", "a", "1,,2", "1..", "-1", "2,2", "1.5", "99999999999"}) {
     EXPECT_THROW(requests::parse_ranks(bad, "--ranks"), Error) << bad;
+  }
+}
+
+// The recordings objective's fused masked squared error against its reference twin, with
+// element-wise weights (0/1 masks, fractional weights, an all-zero mask).
+TEST(RecordingLoss, FusedMaskedSquaredErrorEqualsReference) {
+  for (const auto dtype : {torch::kFloat32, torch::kFloat64}) {
+    const double tolerance = dtype == torch::kFloat64 ? 1e-12 : 1e-5;
+    const auto opts = torch::TensorOptions().dtype(dtype);
+    for (int trial = 0; trial < 4; ++trial) {
+      auto gen = rnn::torch_generator(uint64_t(trial), "mse-test");
+      const auto y0 = at::randn({7, 5, 3}, gen, opts), q = at::randn({7, 5, 3}, gen, opts);
+      auto w = (at::rand({7, 5, 3}, gen, opts) > 0.4).to(dtype);
+      if (trial == 1) w = w * 0.25;
+      if (trial == 2) w.zero_();
+      auto value_and_grad = [&](bool fused) {
+        const auto y = y0.clone().requires_grad_(true);
+        const auto loss = fused ? rnn::masked_squared_error(y, q, w) : rnn::masked_squared_error_reference(y, q, w);
+        (loss * 1.3).backward();
+        return std::make_pair(loss.detach(), y.grad());
+      };
+      const auto [loss_f, grad_f] = value_and_grad(true);
+      const auto [loss_r, grad_r] = value_and_grad(false);
+      EXPECT_NEAR(loss_f.item<double>(), loss_r.item<double>(), tolerance * (1 + std::abs(loss_r.item<double>())));
+      EXPECT_LE((grad_f - grad_r).abs().max().item<double>(), tolerance * (1 + grad_r.abs().max().item<double>()));
+    }
   }
 }
