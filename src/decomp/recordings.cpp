@@ -69,7 +69,14 @@ void validate_recordings(const Recordings& rec, const std::string& what) {
 }
 
 Recordings read_recordings(const std::string& path) {
-  if (!std::filesystem::exists(path)) throw Error("recordings file " + path + " does not exist", Error::Kind::file_not_found);
+  if (!std::filesystem::exists(path)) {
+    const auto colon = path.rfind(':');
+    if (colon != std::string::npos && std::filesystem::exists(path.substr(0, colon))) {
+      throw Error("recordings file " + path + " does not exist; a recordings file is read whole (/activity, "
+                  "/inputs, /condition, ...): give " + path.substr(0, colon) + " without a :/dataset");
+    }
+    throw Error("recordings file " + path + " does not exist", Error::Kind::file_not_found);
+  }
   require(h5::has_dataset(path, "/activity"),
           path + " has no /activity dataset; a recordings file holds /activity [trials, time, neurons] "
                  "(optional /inputs, /condition, /times, /trial_id)");

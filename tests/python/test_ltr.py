@@ -115,3 +115,26 @@ def test_python_bad_arguments_raise_value_error():
         rnnscope.fit_ltr(GOOD, rank="2")
     with pytest.raises(ValueError, match="NaN"):
         rnnscope.fit_ltr(np.where(GOOD > 1, np.nan, GOOD), rank=1)
+
+
+def test_cli_and_python_give_the_same_fit_and_a_seed_repeats_it(cli, tmp_path):
+    data = tmp_path / "data.h5"
+    rec = rnnscope.synth_ltr(rank=2, trials=30, steps=10, neurons=8, units=8, seed=4, out=data)
+    opts = dict(units=8, lr=0.02, max_iterations=40, eval_every=20, threads=1, seed=3)
+    proc = run(cli, "fit-ltr", data, "--ranks", "1,2", "--units", 8, "--lr", 0.02, "--max-iterations", 40,
+               "--eval-every", 20, "--threads", 1, "--seed", 3, "--out", tmp_path / "fit", "-q")
+    assert proc.returncode == 0, proc.stderr
+    fit = rnnscope.fit_ltr(rec["activity"], ranks=[1, 2], inputs=rec["inputs"], condition=rec["condition"], **opts)
+    again = rnnscope.fit_ltr(rec["activity"], ranks=[1, 2], inputs=rec["inputs"], condition=rec["condition"], **opts)
+    with h5py.File(tmp_path / "fit" / "fit.h5") as f:
+        np.testing.assert_array_equal(f["c"][:], fit["c"].astype(np.float32))
+        np.testing.assert_array_equal(f["fitted_activity"][:], fit["fitted_activity"])
+    np.testing.assert_array_equal(fit["c"], again["c"])
+    np.testing.assert_array_equal(fit["heldout_nmse"], again["heldout_nmse"])
+
+
+def test_a_dataset_suffix_is_explained(cli, tmp_path):
+    path = tmp_path / "good.h5"
+    write(path, activity=GOOD)
+    proc = run(cli, "fit-ltr", f"{path}:/activity", "--rank", 1, "--out", tmp_path / "fit")
+    assert proc.returncode == 2 and "without a :/dataset" in proc.stderr
