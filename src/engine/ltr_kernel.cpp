@@ -5,12 +5,9 @@
 // goes through the rank-R factors, O(N·R) per trial and step instead of O(N²).
 #include "engine/bptt_internal.h"
 
-#include "rnnscope/linalg/gemm.h"
-
 namespace rnnscope::rnn {
 namespace {
 
-using linalg::gemm;
 using torch::Tensor;
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
