@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   rnnscope::cli::add_synth_ltr_command(app);
   rnnscope::cli::add_cp_command(app);
   rnnscope::cli::add_analyze_learning_command(app);
+  rnnscope::cli::add_experiment_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -5,6 +5,7 @@
 #include "torch_commands.h"
 
 #include "rnnscope/requests/eval.h"
+#include "rnnscope/requests/experiment.h"
 #include "rnnscope/requests/fit_ltr.h"
 #include "rnnscope/requests/models.h"
 #include "rnnscope/requests/sweep.h"
@@ -40,6 +41,7 @@ const Command kCommands[] = {
     command<requests::SweepRequest, requests::SweepResult, requests::run_sweep>("sweep"),
     command<requests::FitLtrRequest, requests::FitLtrResult, requests::run_fit_ltr>("fit-ltr"),
     command<requests::SynthLtrRequest, requests::SynthLtrResult, requests::run_synth_ltr>("synth-ltr"),
+    command<requests::ExperimentRequest, requests::ExperimentResult, requests::run_experiment>("experiment"),
 };
 
 int run_guarded(std::string& error, const Command& command, const void* request, void* result) {

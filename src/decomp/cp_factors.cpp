@@ -1,6 +1,6 @@
 // CP factors after the fit (include/rnnscope/decomp/cp.h): the canonical form, the factor
-// congruence between two decompositions (with the optimal one-to-one matching of their
-// components) and the reconstruction of the tensor.
+// congruence between two decompositions or two sets of columns (with the optimal one-to-one
+// matching of their components) and the reconstruction of the tensor.
 #include "decomp/cp_internal.h"
 
 #include "rnnscope/core/error.h"
@@ -147,6 +147,21 @@ double factor_congruence(const CpFactors& a, const CpFactors& b) {
   double total = 0;
   for (Eigen::Index r = 0; r < rank; ++r) total += score(r, match[size_t(r)]);
   return total / double(rank);
+}
+
+double column_congruence(const Matrix& a, const Matrix& b) {
+  require(a.rows() == b.rows(), "column_congruence: the columns have " + std::to_string(a.rows()) + " and " +
+                                    std::to_string(b.rows()) + " entries");
+  require(a.cols() > 0 && b.cols() > 0, "column_congruence: both matrices need at least one column");
+  // Zero rows or columns pad the scores to a square: a padded pair scores 0, so the best
+  // square matching restricted to real pairs is the best rectangular one.
+  const Eigen::Index n = std::max(a.cols(), b.cols());
+  Matrix score = Matrix::Zero(n, n);
+  score.topLeftCorner(a.cols(), b.cols()) = abs_cosines(a, b);
+  const auto match = best_matching(score);
+  double total = 0;
+  for (Eigen::Index r = 0; r < n; ++r) total += score(r, match[size_t(r)]);
+  return total / double(std::min(a.cols(), b.cols()));
 }
 
 Tensor3 cp_reconstruct(const CpFactors& cp) {

@@ -1,5 +1,5 @@
 // CP decomposition (src/decomp): recovery of planted factors (noiseless, noisy, non-negative,
-// with and without the compressed restarts), the canonical form, factor congruence,
+// with and without the compressed restarts), the canonical form, factor and column congruence,
 // reconstruction, determinism under a seed and thread counts, input errors, and the rank
 // lists of `rnnscope cp`.
 #include "rnnscope/decomp/cp.h"
@@ -153,6 +153,20 @@ TEST(FactorCongruence, IsOneForAPermutedRescaledSignFlippedCopy) {
   EXPECT_LT(factor_congruence(a, planted({8, 7, 6}, 3, 15)), 0.5);
   expect_throws_with([&] { factor_congruence(a, planted({8, 7, 6}, 2, 15)); }, "same rank");
   expect_throws_with([&] { factor_congruence(a, planted({8, 7, 5}, 3, 15)); }, "mode 2");
+}
+
+TEST(ColumnCongruence, MatchesTheSharedColumnsOfMatricesOfDifferentWidths) {
+  const Matrix a = planted({9, 1, 1}, 3, 18).factors[0];
+  Matrix b(9, 4);
+  b << a.col(2) * -2.0, planted({9, 1, 1}, 1, 19).factors[0], a.col(0) * 0.5, a.col(1);
+  EXPECT_NEAR(column_congruence(a, b), 1.0, 1e-12);
+  EXPECT_NEAR(column_congruence(b, a), 1.0, 1e-12);
+  // Columns (0, 1) against (1, 2): the better of the two pairings.
+  const auto cos = [&](int i, int j) { return column_congruence(a.col(i), a.col(j)); };
+  EXPECT_NEAR(column_congruence(a.leftCols(2), a.rightCols(2)),
+              std::max(1.0 + cos(0, 2), cos(0, 1) + cos(1, 2)) / 2, 1e-12);
+  expect_throws_with([&] { column_congruence(a, b.topRows(8)); }, "9 and 8 entries");
+  expect_throws_with([&] { column_congruence(a, Matrix(9, 0)); }, "at least one column");
 }
 
 TEST(CpAls, IsDeterministicForASeedWhateverTheThreads) {

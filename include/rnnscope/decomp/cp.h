@@ -67,6 +67,11 @@ CpFit cp_als(const Tensor3& tensor, const CpOptions& options);
 // two have different shapes or ranks.
 double factor_congruence(const CpFactors& a, const CpFactors& b);
 
+// Mean |cosine| between the columns of `a` [n, Ra] and `b` [n, Rb] over the best one-to-one
+// matching of min(Ra, Rb) pairs; 1 = the same columns up to order, sign and scale, a zero
+// column matches nothing (0). Errors: different row counts, or no columns in either.
+double column_congruence(const Matrix& a, const Matrix& b);
+
 // X̂[i, j, k] = Σ_r w_r A[i, r] B[j, r] C[k, r].
 Tensor3 cp_reconstruct(const CpFactors& factors);
 

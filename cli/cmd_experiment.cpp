@@ -1,0 +1,54 @@
+// `rnnscope experiment NAME --out DIR [--quick]`: options and help here; the experiment runs
+// in the LibTorch plugin (requests/experiment.h), which also rejects unknown names.
+#include "commands.h"
+
+#include "progress.h"
+#include "stop_signal.h"
+#include "torch_commands.h"
+
+#include "rnnscope/requests/experiment.h"
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+
+namespace rnnscope::cli {
+namespace {
+
+struct ExperimentArgs {
+  requests::ExperimentRequest request;
+  bool quick = false;
+};
+
+void run_experiment(ExperimentArgs args) {
+  auto& req = args.request;
+  req.size = args.quick ? requests::ExperimentSize::quick : requests::ExperimentSize::full;
+  const auto start = std::chrono::steady_clock::now();
+  req.progress = [&](const std::string& step) {
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::fprintf(stderr, "[%s] %s\n", format_duration(elapsed).c_str(), step.c_str());
+  };
+  req.stop_requested = stop_requested;
+  install_stop_handlers();
+  const auto result = run_in_torch_plugin<requests::ExperimentResult>("experiment", req);
+  std::cout << result.markdown << "\nwritten to " << result.out << " (results.h5, results.md)\n";
+}
+
+}  // namespace
+
+void add_experiment_command(CLI::App& app) {
+  auto args = std::make_shared<ExperimentArgs>();
+  auto& req = args->request;
+  auto* cmd = app.add_subcommand("experiment", "Run a one-command reproduction (known: ltr)");
+  cmd->add_option("NAME", req.name, "the experiment: ltr (low tensor rank learning, docs/ltr.md)")->required();
+  cmd->add_option("--out,-o", req.out, "output directory (results.h5, results.md and every run it made)")
+      ->required();
+  cmd->add_flag("--quick", args->quick, "a smaller version: about a minute on 2 cores instead of tens of minutes");
+  cmd->add_option("--seed", req.seed, "seed of every step (default 0)");
+  cmd->add_option("--threads", req.threads, "CPU threads of the fits and trainings (default: all cores)");
+  cmd->add_flag("--force", req.force, "overwrite an existing output directory");
+  cmd->footer("Example:\n  rnnscope experiment ltr --quick --out experiments/ltr-quick");
+  cmd->callback([args] { run_experiment(*args); });
+}
+
+}  // namespace rnnscope::cli

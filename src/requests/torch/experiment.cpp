@@ -1,0 +1,35 @@
+// The table of experiments (requests/experiment.h): a new experiment is one entry here and
+// one experiment_<name>.cpp.
+#include "requests/torch/experiments_internal.h"
+
+#include "rnnscope/core/error.h"
+
+namespace rnnscope::requests {
+namespace {
+
+struct Experiment {
+  const char* name;
+  ExperimentResult (*run)(const ExperimentRequest&);
+};
+
+const Experiment kExperiments[] = {
+    {"ltr", run_ltr_experiment},
+};
+
+}  // namespace
+
+std::vector<std::string> experiment_names() {
+  std::vector<std::string> names;
+  for (const Experiment& e : kExperiments) names.emplace_back(e.name);
+  return names;
+}
+
+ExperimentResult run_experiment(const ExperimentRequest& request) {
+  for (const Experiment& e : kExperiments)
+    if (request.name == e.name) return e.run(request);
+  std::string known;
+  for (const std::string& name : experiment_names()) known += (known.empty() ? "" : ", ") + name;
+  throw Error("unknown experiment '" + request.name + "'; known experiments: " + known);
+}
+
+}  // namespace rnnscope::requests

@@ -1,0 +1,12 @@
+// The experiments behind `rnnscope experiment NAME` (requests/experiment.h): one function per
+// experiment, each in its own experiment_<name>.cpp, listed once in experiment.cpp's table.
+#pragma once
+
+#include "rnnscope/requests/experiment.h"
+
+namespace rnnscope::requests {
+
+// Planted-rank recovery by fit-ltr and the tensor rank of a task-trained RNN's weight updates.
+ExperimentResult run_ltr_experiment(const ExperimentRequest& request);
+
+}  // namespace rnnscope::requests
