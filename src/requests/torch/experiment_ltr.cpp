@@ -38,16 +38,17 @@ struct LtrSizes {
   int64_t trials, steps, neurons, units;
   double noise;
   int64_t fit_iterations;
+  int64_t cv_seeds;  // cross-validation fits per rank, averaged: the elbow of a less noisy curve
   int64_t task_units, task_steps;
   int learning_max_rank;
 };
 
 LtrSizes sizes_for(ExperimentSize size) {
   switch (size) {
-    case ExperimentSize::quick: return {"quick", {1, 2, 3}, 1, 60, 16, 16, 16, 0.03, 300, 32, 200, 8};
+    case ExperimentSize::quick: return {"quick", {1, 2, 3}, 1, 60, 16, 16, 16, 0.03, 300, 1, 32, 200, 8};
     case ExperimentSize::full: break;
   }
-  return {"full", {1, 2, 3, 4}, 2, 120, 31, 30, 30, 0.03, 600, 64, 1000, 8};
+  return {"full", {1, 2, 3, 4}, 2, 120, 31, 30, 30, 0.03, 600, 2, 64, 1000, 8};
 }
 
 std::string format(const char* pattern, double value) {
@@ -98,6 +99,7 @@ PlantedSet run_planted_set(const ExperimentRequest& req, const LtrSizes& sizes, 
   fit.max_iterations = sizes.fit_iterations;
   fit.eval_every = 20;
   fit.patience = 4;
+  fit.seeds = sizes.cv_seeds;
   fit.seed = Rng::derive_seed(req.seed, "experiment_ltr_fit", uint64_t(rank * 100 + set_seed));
   fit.threads = req.threads;
   fit.out = req.out + "/fits/" + tag;
