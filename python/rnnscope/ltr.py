@@ -37,8 +37,8 @@ def fit_ltr(activity, *, rank: int | None = None, ranks=None, inputs=None, condi
             the data's units).
         rank: one tensor rank R; or ``ranks``: several, cross-validated on held-out
             (trial, time, neuron) blocks; the elbow of the held-out curve (the smallest rank
-            reaching 95% of the improvement from the lowest rank to the best) is chosen and
-            refitted on all data.
+            within 5% of the improvement from the lowest rank to the best, or within 5% of
+            the best error) is chosen and refitted on all data.
         inputs: optional ``[trials, time, n_in]``; condition: optional ``[trials]`` integers
             (trials of a condition share their initial state).
         out: also write a run directory (config.toml, summary.json, history.h5, fit.h5,

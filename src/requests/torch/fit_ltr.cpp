@@ -107,9 +107,11 @@ std::vector<double> to_doubles(const torch::Tensor& t) {
   return {c.data_ptr<double>(), c.data_ptr<double>() + c.numel()};
 }
 
-// The elbow of the held-out curve: the smallest rank that achieves 95% of the improvement in
-// mean held-out error from the lowest rank tried to the best (docs/ltr.md). Ranks past it
-// buy less than the fits' own run-to-run variation.
+// The elbow of the held-out curve: the smallest rank whose mean held-out error is within 5%
+// of the improvement from the lowest rank tried to the best, or within 5% of the best error
+// itself (docs/ltr.md). The second tolerance is the floor for a flat curve, where the
+// "improvement" is only the fits' run-to-run noise and the first alone would pick the
+// noisiest minimum.
 int64_t choose_rank(const std::vector<int64_t>& ranks, const std::vector<double>& nmse, int64_t seeds) {
   std::vector<double> mean(ranks.size(), 0.0);
   for (size_t i = 0; i < ranks.size(); ++i) {
@@ -118,7 +120,7 @@ int64_t choose_rank(const std::vector<int64_t>& ranks, const std::vector<double>
   const double best = *std::min_element(mean.begin(), mean.end());
   const double improvement = mean.front() - best;
   for (size_t i = 0; i < ranks.size(); ++i) {
-    if (mean[i] - best <= 0.05 * improvement) return ranks[i];
+    if (mean[i] - best <= 0.05 * std::max(improvement, best)) return ranks[i];
   }
   return ranks.back();
 }
