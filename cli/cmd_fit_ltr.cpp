@@ -24,14 +24,7 @@ void run_fit_ltr(FitLtrArgs args) {
   auto& req = args.request;
   req.ranks = requests::parse_ranks(args.ranks, "--ranks");
   ProgressPrinter printer;
-  if (!args.quiet) {
-    req.progress = [&printer](const std::string& stage, const rnn::TrainProgress& p) {
-      char text[256];
-      std::snprintf(text, sizeof text, "%s: iteration %lld/%lld  loss %.4f  %.1f it/s", stage.c_str(),
-                    static_cast<long long>(p.step), static_cast<long long>(p.max_steps), p.loss, p.steps_per_second);
-      printer.update(text, p.evaluated && p.step == p.max_steps);
-    };
-  }
+  if (!args.quiet) req.progress = stage_progress(printer, "iteration");
   req.stop_requested = stop_requested;
   install_stop_handlers();
   const auto result = run_in_torch_plugin<requests::FitLtrResult>("fit-ltr", req);

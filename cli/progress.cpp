@@ -46,4 +46,15 @@ std::string format_duration(double seconds) {
   return text;
 }
 
+std::function<void(const std::string&, const rnn::TrainProgress&)> stage_progress(ProgressPrinter& printer,
+                                                                                  const std::string& unit) {
+  return [&printer, unit](const std::string& stage, const rnn::TrainProgress& p) {
+    char text[256];
+    std::snprintf(text, sizeof text, "%s: %s %lld/%lld  loss %.4f  %.1f %s/s", stage.c_str(), unit.c_str(),
+                  static_cast<long long>(p.step), static_cast<long long>(p.max_steps), p.loss, p.steps_per_second,
+                  unit.c_str());
+    printer.update(text, p.evaluated && p.step == p.max_steps);
+  };
+}
+
 }  // namespace rnnscope::cli

@@ -2,7 +2,10 @@
 // periodic lines when stderr is a file or a pipe (CI logs, cluster job output).
 #pragma once
 
+#include "rnnscope/training/progress.h"
+
 #include <chrono>
+#include <functional>
 #include <string>
 
 namespace rnnscope::cli {
@@ -24,5 +27,11 @@ class ProgressPrinter {
 };
 
 std::string format_duration(double seconds);
+
+// The progress callback of a request that trains in stages ("rank 3, seed 0 (cross-
+// validation)", "pretraining"): "STAGE: <unit> i/n  loss L  R <unit>/s" through `printer`,
+// with a plain line at each stage's last evaluated step.
+std::function<void(const std::string&, const rnn::TrainProgress&)> stage_progress(ProgressPrinter& printer,
+                                                                                  const std::string& unit);
 
 }  // namespace rnnscope::cli

@@ -41,6 +41,7 @@ const Command kCommands[] = {
     command<requests::SweepRequest, requests::SweepResult, requests::run_sweep>("sweep"),
     command<requests::FitLtrRequest, requests::FitLtrResult, requests::run_fit_ltr>("fit-ltr"),
     command<requests::SynthLtrRequest, requests::SynthLtrResult, requests::run_synth_ltr>("synth-ltr"),
+    command<requests::SynthReachRequest, requests::SynthReachResult, requests::run_synth_reach>("synth-reach"),
     command<requests::ExperimentRequest, requests::ExperimentResult, requests::run_experiment>("experiment"),
 };
 

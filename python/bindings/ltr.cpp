@@ -104,6 +104,19 @@ py::dict fit_ltr(const DoubleArray& activity, std::vector<int64_t> ranks, const 
   return d;
 }
 
+// Recordings as synth-ltr's dict: activity, inputs, condition, times, trial_info.
+py::dict recordings_dict(const decomp::Recordings& rec) {
+  py::dict d;
+  d["activity"] = to_numpy(rec.activity, {rec.trials, rec.steps, rec.neurons});
+  d["inputs"] = to_numpy(rec.input_values, {rec.trials, rec.steps, rec.inputs});
+  d["condition"] = to_numpy(rec.condition, {rec.trials});
+  d["times"] = to_numpy(rec.times, {rec.steps});
+  py::dict info;
+  for (const auto& [name, values] : rec.trial_info) info[py::str(name)] = to_numpy(values, {rec.trials});
+  d["trial_info"] = info;
+  return d;
+}
+
 py::dict synth_ltr(int64_t rank, int64_t units, int64_t neurons, int64_t trials, int64_t steps, int64_t conditions,
                    double dt_ms, double tau_ms, double noise, double learning_change, uint64_t seed,
                    const std::string& out, bool force) {
@@ -127,12 +140,7 @@ py::dict synth_ltr(int64_t rank, int64_t units, int64_t neurons, int64_t trials,
     py::gil_scoped_release release;
     r = requests::run_synth_ltr(req);
   }
-  const auto& rec = r.recordings;
-  py::dict d;
-  d["activity"] = to_numpy(rec.activity, {rec.trials, rec.steps, rec.neurons});
-  d["inputs"] = to_numpy(rec.input_values, {rec.trials, rec.steps, rec.inputs});
-  d["condition"] = to_numpy(rec.condition, {rec.trials});
-  d["times"] = to_numpy(rec.times, {rec.steps});
+  py::dict d = recordings_dict(r.recordings);
   py::dict truth;
   truth["a"] = to_numpy(r.a, {units, rank});
   truth["b"] = to_numpy(r.b, {units, rank});
@@ -140,6 +148,39 @@ py::dict synth_ltr(int64_t rank, int64_t units, int64_t neurons, int64_t trials,
   truth["readout"] = to_numpy(r.readout, {neurons, units});
   truth["rank"] = rank;
   d["truth"] = truth;
+  return d;
+}
+
+py::dict synth_reach(int64_t units, int64_t neurons, int64_t targets, double rotation_deg, int64_t baseline,
+                     int64_t perturbed, int64_t washout, int64_t pretrain_steps, double adapt_lr, double noise,
+                     uint64_t seed, int64_t threads, const std::string& out, bool force) {
+  requests::SynthReachRequest req;
+  req.units = units;
+  req.neurons = neurons;
+  req.targets = targets;
+  req.rotation_deg = rotation_deg;
+  req.baseline = baseline;
+  req.perturbed = perturbed;
+  req.washout = washout;
+  req.pretrain_steps = pretrain_steps;
+  req.adapt_lr = adapt_lr;
+  req.noise = noise;
+  req.seed = seed;
+  req.threads = threads;
+  req.out = out;
+  req.force = force;
+  req.door = requests::Door::python;
+  requests::SynthReachResult r;
+  {
+    py::gil_scoped_release release;
+    r = requests::run_synth_reach(req);
+  }
+  py::dict d = recordings_dict(r.recordings);
+  py::dict truth;
+  truth["W_rec"] = to_numpy(r.w_rec.values, {int64_t(r.w_rec.steps.size()), r.w_rec.rows, r.w_rec.cols});
+  d["truth"] = truth;
+  d["pretrain_steps"] = r.pretrain_steps;
+  d["pretrain_accuracy"] = r.pretrain_accuracy;
   return d;
 }
 
@@ -156,6 +197,11 @@ void bind_ltr(py::module_& m) {
         py::arg("trials"), py::arg("steps"), py::arg("conditions"), py::arg("dt_ms"), py::arg("tau_ms"),
         py::arg("noise"), py::arg("learning_change"), py::arg("seed"), py::arg("out"), py::arg("force"),
         "Synthetic recordings of a planted-rank teacher (requests/synth_ltr.h); use rnnscope.synth_ltr.");
+  m.def("synth_reach", &synth_reach, py::kw_only(), py::arg("units"), py::arg("neurons"), py::arg("targets"),
+        py::arg("rotation_deg"), py::arg("baseline"), py::arg("perturbed"), py::arg("washout"),
+        py::arg("pretrain_steps"), py::arg("adapt_lr"), py::arg("noise"), py::arg("seed"), py::arg("threads"),
+        py::arg("out"), py::arg("force"),
+        "Recordings of a CTRNN adapting to a visuomotor rotation (requests/synth_ltr.h); use rnnscope.synth_reach.");
 }
 
 }  // namespace rnnscope::python

@@ -13,7 +13,7 @@ the same one-line message the CLI prints.
 """
 
 from . import _core, models, plot, tasks
-from .ltr import fit_ltr, synth_ltr
+from .ltr import fit_ltr, synth_ltr, synth_reach
 from .decomp import cp
 from .topo import ph, rtd
 from .learning import analyze_learning
@@ -22,4 +22,4 @@ from .training import evaluate, load_run, train
 
 __version__ = _core.__version__
 
-__all__ = ["train", "evaluate", "load_run", "sweep", "load_sweep", "tasks", "models", "plot", "ph", "rtd", "fit_ltr", "synth_ltr", "cp", "analyze_learning", "__version__"]
+__all__ = ["train", "evaluate", "load_run", "sweep", "load_sweep", "tasks", "models", "plot", "ph", "rtd", "fit_ltr", "synth_ltr", "synth_reach", "cp", "analyze_learning", "__version__"]

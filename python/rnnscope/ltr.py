@@ -11,7 +11,7 @@ import numpy as np
 from . import _core
 from ._args import integer, path
 
-__all__ = ["fit_ltr", "synth_ltr"]
+__all__ = ["fit_ltr", "synth_ltr", "synth_reach"]
 
 
 def _ranks(rank, ranks) -> list[int]:
@@ -79,3 +79,33 @@ def synth_ltr(*, rank: int = 2, units: int = 50, neurons: int = 40, trials: int 
                            conditions=integer(conditions, "conditions"), dt_ms=float(dt_ms), tau_ms=float(tau_ms),
                            noise=float(noise), learning_change=float(learning_change),
                            seed=integer(seed, "seed", minimum=0), out=path(out), force=bool(force))
+
+
+def synth_reach(*, units: int = 64, neurons: int = 64, targets: int = 8, rotation_deg: float = 30.0,
+                baseline: int = 40, perturbed: int = 120, washout: int = 80, pretrain_steps: int = 3000,
+                adapt_lr: float = 0.05, noise: float = 0.05, seed: int = 0, threads: int = 0, out=None,
+                force: bool = False) -> dict:
+    """Recordings of a task-trained network that learns (``rnnscope synth-ltr --generator reach``).
+
+    A CTRNN of ``units`` units is trained on ``centre_out_reach`` to the task's criterion, then
+    adapts trial by trial (plain gradient descent, step ``adapt_lr``) across ``baseline``
+    trials without rotation, ``perturbed`` trials under a ``rotation_deg`` visuomotor rotation
+    and ``washout`` trials without; trial k reaches to target k mod ``targets``. The rates of
+    its first ``neurons`` units on every trial, plus observation noise, are the recordings.
+
+    Returns:
+        dict with ``activity [trials, steps, neurons]``, ``inputs``, ``condition`` (the
+        target), ``times``, ``trial_info`` (``block`` 0/1/2 = baseline/perturbed/washout,
+        ``rotation_deg``, ``endpoint_error_deg``: the cursor's direction error, the
+        behaviour), ``truth`` (``W_rec [trials + 1, units, units]``: before trial 0 and after
+        every trial), ``pretrain_steps`` and ``pretrain_accuracy``; ``out`` also writes the
+        recordings file that ``fit_ltr``/``rnnscope fit-ltr`` read.
+    """
+    return _core.synth_reach(units=integer(units, "units"), neurons=integer(neurons, "neurons"),
+                             targets=integer(targets, "targets"), rotation_deg=float(rotation_deg),
+                             baseline=integer(baseline, "baseline", minimum=0),
+                             perturbed=integer(perturbed, "perturbed", minimum=0),
+                             washout=integer(washout, "washout", minimum=0),
+                             pretrain_steps=integer(pretrain_steps, "pretrain_steps"), adapt_lr=float(adapt_lr),
+                             noise=float(noise), seed=integer(seed, "seed", minimum=0),
+                             threads=integer(threads, "threads", minimum=0), out=path(out), force=bool(force))

@@ -56,6 +56,11 @@ void validate_recordings(const Recordings& rec, const std::string& what) {
           what + " times must have one entry per time step (" + std::to_string(rec.steps) + ")");
   require(rec.trial_id.empty() || int64_t(rec.trial_id.size()) == rec.trials,
           what + " trial_id must have one entry per trial (" + std::to_string(rec.trials) + ")");
+  for (const auto& [name, values] : rec.trial_info) {
+    require(int64_t(values.size()) == rec.trials,
+            what + " trial_info " + name + " must have one entry per trial (" + std::to_string(rec.trials) + ")");
+    require_finite(values, what + " trial_info " + name);
+  }
   // A neuron with one value everywhere cannot be z-scored and carries nothing to fit.
   for (int64_t j = 0; j < rec.neurons; ++j) {
     const double first = rec.activity[size_t(j)];
@@ -79,7 +84,7 @@ Recordings read_recordings(const std::string& path) {
   }
   require(h5::has_dataset(path, "/activity"),
           path + " has no /activity dataset; a recordings file holds /activity [trials, time, neurons] "
-                 "(optional /inputs, /condition, /times, /trial_id)");
+                 "(optional /inputs, /condition, /times, /trial_id, /trial_info/*)");
   Recordings rec;
   rec.source = path;
   auto activity = h5::read_array(path, "/activity");
@@ -97,14 +102,32 @@ Recordings read_recordings(const std::string& path) {
     rec.inputs = inputs.shape[2];
     rec.input_values = std::move(inputs.data);
   }
-  if (h5::has_dataset(path, "/condition")) {
-    auto cond = h5::read_array(path, "/condition");
+  if (h5::is_group(path, "/trial_info")) {
+    for (const std::string& name : h5::list_group(path, "/trial_info")) {
+      const std::string dataset = "/trial_info/" + name;
+      auto a = h5::read_array(path, dataset);
+      require(a.shape.size() == 1 && a.shape[0] == rec.trials,
+              path + ":" + dataset + " has shape " + shape_text(a.shape) + "; trial information is [trials] = [" +
+                  std::to_string(rec.trials) + "]");
+      for (double v : a.data)
+        require(std::isfinite(v), path + ":" + dataset + " holds " + std::to_string(v) + "; values must be finite");
+      rec.trial_info.emplace_back(name, std::move(a.data));
+    }
+  }
+  const bool info_condition = std::any_of(rec.trial_info.begin(), rec.trial_info.end(),
+                                          [](const auto& item) { return item.first == "condition"; });
+  const bool root_condition = h5::has_dataset(path, "/condition");
+  require(!(info_condition && root_condition),
+          path + " has both /condition and /trial_info/condition; give the trials' condition once");
+  if (root_condition || info_condition) {
+    const std::string dataset = root_condition ? "/condition" : "/trial_info/condition";
+    auto cond = h5::read_array(path, dataset);
     require(cond.shape.size() == 1 && cond.shape[0] == rec.trials,
-            path + ":/condition has shape " + shape_text(cond.shape) + "; it must be [trials] = [" +
+            path + ":" + dataset + " has shape " + shape_text(cond.shape) + "; it must be [trials] = [" +
                 std::to_string(rec.trials) + "]");
     for (double v : cond.data) {
       require(std::isfinite(v) && v >= 0 && v == std::floor(v),
-              path + ":/condition holds " + std::to_string(v) + "; conditions are integers 0..C-1");
+              path + ":" + dataset + " holds " + std::to_string(v) + "; conditions are integers 0..C-1");
       rec.condition.push_back(int64_t(v));
     }
   }
@@ -120,12 +143,21 @@ Recordings read_recordings(const std::string& path) {
   return rec;
 }
 
+void write_trial_metadata(h5::Writer& out, const Recordings& rec) {
+  bool condition_in_info = false;
+  for (const auto& [name, values] : rec.trial_info) {
+    out.write("/trial_info/" + name, values);
+    condition_in_info = condition_in_info || name == "condition";
+  }
+  if (!rec.condition.empty() && !condition_in_info) out.write("/condition", rec.condition);
+  if (!rec.times.empty()) out.write("/times", rec.times);
+  if (!rec.trial_id.empty()) out.write("/trial_id", rec.trial_id);
+}
+
 void write_recordings(h5::Writer& out, const Recordings& rec) {
   out.write("/activity", rec.activity.data(), {rec.trials, rec.steps, rec.neurons});
   if (rec.inputs > 0) out.write("/inputs", rec.input_values.data(), {rec.trials, rec.steps, rec.inputs});
-  if (!rec.condition.empty()) out.write("/condition", rec.condition);
-  if (!rec.times.empty()) out.write("/times", rec.times);
-  if (!rec.trial_id.empty()) out.write("/trial_id", rec.trial_id);
+  write_trial_metadata(out, rec);
 }
 
 NeuronScaling zscore_neurons(Recordings& rec) {

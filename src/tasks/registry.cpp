@@ -30,7 +30,7 @@ const std::vector<TaskEntry>& registry() {
   // Built once on first use and never modified afterwards: a constant table, not state.
   static const std::vector<TaskEntry> entries = {
       perceptual_dm_entry(), context_dm_entry(), delayed_match_entry(), n_parity_entry(),
-      interval_reproduction_entry()};
+      interval_reproduction_entry(), centre_out_reach_entry()};
   return entries;
 }
 

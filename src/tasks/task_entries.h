@@ -10,5 +10,6 @@ TaskEntry context_dm_entry();
 TaskEntry delayed_match_entry();
 TaskEntry n_parity_entry();
 TaskEntry interval_reproduction_entry();
+TaskEntry centre_out_reach_entry();
 
 }  // namespace rnnscope::tasks

@@ -289,5 +289,64 @@ TEST(IntervalReproduction, IntervalsMustOutlastThePulses) {
   EXPECT_NO_THROW(make("interval_reproduction", Json{{"intervals", {100}}}));
 }
 
+TEST(CentreOutReach, HandStaysThenReachesTheRotatedTarget) {
+  const auto task = make("centre_out_reach", Json{{"rotation", 30}});
+  const Batch b = task->batch(64, 3);
+  const View v{*task, b};
+  std::set<double> targets;
+  for (int64_t k = 0; k < b.trials; ++k) {
+    EXPECT_EQ(b.trial_steps[size_t(k)], 50);
+    const double deg = v.cond("target_deg", k);
+    targets.insert(deg);
+    EXPECT_DOUBLE_EQ(deg, 45 * v.cond("target", k));
+    EXPECT_DOUBLE_EQ(v.cond("rotation_deg", k), 30);
+    const double end = (deg - 30) * M_PI / 180;
+    const auto [go, reach_end] = v.steps("reach", k);
+    EXPECT_EQ(v.in(go - 1, k, v.in_channel("fixation")), 1.0f);
+    EXPECT_EQ(v.in(go, k, v.in_channel("fixation")), 0.0f);
+    EXPECT_NEAR(v.in(go, k, v.in_channel("target")), std::cos(deg * M_PI / 180), 1e-6);
+    EXPECT_NEAR(v.in(go, k, v.in_channel("target") + 1), std::sin(deg * M_PI / 180), 1e-6);
+    for (int64_t t = 0; t < 50; ++t) {
+      EXPECT_EQ(v.mask(t, k), 1.0f);
+      const double x = v.target(t, k, 0), y = v.target(t, k, 1);
+      if (t < go) {
+        EXPECT_EQ(x, 0.0);
+        EXPECT_EQ(y, 0.0);
+      } else {
+        // On the ray to the endpoint, moving out monotonically, at the endpoint from the last reach step on.
+        EXPECT_NEAR(x * std::sin(end) - y * std::cos(end), 0, 1e-6);
+        if (t > go) {
+          EXPECT_GE(std::hypot(x, y), std::hypot(v.target(t - 1, k, 0), v.target(t - 1, k, 1)) - 1e-6);
+        }
+        if (t >= reach_end - 1) {
+          EXPECT_NEAR(std::hypot(x, y), 1, 1e-6);
+        }
+      }
+    }
+    EXPECT_LT(std::hypot(v.target(go, k, 0), v.target(go, k, 1)), 0.01);  // minimum jerk starts slowly
+  }
+  EXPECT_EQ(targets.size(), 8u);
+}
+
+TEST(CentreOutReach, HitWhenTheHoldPositionIsNearTheEndpoint) {
+  const auto task = make("centre_out_reach", Json{{"rotation", -45}, {"targets", 4}});
+  const Batch b = task->batch(1, 9);
+  const double end = (b.conditions.at("target_deg")[0] + 45) * M_PI / 180;
+  auto holding_at = [&](double x, double y) {
+    std::vector<float> out(b.targets.size(), 0.0f);
+    for (int64_t t = 0; t < b.trial_steps[0]; ++t) {
+      out[size_t(t * 2)] = float(x);
+      out[size_t(t * 2 + 1)] = float(y);
+    }
+    return task->score(b, out.data())[0];
+  };
+  EXPECT_EQ(holding_at(std::cos(end), std::sin(end)), 1);
+  EXPECT_EQ(holding_at(0.95 * std::cos(end), 0.95 * std::sin(end)), 1);
+  EXPECT_EQ(holding_at(0.85 * std::cos(end), 0.85 * std::sin(end)), 0);
+  EXPECT_EQ(holding_at(std::cos(end + 0.5), std::sin(end + 0.5)), 0);  // the unrotated direction is a miss
+  EXPECT_THROW(make("centre_out_reach", Json{{"targets", 1}}), Error);
+  EXPECT_THROW(make("centre_out_reach", Json{{"rotation", 200}}), Error);
+}
+
 }  // namespace
 }  // namespace rnnscope::tasks

@@ -13,7 +13,7 @@ from conftest import SMALL_CONFIG
 
 def test_task_registry_and_batches():
     names = rnnscope.tasks.names()
-    for expected in ["perceptual_dm", "context_dm", "delayed_match", "n_parity", "interval_reproduction"]:
+    for expected in ["perceptual_dm", "context_dm", "delayed_match", "n_parity", "interval_reproduction", "centre_out_reach"]:
         assert expected in names
     task = rnnscope.tasks.make("perceptual_dm", dt=20)
     b = task.batch(8, seed=1)

@@ -46,7 +46,7 @@ def test_help_everywhere(cli, command):
 
 def test_tasks_list_and_show(cli):
     out = run(cli, "tasks", check_code=0).stdout
-    for name in ["perceptual_dm", "context_dm", "delayed_match", "n_parity", "interval_reproduction"]:
+    for name in ["perceptual_dm", "context_dm", "delayed_match", "n_parity", "interval_reproduction", "centre_out_reach"]:
         assert name in out
     shown = run(cli, "tasks", "show", "delayed_match", check_code=0).stdout
     assert "delay" in shown

@@ -86,6 +86,9 @@ GOOD = np.random.default_rng(0).normal(size=(6, 5, 4)).astype(np.float32)
     (dict(activity=GOOD, inputs=np.zeros((6, 4, 2))), "/inputs"),
     (dict(activity=GOOD, condition=np.array([0, 1, 2, 0.5, 1, 1])), "condition"),
     (dict(rates=GOOD), "no /activity"),
+    (dict(activity=GOOD, condition=np.zeros(6), **{"trial_info/condition": np.zeros(6)}), "both /condition"),
+    (dict(activity=GOOD, **{"trial_info/block": np.zeros(5)}), "/trial_info/block"),
+    (dict(activity=GOOD, **{"trial_info/rt": np.array([1, 2, np.nan, 4, 5, 6])}), "finite"),
 ])
 def test_cli_refuses_bad_recordings_with_one_line(cli, tmp_path, datasets, fragment):
     path = tmp_path / "bad.h5"
@@ -138,3 +141,64 @@ def test_a_dataset_suffix_is_explained(cli, tmp_path):
     write(path, activity=GOOD)
     proc = run(cli, "fit-ltr", f"{path}:/activity", "--rank", 1, "--out", tmp_path / "fit")
     assert proc.returncode == 2 and "without a :/dataset" in proc.stderr
+
+
+# The reach generator at a size of seconds: 16 units, 8 + 40 + 8 trials.
+REACH = dict(units=16, neurons=12, baseline=8, perturbed=40, washout=8, threads=1)
+
+
+def test_reach_generator_records_adaptation_and_its_after_effect():
+    d = rnnscope.synth_reach(**REACH)
+    K = 56
+    assert d["activity"].shape == (K, 50, 12) and d["inputs"].shape == (K, 50, 3)
+    assert list(d["condition"]) == [k % 8 for k in range(K)]
+    info = d["trial_info"]
+    assert list(info["block"]) == [0] * 8 + [1] * 40 + [2] * 8
+    assert list(info["rotation_deg"]) == [0] * 8 + [30] * 40 + [0] * 8
+    assert d["truth"]["W_rec"].shape == (K + 1, 16, 16)
+    assert d["pretrain_accuracy"] >= 0.95
+    error = np.abs(info["endpoint_error_deg"])
+    # Trained to criterion: small errors at baseline; the rotation's onset costs about its 30 degrees,
+    # adaptation reduces it, and washout shows the after-effect in the opposite direction.
+    assert error[:8].mean() < 6
+    assert error[8:12].mean() > 15
+    assert error[40:48].mean() < 0.5 * error[8:12].mean()
+    assert info["endpoint_error_deg"][48:50].mean() < -10
+    # The weights change on every trial, by plain gradient descent (no optimiser state).
+    assert np.all(np.linalg.norm(np.diff(d["truth"]["W_rec"], axis=0), axis=(1, 2)) > 0)
+    again = rnnscope.synth_reach(**REACH)
+    np.testing.assert_array_equal(d["activity"], again["activity"])
+
+
+def test_reach_recordings_fit_and_carry_their_trial_info(cli, tmp_path):
+    data = tmp_path / "reach.h5"
+    proc = run(cli, "synth-ltr", "--generator", "reach", "--units", 16, "--neurons", 12, "--baseline", 8,
+               "--perturbed", 24, "--washout", 8, "--threads", 1, "--out", data, "-q")
+    assert proc.returncode == 0, proc.stderr
+    assert "40 trials x 50 time bins x 12 neurons" in proc.stdout
+    with h5py.File(data) as f:
+        assert f.attrs["generator"] == "reach" and f["truth/W_rec"].shape == (41, 16, 16)
+        block = f["trial_info/block"][:]
+    out = tmp_path / "fit"
+    proc = run(cli, "fit-ltr", data, "--rank", 2, "--units", 16, "--dt-ms", 20, "--tau-ms", 100,
+               "--max-iterations", 40, "--threads", 1, "--out", out, "-q")
+    assert proc.returncode == 0, proc.stderr
+    with h5py.File(out / "fit.h5") as f:
+        np.testing.assert_array_equal(f["trial_info/block"][:], block)
+        assert f["condition"].shape == (40,) and f["times"][1] == 20
+    # An option of the other generator is refused, naming it.
+    proc = run(cli, "synth-ltr", "--generator", "reach", "--rank", 3, "--out", tmp_path / "x.h5")
+    assert proc.returncode == 2 and "--rank" in proc.stderr and "planted" in proc.stderr
+    proc = run(cli, "synth-ltr", "--rotation", 10, "--out", tmp_path / "x.h5")
+    assert proc.returncode == 2 and "--rotation" in proc.stderr and "reach" in proc.stderr
+    proc = run(cli, "synth-ltr", "--generator", "reach", "--neurons", 20, "--units", 16, "--out", tmp_path / "x.h5")
+    assert proc.returncode == 2 and "--neurons" in proc.stderr
+
+
+def test_reach_bad_arguments_raise_value_error():
+    with pytest.raises(ValueError, match="rotation_deg"):
+        rnnscope.synth_reach(rotation_deg=200, **REACH)
+    with pytest.raises(ValueError, match="baseline"):
+        rnnscope.synth_reach(**{**REACH, "baseline": -1})
+    with pytest.raises(ValueError, match="units"):
+        rnnscope.synth_reach(**{**REACH, "units": 1.5})

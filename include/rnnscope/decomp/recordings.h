@@ -5,9 +5,12 @@
 //   /activity   [trials, time, neurons]  required, numeric, finite
 //   /inputs     [trials, time, n_in]     optional, finite
 //   /condition  [trials]                 optional, integers 0..C−1 (trials of a condition
-//                                        share their initial state)
+//                                        share their initial state); also read from
+//                                        /trial_info/condition
 //   /times      [time]                   optional, carried through (e.g. go cue at 0)
 //   /trial_id   [trials]                 optional, carried through
+//   /trial_info/<name> [trials]          optional, numeric and finite, carried through
+//                                        (block, perturbation, behaviour, …)
 // Note the axis order: trials first (the published LtrRNN code uses time, trial, neuron).
 #pragma once
 
@@ -15,6 +18,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace rnnscope::decomp {
@@ -26,6 +30,8 @@ struct Recordings {
   std::vector<int64_t> condition;    // [trials]; all 0 when the file has none
   std::vector<double> times;         // [steps] or empty
   std::vector<double> trial_id;      // [trials] or empty
+  // /trial_info/<name> [trials], in the file's order (condition, when it came from there, too).
+  std::vector<std::pair<std::string, std::vector<double>>> trial_info;
   std::string source;                // the file it came from, for messages
 
   int64_t conditions() const;        // 1 + the largest condition
@@ -43,6 +49,9 @@ void validate_recordings(const Recordings& rec, const std::string& what);
 // Writes the datasets above into `out` (the caller adds its own, e.g. ground truth under
 // /truth/, and commits).
 void write_recordings(h5::Writer& out, const Recordings& rec);
+// Writes what describes the trials and time bins — /condition, /times, /trial_id,
+// /trial_info/* — without the activity and inputs (fit.h5 carries them through).
+void write_trial_metadata(h5::Writer& out, const Recordings& rec);
 
 // z-scores every neuron over all trials and time steps in place; returns {mean, std} per
 // neuron (what the fitted activity is mapped back with).

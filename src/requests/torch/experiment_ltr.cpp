@@ -1,8 +1,9 @@
-// `rnnscope experiment ltr`: the two claims of Pellegrino, Cayco-Gajic & Chadwick 2023 ("Low
+// `rnnscope experiment ltr`: the claims of Pellegrino, Cayco-Gajic & Chadwick 2023 ("Low
 // Tensor Rank Learning of Neural Dynamics") on rnnscope's own tools (docs/ltr.md, "The
 // experiment"): (1) fit-ltr recovers the rank and the trial factors of a planted low-tensor-
-// rank teacher; (2) the weight updates of an RNN trained on a task form a tensor of low CP
-// rank. It only composes requests: synth-ltr, fit-ltr, train, analyze-learning.
+// rank teacher; (2) a task-trained network that adapts to a perturbation (synth-ltr's reach
+// generator) is fitted by a low-rank ltrRNN, and its weight updates form a tensor of low CP
+// rank. It only composes requests and core analyses: synth-ltr, fit-ltr, the rank of learning.
 #include "requests/torch/experiments_internal.h"
 
 #include "rnnscope/core/error.h"
@@ -10,13 +11,13 @@
 #include "rnnscope/core/text_file.h"
 #include "rnnscope/decomp/cp.h"
 #include "rnnscope/requests/fit_ltr.h"
-#include "rnnscope/requests/learning.h"
+#include "rnnscope/decomp/learning_rank.h"
 #include "rnnscope/requests/output_policy.h"
 #include "rnnscope/requests/synth_ltr.h"
-#include "rnnscope/requests/train.h"
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <cstdio>
 #include <limits>
@@ -39,16 +40,18 @@ struct LtrSizes {
   double noise;
   int64_t fit_iterations;
   int64_t cv_seeds;  // cross-validation fits per rank, averaged: the elbow of a less noisy curve
-  int64_t task_units, task_steps;
+  int64_t reach_units;  // the reach network's units, all recorded, and the fit's units
+  int64_t baseline, perturbed, washout;  // reach trials per block
+  int64_t reach_max_rank;
   int learning_max_rank;
 };
 
 LtrSizes sizes_for(ExperimentSize size) {
   switch (size) {
-    case ExperimentSize::quick: return {"quick", {1, 2, 3}, 1, 60, 16, 16, 16, 0.03, 300, 1, 32, 200, 8};
+    case ExperimentSize::quick: return {"quick", {1, 2, 3}, 1, 60, 16, 16, 16, 0.03, 300, 1, 24, 16, 40, 24, 4, 8};
     case ExperimentSize::full: break;
   }
-  return {"full", {1, 2, 3, 4}, 2, 120, 31, 30, 30, 0.03, 600, 2, 64, 1000, 8};
+  return {"full", {1, 2, 3, 4}, 2, 120, 31, 30, 30, 0.03, 600, 2, 48, 40, 120, 80, 5, 8};
 }
 
 std::string format(const char* pattern, double value) {
@@ -121,36 +124,58 @@ PlantedSet run_planted_set(const ExperimentRequest& req, const LtrSizes& sizes, 
   return set;
 }
 
-// A CTRNN trained on perceptual_dm with weight snapshots, then analyze-learning on W_rec.
-LearningResult run_task_learning(const ExperimentRequest& req, const LtrSizes& sizes) {
-  const std::string run_dir = req.out + "/task_run";
-  TrainRequest train;
-  train.config = Json{{"seed", req.seed},
-                      {"task", {{"name", "perceptual_dm"}}},
-                      {"model", {{"type", "ctrnn"}, {"units", sizes.task_units}}},
-                      {"train",
-                       {{"max_steps", sizes.task_steps},
-                        {"save_weights_every", 10},
-                        {"eval_every", std::max<int64_t>(10, sizes.task_steps / 10)},
-                        {"threads", req.threads}}}};
-  train.config_source = "the ltr experiment's training config";
-  train.out = run_dir;
-  train.stop_requested = req.stop_requested;
-  train.door = req.door;
-  if (req.progress) req.progress("training a " + std::to_string(sizes.task_units) + "-unit CTRNN on perceptual_dm for " +
-                                 std::to_string(sizes.task_steps) + " steps");
-  run_train(train);
+// The task-trained network: synth-ltr's reach generator, fit-ltr on its recordings
+// (cross-validated over ranks) and the CP rank of its W_rec updates over the recording.
+struct ReachResult {
+  SynthReachResult data;
+  FitLtrResult fit;
+  decomp::LearningRank learning;
+};
 
-  LearningRequest learning;
-  learning.run_dir = run_dir;
-  learning.ranks.clear();
-  for (int r = 1; r <= sizes.learning_max_rank; ++r) learning.ranks.push_back(r);
-  learning.seed = req.seed;
-  learning.threads = int(req.threads);
-  learning.door = req.door;
-  if (req.progress) req.progress("analyze-learning: CP of the W_rec updates at ranks 1.." +
-                                 std::to_string(sizes.learning_max_rank));
-  return run_learning(learning);
+ReachResult run_reach(const ExperimentRequest& req, const LtrSizes& sizes) {
+  ReachResult r;
+  SynthReachRequest synth;
+  synth.units = synth.neurons = sizes.reach_units;
+  synth.baseline = sizes.baseline;
+  synth.perturbed = sizes.perturbed;
+  synth.washout = sizes.washout;
+  synth.noise = sizes.noise;
+  synth.seed = Rng::derive_seed(req.seed, "experiment_ltr_reach");
+  synth.threads = req.threads;
+  synth.out = req.out + "/data/reach.h5";
+  synth.stop_requested = req.stop_requested;
+  synth.door = req.door;
+  if (req.progress) req.progress("reach: a " + std::to_string(sizes.reach_units) + "-unit CTRNN trained on "
+                                 "centre_out_reach, then recorded while it adapts to a 30 degree rotation");
+  r.data = run_synth_reach(synth);
+
+  FitLtrRequest fit;
+  fit.data_path = synth.out;
+  fit.ranks.clear();
+  for (int64_t rank = 1; rank <= sizes.reach_max_rank; ++rank) fit.ranks.push_back(rank);
+  fit.units = sizes.reach_units;
+  fit.dt_ms = r.data.recordings.times.at(1) - r.data.recordings.times.at(0);
+  fit.tau_ms = 100;  // the generator's CTRNN time constant
+  fit.lr = 0.02;
+  fit.max_iterations = sizes.fit_iterations;
+  fit.eval_every = 20;
+  fit.patience = 4;
+  fit.seeds = sizes.cv_seeds;
+  fit.seed = Rng::derive_seed(req.seed, "experiment_ltr_reach_fit");
+  fit.threads = req.threads;
+  fit.out = req.out + "/fits/reach";
+  fit.stop_requested = req.stop_requested;
+  fit.door = req.door;
+  if (req.progress) req.progress("reach: fit-ltr at ranks 1.." + std::to_string(sizes.reach_max_rank));
+  r.fit = run_fit_ltr(fit);
+
+  decomp::LearningRankOptions options;
+  options.ranks.clear();
+  for (int rank = 1; rank <= sizes.learning_max_rank; ++rank) options.ranks.push_back(rank);
+  options.cp.set_restarts(4).set_max_iterations(500).set_seed(req.seed).set_threads(int(req.threads));
+  if (req.progress) req.progress("reach: CP of the W_rec updates at ranks 1.." + std::to_string(sizes.learning_max_rank));
+  r.learning = decomp::analyze_learning_rank(r.data.w_rec, options);
+  return r;
 }
 
 std::string planted_table(const std::vector<PlantedSet>& sets, const std::vector<int64_t>& fit_ranks) {
@@ -196,6 +221,48 @@ std::string learning_table(const decomp::LearningRank& rank) {
   return md;
 }
 
+// The reach section of results.md: behaviour per block, fit-ltr's rank curve, the CP error of
+// the weight updates.
+std::string reach_text(const ReachResult& reach, const LtrSizes& sizes) {
+  const decomp::Recordings& d = reach.data.recordings;
+  const auto& info = d.trial_info;
+  const auto& error = std::find_if(info.begin(), info.end(), [](const auto& i) { return i.first == "endpoint_error_deg"; })
+                          ->second;
+  const auto mean_abs = [&](int64_t from, int64_t count) {
+    double sum = 0;
+    for (int64_t k = from; k < from + count; ++k) sum += std::abs(error[size_t(k)]);
+    return sum / double(std::max<int64_t>(1, count));
+  };
+  const int64_t early = std::min<int64_t>(8, sizes.perturbed), after = std::min<int64_t>(8, sizes.washout);
+  std::string md = "synth-ltr --generator reach: a " + std::to_string(sizes.reach_units) +
+                   "-unit tanh CTRNN pretrained with Adam on centre_out_reach (" +
+                   std::to_string(reach.data.pretrain_steps) + " steps, accuracy " +
+                   format("%.3f", reach.data.pretrain_accuracy) + "), then trained one trial per gradient-descent "
+                   "step through " + std::to_string(sizes.baseline) + " baseline, " + std::to_string(sizes.perturbed) +
+                   " perturbed (30 degree rotation) and " + std::to_string(sizes.washout) +
+                   " washout trials, all units recorded.\n\n"
+                   "| | mean abs. endpoint error (deg) |\n|---|---|\n"
+                   "| baseline | " + format("%.1f", mean_abs(0, sizes.baseline)) + " |\n"
+                   "| first " + std::to_string(early) + " perturbed trials | " + format("%.1f", mean_abs(sizes.baseline, early)) + " |\n"
+                   "| last " + std::to_string(early) + " perturbed trials | " +
+                   format("%.1f", mean_abs(sizes.baseline + sizes.perturbed - early, early)) + " |\n"
+                   "| first " + std::to_string(after) + " washout trials (after-effect) | " +
+                   format("%.1f", mean_abs(sizes.baseline + sizes.perturbed, after)) + " |\n\n";
+  const FitLtrResult& f = reach.fit;
+  md += "fit-ltr on the recorded rates (" + std::to_string(d.trials) + " trials x " + std::to_string(d.steps) +
+        " bins x " + std::to_string(d.neurons) + " neurons), cross-validated:\n\n| rank | held-out NMSE | PCA unexplained |\n|---|---|---|\n";
+  for (size_t i = 0; i < f.ranks.size(); ++i) {
+    double mean = 0;
+    for (int64_t s = 0; s < f.seeds; ++s) mean += f.heldout_nmse[i * size_t(f.seeds) + size_t(s)] / double(f.seeds);
+    md += "| " + std::to_string(f.ranks[i]) + " | " + format("%.4f", mean) + " | " + format("%.4f", f.pca_unexplained[i]) + " |\n";
+  }
+  md += "\nChosen rank " + std::to_string(f.rank) + "; the rank-" + std::to_string(f.rank) +
+        " fit on all data explains " + format("%.3f", f.variance_explained) + " of the variance.\n\n"
+        "Its W_rec updates, one per trial, stacked as [N, N, " + std::to_string(d.trials) +
+        "] and fitted by CP-ALS:\n\n" + learning_table(reach.learning);
+  return md;
+}
+
 }  // namespace
 
 ExperimentResult run_ltr_experiment(const ExperimentRequest& req) {
@@ -210,7 +277,7 @@ ExperimentResult run_ltr_experiment(const ExperimentRequest& req) {
   std::vector<PlantedSet> sets;
   for (int64_t rank : sizes.planted_ranks)
     for (int64_t s = 0; s < sizes.seeds; ++s) sets.push_back(run_planted_set(req, sizes, fit_ranks, rank, s));
-  const LearningResult learning = run_task_learning(req, sizes);
+  const ReachResult reach = run_reach(req, sizes);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   ExperimentResult result;
@@ -236,9 +303,24 @@ ExperimentResult run_ltr_experiment(const ExperimentRequest& req) {
   rec.add("factor_congruence", {n}, congruence);
   rec.add("heldout_ranks", {n_ranks}, fit_ranks);
   rec.add("heldout_nmse", {n, n_ranks}, heldout);
-  const auto& lr = learning.rank;
+  const auto& lr = reach.learning;
   rec.add("learning_ranks", {int64_t(lr.ranks.size())}, std::vector<int64_t>(lr.ranks.begin(), lr.ranks.end()));
   rec.add("learning_cp_error", {int64_t(lr.ranks.size())}, lr.cp_relative_error);
+  rec.add("learning_update_matrix_rank", {int64_t(lr.update_matrix_rank.size())}, lr.update_matrix_rank);
+  const decomp::Recordings& reach_data = reach.data.recordings;
+  const auto info = [&](const std::string& name) {
+    return std::find_if(reach_data.trial_info.begin(), reach_data.trial_info.end(),
+                        [&](const auto& item) { return item.first == name; })
+        ->second;
+  };
+  rec.add("reach_block", {reach_data.trials}, info("block"));
+  rec.add("reach_endpoint_error_deg", {reach_data.trials}, info("endpoint_error_deg"));
+  const FitLtrResult& rf = reach.fit;
+  rec.add("reach_ranks", {int64_t(rf.ranks.size())}, rf.ranks);
+  rec.add("reach_heldout_nmse", {int64_t(rf.ranks.size()), rf.seeds}, rf.heldout_nmse);
+  rec.add("reach_pca_unexplained", {int64_t(rf.ranks.size())}, rf.pca_unexplained);
+  rec.attributes["reach_chosen_rank"] = rf.rank;
+  rec.attributes["reach_variance_explained"] = rf.variance_explained;
   rec.attributes["size"] = sizes.name;
   rec.attributes["quick"] = req.size == ExperimentSize::quick;
   rec.attributes["seed"] = req.seed;
@@ -253,10 +335,8 @@ ExperimentResult run_ltr_experiment(const ExperimentRequest& req) {
       "; fit-ltr with " + std::to_string(sizes.units) + " units, cross-validated over ranks 1.." +
       std::to_string(fit_ranks.back()) + ". Factor congruence: mean |cosine| between matched trial-factor columns, "
       "each centred over trials.\n\n" + planted_table(sets, fit_ranks) +
-      "\n## Tensor rank of a task-trained RNN's weight updates\n\nA " + std::to_string(sizes.task_units) +
-      "-unit tanh CTRNN trained with Adam on perceptual_dm for " + std::to_string(sizes.task_steps) +
-      " steps, W_rec saved every 10 steps; the updates stacked as [N, N, " + std::to_string(lr.steps.size() - 1) +
-      "] and fitted by CP-ALS.\n\n" + learning_table(lr) + "\nWall time: " + format("%.0f", seconds) + " s.\n";
+      "\n## A task-trained network adapting to a perturbation\n\n" + reach_text(reach, sizes) +
+      "\nWall time: " + format("%.0f", seconds) + " s.\n";
   write_record(req.out + "/results.h5", rec);
   write_text_atomic(req.out + "/results.md", result.markdown);
   return result;

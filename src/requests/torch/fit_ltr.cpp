@@ -176,9 +176,10 @@ Json request_config(const FitLtrRequest& r, const std::string& source) {
 }
 
 void write_fit(const runs::RunDirectory& dir, const rnn::LtrRnn& model, const FitLtrResult& r,
-               const decomp::NeuronScaling& scaling) {
+               const decomp::Recordings& data, const decomp::NeuronScaling& scaling) {
   h5::Writer out(dir.fit_path());
   model.write_weights(out);
+  decomp::write_trial_metadata(out, data);
   out.write("/fitted_activity", r.fitted_activity.data(), {r.trials, r.steps, r.neurons});
   out.write("/variance_explained_neuron", r.variance_explained_neuron);
   out.write("/variance_explained_trial", r.variance_explained_trial);
@@ -283,7 +284,7 @@ FitLtrResult run_fit_ltr(const FitLtrRequest& req) {
   if (!req.out.empty()) {
     dir.write_config(request_config(req, source));
     dir.write_history(fit.history);
-    write_fit(dir, *fit.model, result, scaling);
+    write_fit(dir, *fit.model, result, data, scaling);
     if (!result.ranks.empty()) write_rank_selection(dir, result);
     dir.write_summary(s);
   }
