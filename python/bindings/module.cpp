@@ -28,4 +28,5 @@ PYBIND11_MODULE(_core, m) {
   rnnscope::python::bind_ltr(m);
   rnnscope::python::bind_decomp(m);
   rnnscope::python::bind_learning(m);
+  rnnscope::python::bind_experiment(m);
 }

@@ -77,3 +77,21 @@ def test_an_existing_output_directory_is_kept_without_force(cli, tmp_path):
     assert proc.returncode == 2 and "--force" in proc.stderr, proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
     assert (out / "mine.txt").read_text() == "keep"
+
+
+def test_python_door_gives_the_cli_results(quick_run, tmp_path):
+    import rnnscope
+
+    out, _ = quick_run
+    steps = []
+    result = rnnscope.experiment("ltr", out=tmp_path / "ltr", quick=True, threads=1, progress=steps.append)
+    assert "ltr" in rnnscope.experiment_names()
+    assert any(step.startswith("reach:") for step in steps)
+    assert result["markdown"] == (tmp_path / "ltr" / "results.md").read_text()
+    with h5py.File(out / "results.h5") as f:
+        for name in ["recovered_rank", "heldout_nmse", "reach_endpoint_error_deg", "learning_cp_error"]:
+            np.testing.assert_array_equal(result[name], f[name][:], err_msg=name)
+    with pytest.raises(ValueError, match="ltr"):
+        rnnscope.experiment("long-deps", out=tmp_path / "x")
+    with pytest.raises(ValueError, match="force"):
+        rnnscope.experiment("ltr", out=tmp_path / "ltr", quick=True)

@@ -1,0 +1,56 @@
+"""The one-command reproductions (``rnnscope experiment NAME``), from Python.
+
+``ltr`` reproduces Pellegrino, Cayco-Gajic & Chadwick 2023 on rnnscope's own tools
+(docs/ltr.md, "The experiment").
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Callable
+
+from . import _core
+from ._args import integer
+
+__all__ = ["experiment", "experiment_names"]
+
+
+def experiment_names() -> list[str]:
+    """The known experiments, as ``rnnscope experiment --help`` lists them."""
+    return list(_core.experiment_names())
+
+
+def _print_step(step: str) -> None:
+    print(f"experiment: {step}", file=sys.stderr, flush=True)
+
+
+def experiment(name: str, *, out: str | os.PathLike, quick: bool = False, seed: int = 0, threads: int = 0,
+               force: bool = False, progress: bool | Callable[[str], None] = True) -> dict:
+    """Runs the named experiment into the directory ``out`` (as ``rnnscope experiment``).
+
+    Args:
+        name: one of ``experiment_names()``.
+        quick: the small size (minutes; the end-to-end test's) instead of the reported one.
+        seed: every step's seed derives from it.
+        threads: CPU threads of the fits and trainings (0: all cores).
+        force: replace an existing non-empty ``out``.
+        progress: print each step as it starts (True), call a function with its text, or
+            stay silent (False).
+
+    Returns:
+        the contents of ``out/results.h5`` as numpy arrays and attributes, plus ``markdown``
+        (``out/results.md``) and ``out``.
+
+    Raises:
+        ValueError: an unknown name, an existing ``out`` without ``force``.
+    """
+    if not isinstance(name, str):
+        raise ValueError(f"name must be a string, one of {experiment_names()}, got {name!r}")
+    if out is None:
+        raise ValueError("out is required: the directory the experiment writes")
+    if not isinstance(quick, bool) or not isinstance(force, bool):
+        raise ValueError("quick and force must be True or False")
+    callback = _print_step if progress is True else (progress or None)
+    return _core.experiment(name, out=os.fspath(out), quick=quick, seed=integer(seed, "seed", minimum=0),
+                            threads=integer(threads, "threads", minimum=0), force=force, progress=callback)
