@@ -202,3 +202,38 @@ def test_reach_bad_arguments_raise_value_error():
         rnnscope.synth_reach(**{**REACH, "baseline": -1})
     with pytest.raises(ValueError, match="units"):
         rnnscope.synth_reach(**{**REACH, "units": 1.5})
+
+
+def _rendered_within_canvas(ax, path):
+    """Saves the figure and checks that it is not blank and that everything drawn (labels,
+    tick labels, legend, titles) lies inside the canvas."""
+    fig = ax.figure
+    fig.savefig(path, dpi=80)
+    drawn = fig.get_tightbbox(fig.canvas.get_renderer())  # inches, only what is drawn
+    canvas = fig.bbox_inches
+    assert drawn.x0 >= canvas.x0 - 0.01 and drawn.y0 >= canvas.y0 - 0.01, (drawn, canvas)
+    assert drawn.x1 <= canvas.x1 + 0.01 and drawn.y1 <= canvas.y1 + 0.01, (drawn, canvas)
+    import matplotlib.image
+
+    assert matplotlib.image.imread(path).std() > 0.01
+
+
+def test_ltr_plots_render_readably(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    data = synth(2)
+    fit = rnnscope.fit_ltr(data["activity"], ranks=[1, 2, 3], inputs=data["inputs"], condition=data["condition"],
+                           **{**FIT, "max_iterations": 60})
+    ax = rnnscope.plot.rank_selection(fit)
+    assert [t.get_text() for t in ax.get_legend().get_texts()][-1] == f"chosen rank {fit['rank']}"
+    _rendered_within_canvas(ax, tmp_path / "ranks.png")
+    reach = rnnscope.synth_reach(**REACH)
+    ax = rnnscope.plot.trial_factors(fit)
+    assert len(ax.get_lines()) == fit["c"].shape[1]
+    _rendered_within_canvas(ax, tmp_path / "factors.png")
+    ax = rnnscope.plot.reach_behaviour(reach)
+    assert {t.get_text() for t in ax.texts} == {"baseline", "perturbed", "washout"}
+    _rendered_within_canvas(ax, tmp_path / "behaviour.png")
+    with pytest.raises(ValueError, match="rank selection"):
+        rnnscope.plot.rank_selection({"c": fit["c"], "rank": 2})
