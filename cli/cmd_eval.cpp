@@ -35,7 +35,7 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("DIR", req.run_dir, "run directory written by `rnnscope train`")->required();
   cmd->add_option("--trials,-n", req.trials, "number of trials (default 256)");
   cmd->add_option("--out,-o", req.out, "HDF5 file for inputs, targets, mask, outputs, states, "
-                                       "correct, conditions (all [trials, T, ...])");
+                                       "(those [trials, T, ...]), correct and conditions ([trials])");
   cmd->add_flag("--no-noise", args->no_noise, "switch recurrent noise off");
   cmd->add_option("--seed", args->seed, "seed for the trials and noise (default: derived from the run's seed)");
   cmd->add_flag("--force", req.force, "overwrite --out if it exists");

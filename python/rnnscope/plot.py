@@ -12,51 +12,84 @@ def _pyplot():
 
 
 def learning_curve(run: dict, ax=None):
-    """Evaluation loss and accuracy against optimiser steps, from ``load_run(dir)``."""
+    """Evaluation accuracy (left axis) and loss (right axis, log scale) against optimiser
+    steps, from ``load_run(dir)``; each evaluation is a marker, so a run evaluated once still
+    shows its point."""
     plt = _pyplot()
     history = run["history"]
     if ax is None:
-        _, ax = plt.subplots(figsize=(6, 3.5))
-    ax.plot(history["step"], history["accuracy"], color="C0", label="accuracy")
+        _, ax = plt.subplots(figsize=(6, 3.5), layout="constrained")
+    steps = np.atleast_1d(history["step"])
+    accuracy = np.atleast_1d(history["accuracy"])
+    lines = []
+    if (accuracy >= 0).any():  # -1: an objective without accuracy
+        lines += ax.plot(steps, accuracy, "o-", color="C0", markersize=3, label="accuracy")
     ax.set_xlabel("optimiser step")
     ax.set_ylabel("accuracy", color="C0")
     ax.set_ylim(0, 1.02)
     twin = ax.twinx()
-    twin.plot(history["step"], history["loss"], color="C1", label="loss")
+    lines += twin.plot(steps, history["loss"], "s-", color="C1", markersize=3, label="evaluation loss")
     twin.set_ylabel("loss", color="C1")
     twin.set_yscale("log")
+    if len(steps) == 1:
+        ax.set_xlim(steps[0] - 1, steps[0] + 1)
+    ax.legend(lines, [line.get_label() for line in lines], fontsize=8, loc="center right")
     summary = run.get("summary", {})
     ax.set_title(f"{summary.get('task', '')} · {summary.get('model', '')}")
     return ax
 
 
+def _channel_labels(evaluation: dict, key: str, count: int) -> list[str]:
+    names = evaluation.get(key)
+    names = names.split(", ") if isinstance(names, str) else []
+    return names if len(names) == count else [f"{key.split('_')[0][:-1]} {i}" for i in range(count)]
+
+
 def trial(evaluation: dict, index: int = 0, ax=None):
-    """Inputs, outputs and targets of one evaluated trial (from ``evaluate``), against
-    time in ms, with the task's periods shaded. Cross-entropy outputs are shown as
-    probabilities (softmax of the logits)."""
+    """Inputs, outputs and targets of one evaluated trial (from ``evaluate``), against time in
+    ms, with the task's periods shaded and named, and a legend of the channels. Cross-entropy
+    outputs are shown as probabilities (softmax of the logits); targets are dashed, and only
+    where they count (mask > 0)."""
     plt = _pyplot()
     if ax is None:
-        _, ax = plt.subplots(2, 1, figsize=(6, 4), sharex=True)
+        _, ax = plt.subplots(2, 1, figsize=(7, 4.5), sharex=True, layout="constrained")
     steps = int(evaluation["trial_steps"][index])
-    t = np.arange(steps) * evaluation["dt"]
+    dt = evaluation["dt"]
+    t = np.arange(steps) * dt
     outputs = evaluation["outputs"][index, :steps]
-    if evaluation.get("loss") == "cross_entropy":
+    cross_entropy = evaluation.get("loss_kind") == "cross_entropy"
+    if cross_entropy:
         e = np.exp(outputs - outputs.max(axis=1, keepdims=True))
         outputs = e / e.sum(axis=1, keepdims=True)
-    ax[0].plot(t, evaluation["inputs"][index, :steps])
-    ax[0].set_ylabel("inputs")
-    ax[1].plot(t, outputs)
-    ax[1].set_prop_cycle(None)
-    ax[1].plot(t, evaluation["targets"][index, :steps], linestyle="--")
-    ax[1].set_ylabel("outputs (-- targets)")
+    inputs = evaluation["inputs"][index, :steps]
+    for c, name in enumerate(_channel_labels(evaluation, "input_channels", inputs.shape[1])):
+        ax[0].plot(t, inputs[:, c], color=f"C{c % 10}", label=name)
+    ax[0].set_ylabel("input")
+    counted = evaluation["mask"][index, :steps] > 0
+    targets = np.where(counted[:, None], evaluation["targets"][index, :steps], np.nan)
+    for c, name in enumerate(_channel_labels(evaluation, "output_channels", outputs.shape[1])):
+        ax[1].plot(t, outputs[:, c], color=f"C{c % 10}", label=name)
+        ax[1].plot(t, targets[:, c], color=f"C{c % 10}", linestyle="--", linewidth=1)
+    ax[1].set_ylabel("output probability" if cross_entropy else "output")
     ax[1].set_xlabel("time (ms)")
-    for k, (name, bounds) in enumerate(evaluation["periods"].items()):
-        start, end = bounds[index] * evaluation["dt"]
-        if end > start:
-            for a in ax:
-                a.axvspan(start, end, color="0.9" if k % 2 else "0.97", zorder=-1)
-            ax[0].text((start + end) / 2, 1.02, name, transform=ax[0].get_xaxis_transform(),
-                       ha="center", va="bottom", fontsize=7)
+    for a in ax:
+        a.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0), title_fontsize=7,
+                 title=None if a is ax[0] else "-- target")
+    periods = [(name, *(np.asarray(bounds[index]) * dt)) for name, bounds in evaluation["periods"].items()]
+    periods = [(name, start, end) for name, start, end in periods if end > start]
+    # Periods: shaded alternately and named above the plot; a name wider than its period goes
+    # on one of two staggered rows, so that neighbouring names never overlap.
+    renderer = ax[0].figure.canvas.get_renderer()
+    data_per_pixel = np.diff(ax[0].get_xlim())[0] / max(ax[0].get_window_extent(renderer).width, 1.0)
+    narrow = 0
+    for k, (name, start, end) in enumerate(periods):
+        for a in ax:
+            a.axvspan(start, end, color="0.9" if k % 2 else "0.97", zorder=-1)
+        label = ax[0].text((start + end) / 2, 1.02, name, transform=ax[0].get_xaxis_transform(), ha="center",
+                           va="bottom", fontsize=7)
+        if label.get_window_extent(renderer).width * data_per_pixel > end - start:
+            narrow += 1
+            label.set_y(1.02 + 0.11 * (1 + narrow % 2))
     return ax
 
 

@@ -9,17 +9,36 @@ from typing import Callable, Mapping
 from . import _core
 
 
-def _print_progress(p: dict) -> None:
-    acc = f"{p['accuracy']:.3f}" if p["accuracy"] >= 0 else "  -  "
-    end = "\n" if p["evaluated"] else "\r"
-    if p["evaluated"] or p["step"] % 10 == 0:
-        print(
-            f"step {p['step']}/{p['max_steps']}  loss {p['loss']:.4f}  accuracy {acc}  "
-            f"{p['steps_per_second']:.1f} steps/s",
-            end=end,
-            file=sys.stderr,
-            flush=True,
-        )
+class _ProgressLine:
+    """Training progress on stderr, as the CLI prints it: a line rewritten in place on a
+    terminal (every line kept elsewhere, e.g. a notebook or a log), each evaluation on its own
+    line, an ETA from the measured step rate, and a closing line when training ends."""
+
+    def __init__(self):
+        self.open = False
+        self.rewrite = sys.stderr.isatty()
+
+    @staticmethod
+    def _duration(seconds: float) -> str:
+        seconds = int(round(seconds))
+        return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
+
+    def __call__(self, p: dict) -> None:
+        if not (p["evaluated"] or p["step"] % 10 == 0):
+            return
+        acc = f"{p['accuracy']:.3f}" if p["accuracy"] >= 0 else "  -  "
+        eta = self._duration(p["eta_seconds"]) if p["steps_per_second"] > 0 else "-"
+        text = (f"step {p['step']}/{p['max_steps']}  loss {p['loss']:.4f}  accuracy {acc}  "
+                f"{p['steps_per_second']:.1f} steps/s  ETA {eta}")
+        keep = p["evaluated"] or not self.rewrite
+        print(("\r\033[K" if self.rewrite else "") + text, end="\n" if keep else "", file=sys.stderr, flush=True)
+        self.open = not keep
+
+    def close(self, summary: dict) -> None:
+        if self.open:
+            print(file=sys.stderr)
+        print(f"done: {summary.get('steps')} steps, {summary.get('stop_reason')}, final accuracy "
+              f"{summary.get('final_accuracy')}", file=sys.stderr, flush=True)
 
 
 def train(
@@ -43,16 +62,19 @@ def train(
         config = os.fspath(config)
     if isinstance(overrides, Mapping):
         overrides = [f"{k}={_toml_value(v)}" for k, v in overrides.items()]
-    callback = _print_progress if progress is True else (progress or None)
-    return _core.train(
+    line = _ProgressLine() if progress is True else None
+    summary = _core.train(
         config,
         os.fspath(out),
         list(overrides or []),
         force,
         resume,
         -1 if stop_after is None else int(stop_after),
-        callback,
+        line if line else (progress or None),
     )
+    if line:
+        line.close(summary)
+    return summary
 
 
 def _toml_value(value: object) -> str:

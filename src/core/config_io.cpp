@@ -5,6 +5,9 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
+#include <cctype>
+#include <charconv>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -31,45 +34,61 @@ Json from_toml(const toml::node& node) {
   throw Error("unsupported TOML value (dates and times are not used by rnnscope)");
 }
 
-void to_toml_node(const Json& value, toml::table& parent, const std::string& key);
+// TOML text is written here rather than by toml++, whose floats carry 17 significant digits
+// (6.4 became 6.4000000000000004 in config.toml): floats are the shortest text that reads
+// back to the same double (std::to_chars), so a written config reads like the one given and
+// still resolves to exactly the same values.
+std::string toml_string(const std::string& s) {
+  std::ostringstream out;
+  out << toml::value<std::string>(s);  // quoted and escaped by toml++
+  return out.str();
+}
 
-toml::array to_toml_array(const Json& value) {
-  toml::array out;
-  for (const auto& item : value) {
-    if (item.is_object()) {
-      toml::table t;
-      for (const auto& [k, v] : item.items()) to_toml_node(v, t, k);
-      out.push_back(std::move(t));
-    } else if (item.is_array()) {
-      out.push_back(to_toml_array(item));
-    } else if (item.is_number_integer()) {
-      out.push_back(item.get<int64_t>());
-    } else if (item.is_number()) {
-      out.push_back(item.get<double>());
-    } else if (item.is_boolean()) {
-      out.push_back(item.get<bool>());
-    } else if (item.is_string()) {
-      out.push_back(item.get<std::string>());
-    }
-  }
+std::string toml_key(const std::string& key) {
+  const bool bare = !key.empty() && std::all_of(key.begin(), key.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '_' || c == '-';
+  });
+  return bare ? key : toml_string(key);
+}
+
+std::string toml_float(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  char text[32];
+  const auto end = std::to_chars(text, text + sizeof text, v).ptr;
+  std::string out(text, end);
+  if (out.find_first_of(".e") == std::string::npos) out += ".0";  // TOML floats need a '.' or an exponent
   return out;
 }
 
-void to_toml_node(const Json& value, toml::table& parent, const std::string& key) {
-  if (value.is_object()) {
-    toml::table t;
-    for (const auto& [k, v] : value.items()) to_toml_node(v, t, k);
-    parent.insert_or_assign(key, std::move(t));
-  } else if (value.is_array()) {
-    parent.insert_or_assign(key, to_toml_array(value));
-  } else if (value.is_number_integer()) {
-    parent.insert_or_assign(key, value.get<int64_t>());
-  } else if (value.is_number()) {
-    parent.insert_or_assign(key, value.get<double>());
-  } else if (value.is_boolean()) {
-    parent.insert_or_assign(key, value.get<bool>());
-  } else if (value.is_string()) {
-    parent.insert_or_assign(key, value.get<std::string>());
+std::string toml_value(const Json& v) {
+  if (v.is_object()) {
+    std::string out = "{ ";
+    for (const auto& [k, item] : v.items()) out += (out.size() > 2 ? ", " : "") + toml_key(k) + " = " + toml_value(item);
+    return out + " }";
+  }
+  if (v.is_array()) {
+    std::string out = "[";
+    for (const auto& item : v) out += (out.size() > 1 ? ", " : "") + toml_value(item);
+    return out + "]";
+  }
+  if (v.is_number_integer()) return std::to_string(v.get<int64_t>());
+  if (v.is_number()) return toml_float(v.get<double>());
+  if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
+  if (v.is_string()) return toml_string(v.get<std::string>());
+  throw Error("a config value of type " + std::string(v.type_name()) + " has no TOML form");
+}
+
+// Scalars first, then sections ([prefix.key]), so the file reads top-down like a hand-written config.
+void write_table(std::ostringstream& out, const Json& table, const std::string& prefix) {
+  for (const auto& [k, v] : table.items()) {
+    if (!v.is_object()) out << toml_key(k) << " = " << toml_value(v) << "\n";
+  }
+  for (const auto& [k, v] : table.items()) {
+    if (!v.is_object()) continue;
+    const std::string name = prefix + toml_key(k);
+    out << "\n[" << name << "]\n";
+    write_table(out, v, name + ".");
   }
 }
 
@@ -97,19 +116,8 @@ Json read_toml_file(const std::string& path) {
 }
 
 std::string to_toml(const Json& table) {
-  toml::table root;
-  // Scalars first, then sections, so the file reads top-down like a hand-written config.
-  for (const auto& [k, v] : table.items()) {
-    if (!v.is_object()) to_toml_node(v, root, k);
-  }
   std::ostringstream out;
-  out << root << "\n";
-  for (const auto& [k, v] : table.items()) {
-    if (!v.is_object()) continue;
-    toml::table section;
-    to_toml_node(v, section, k);
-    out << "\n" << section << "\n";
-  }
+  write_table(out, table, "");
   return out.str();
 }
 

@@ -93,6 +93,7 @@ TrainOutcome Trainer::run(const TrainerHooks& hooks) {
   const int64_t session_first_step = state_.step;
   const int64_t max_steps = options_.max_steps;
   double session_train_seconds = 0;
+  double first_step_seconds = 0;
   TrainOutcome outcome;
   outcome.stop_reason = "max_steps";
   if (state_.step == 0) {
@@ -119,6 +120,7 @@ TrainOutcome Trainer::run(const TrainerHooks& hooks) {
     const double step_seconds = seconds_since(step_start);
     state_.train_seconds += step_seconds;
     session_train_seconds += step_seconds;
+    if (state_.step == session_first_step + 1) first_step_seconds = step_seconds;
 
     const bool eval_due =
         (options_.eval_every > 0 && state_.step % options_.eval_every == 0) || state_.step == max_steps;
@@ -133,7 +135,12 @@ TrainOutcome Trainer::run(const TrainerHooks& hooks) {
       p.max_steps = max_steps;
       p.loss = outcome.last_loss;
       p.accuracy = mean(state_.last_accuracy);
-      p.steps_per_second = double(state_.step - session_first_step) / std::max(1e-9, session_train_seconds);
+      // The session's first step carries one-time costs (allocations, thread start-up); once
+      // there are others, the rate (and the ETA from it) leaves it out.
+      const int64_t session_steps = state_.step - session_first_step;
+      p.steps_per_second = session_steps > 1 ? double(session_steps - 1) /
+                                                   std::max(1e-9, session_train_seconds - first_step_seconds)
+                                             : 1.0 / std::max(1e-9, session_train_seconds);
       p.eta_seconds = double(max_steps - state_.step) / std::max(1e-9, p.steps_per_second);
       p.evaluated = eval_due;
       hooks.progress(p);

@@ -92,6 +92,17 @@ TEST(ConfigIo, TomlRoundTripKeepsTypesAndSections) {
   EXPECT_TRUE(again["model"]["units"].is_number_integer());
 }
 
+TEST(ConfigIo, FloatsAreWrittenShortestAndReadBackExactly) {
+  const Json config = parse_toml("c = [6.4, 12.8, 0.1, 1e-05, 100.0, 1.7976931348623157e308]\n"
+                                 "[t]\nx = 0.30000000000000004\n\"odd key\" = \"a \\\"q\\\"\"\n"
+                                 "[t.inner]\nv = -2.5\n",
+                                 "t.toml");
+  const std::string text = to_toml(config);
+  EXPECT_NE(text.find("c = [6.4, 12.8, 0.1, 1e-05, 100.0, 1.7976931348623157e+308]"), std::string::npos) << text;
+  EXPECT_NE(text.find("[t.inner]"), std::string::npos) << text;
+  EXPECT_EQ(parse_toml(text, "again.toml"), config) << text;
+}
+
 TEST(ConfigIo, ParseErrorsNameFileAndLine) {
   const auto msg = error_of([] { parse_toml("a = 1\nb = = 2\n", "bad.toml"); });
   EXPECT_NE(msg.find("bad.toml:2"), std::string::npos) << msg;

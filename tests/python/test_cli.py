@@ -81,6 +81,10 @@ def test_train_eval_files(cli, tmp_path):
         assert f["outputs"].shape[0:2] == (7, T)
         assert f["correct"].shape == (7,)
         assert "ground_truth" in f["conditions"]
+        # Provenance: what was evaluated and how.
+        assert f.attrs["run"] == str(out) and f.attrs["task"] == "perceptual_dm" and f.attrs["trials"] == 7
+        assert not f.attrs["noise"] and f.attrs["seed"] == 2 and f.attrs["version"]
+        assert f.attrs["loss_kind"] == "cross_entropy" and f.attrs["loss"] > 0
     # Same seed, same file content.
     ev2 = tmp_path / "eval2.h5"
     run(cli, "eval", out, "--trials", 7, "--out", ev2, "--no-noise", "--seed", 2, check_code=0)

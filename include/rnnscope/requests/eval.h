@@ -32,9 +32,12 @@ struct EvalResult {
   std::vector<float> states;         // [T, B, units], state after each update
   std::vector<uint8_t> correct;      // [B]
   double accuracy = 0;
+  double loss_value = 0;             // the task's masked loss on these trials
   // /inputs, /targets, /mask, /outputs, /states [trials, T, …], /correct [trials],
   // /trial_steps [trials], /conditions/<name> [trials], /periods/<name> [trials, 2] (start,
-  // end steps); attributes accuracy, dt (ms), loss (the loss kind).
+  // end steps); attributes accuracy, loss (its value), loss_kind (cross_entropy: outputs
+  // are logits; mse), dt (ms), input_channels and output_channels (comma-separated names),
+  // and provenance: run, task, trials, noise, seed, version.
   Record record;
 };
 

@@ -19,7 +19,18 @@ std::vector<float> to_vector(const torch::Tensor& t) {
   return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
 }
 
-Record eval_record(const EvalResult& r) {
+// "fixation, stimulus[0], stimulus[1]": one name per channel, for legends.
+std::string channel_names(const std::vector<tasks::ChannelGroup>& groups) {
+  std::string out;
+  for (const auto& g : groups) {
+    for (int64_t i = 0; i < g.size; ++i) {
+      out += (out.empty() ? "" : ", ") + g.name + (g.size > 1 ? "[" + std::to_string(i) + "]" : "");
+    }
+  }
+  return out;
+}
+
+Record eval_record(const EvalResult& r, const EvalRequest& req, const tasks::TaskInfo& task, uint64_t seed) {
   const auto& b = r.batch;
   const int64_t T = b.steps, B = b.trials;
   Record record;
@@ -37,8 +48,18 @@ Record eval_record(const EvalResult& r) {
     record.add("periods/" + r.period_names[p], {B, 2}, std::vector<int64_t>(first, first + B * 2));
   }
   record.attributes["accuracy"] = r.accuracy;
+  record.attributes["loss"] = r.loss_value;
+  record.attributes["loss_kind"] = tasks::loss_name(r.loss);
   record.attributes["dt"] = b.dt_ms;
-  record.attributes["loss"] = tasks::loss_name(r.loss);
+  // Provenance: what was evaluated, how, and by which version.
+  record.attributes["run"] = req.run_dir;
+  record.attributes["task"] = task.name;
+  record.attributes["input_channels"] = channel_names(task.inputs);
+  record.attributes["output_channels"] = channel_names(task.outputs);
+  record.attributes["trials"] = req.trials;
+  record.attributes["noise"] = req.noise;
+  record.attributes["seed"] = seed;
+  record.attributes["version"] = RNNSCOPE_VERSION;
   return record;
 }
 
@@ -58,7 +79,9 @@ EvalResult run_eval(const EvalRequest& req) {
   auto run = rnn::build_run(rnn::resolve_run_config(dir.read_config(), dir.config_path()));
   run.model->read_weights(dir.model_path());
   rnn::use_threads(run.config.at("train").at("threads").get<int64_t>());
-  const uint64_t seed = req.seed ? *req.seed : Rng::derive_seed(run.seed, "eval-cli");
+  // The default derives from the run's seed, halved into int64's range so that the eval
+  // file's `seed` attribute (an HDF5 int64) holds it exactly.
+  const uint64_t seed = req.seed ? *req.seed : Rng::derive_seed(run.seed, "eval-cli") >> 1;
   EvalResult result;
   result.units = run.model->units();
   result.period_names = run.task->info().periods;
@@ -76,7 +99,8 @@ EvalResult run_eval(const EvalRequest& req) {
   result.states = to_vector(out.states);
   result.correct = score.correct;
   result.accuracy = score.accuracy;
-  result.record = eval_record(result);
+  result.loss_value = score.loss;
+  result.record = eval_record(result, req, run.task->info(), seed);
   if (!req.out.empty()) write_record(req.out, result.record);
   return result;
 }
