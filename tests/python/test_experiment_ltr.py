@@ -52,9 +52,11 @@ def test_results_have_the_documented_datasets_and_shapes(quick_run):
         heldout = f["reach_heldout_nmse"][:].mean(axis=1)
         assert heldout[1:].min() < heldout[0] and 1 <= f.attrs["reach_chosen_rank"] <= 4, heldout
         assert f["learning_update_matrix_rank"].shape == (80,)
+        cumulative = f["learning_cumulative_cp_error"][:]
+        assert cumulative.shape == (8,) and (np.diff(cumulative) <= 1e-3).all(), cumulative
     markdown = (out / "results.md").read_text()
     assert "| planted rank |" in markdown and "| CP rank |" in markdown
-    assert "The planted rank was recovered in" in markdown and "The CP error" in markdown
+    assert "The planted rank was recovered in" in markdown and "The CP error of the cumulative changes" in markdown
     assert markdown in proc.stdout
     assert "| first 8 washout trials (after-effect) |" in markdown
     for kept in ["data/rank1_seed0.h5", "fits/rank2_seed0/fit.h5", "data/reach.h5", "fits/reach/fit.h5"]:

@@ -200,25 +200,29 @@ std::string planted_table(const std::vector<PlantedSet>& sets, const std::vector
   return md;
 }
 
-std::string learning_table(const decomp::LearningRank& rank) {
-  std::string md = "| CP rank | relative error of the W_rec update tensor |\n|---|---|\n";
-  for (size_t i = 0; i < rank.ranks.size(); ++i)
-    md += "| " + std::to_string(rank.ranks[i]) + " | " + format("%.4f", rank.cp_relative_error[i]) + " |\n";
-  // "Steep at low rank": half of the fall from the lowest to the highest rank tried is done
-  // by rank 3 — the error curve of a tensor with a few dominant components.
-  const double first = rank.cp_relative_error.front(), last = rank.cp_relative_error.back();
-  size_t half = rank.ranks.size() - 1;
-  for (size_t i = 0; i < rank.ranks.size(); ++i)
-    if (first - rank.cp_relative_error[i] >= 0.5 * (first - last)) {
+// "Steep at low rank": half of the fall from the lowest to the highest rank tried is done by
+// rank 3 — the error curve of a tensor with a few dominant components.
+std::string steepness(const std::string& what, const std::vector<int>& ranks, const std::vector<double>& error) {
+  const double first = error.front(), last = error.back();
+  size_t half = ranks.size() - 1;
+  for (size_t i = 0; i < ranks.size(); ++i)
+    if (first - error[i] >= 0.5 * (first - last)) {
       half = i;
       break;
     }
-  const bool steep = rank.ranks[half] <= 3;
-  md += "\nThe CP error " + std::string(steep ? "falls steeply" : "does not fall steeply") +
-        " at low rank: from " + format("%.3f", first) + " at rank " + std::to_string(rank.ranks.front()) +
-        " to " + format("%.3f", last) + " at rank " + std::to_string(rank.ranks.back()) +
-        ", with half of that fall reached by rank " + std::to_string(rank.ranks[half]) + ".\n";
-  return md;
+  return "The CP error of " + what + (ranks[half] <= 3 ? " falls steeply" : " does not fall steeply") +
+         " at low rank: from " + format("%.3f", first) + " at rank " + std::to_string(ranks.front()) + " to " +
+         format("%.3f", last) + " at rank " + std::to_string(ranks.back()) + ", with half of that fall reached by rank " +
+         std::to_string(ranks[half]) + ".";
+}
+
+std::string learning_table(const decomp::LearningRank& rank) {
+  std::string md = "| CP rank | the updates W_k − W_{k−1} | the cumulative changes W_k − W_0 |\n|---|---|---|\n";
+  for (size_t i = 0; i < rank.ranks.size(); ++i)
+    md += "| " + std::to_string(rank.ranks[i]) + " | " + format("%.4f", rank.cp_relative_error[i]) + " | " +
+          format("%.4f", rank.cumulative_cp_relative_error[i]) + " |\n";
+  return md + "\n" + steepness("the updates", rank.ranks, rank.cp_relative_error) + " " +
+         steepness("the cumulative changes", rank.ranks, rank.cumulative_cp_relative_error) + "\n";
 }
 
 // The reach section of results.md: behaviour per block, fit-ltr's rank curve, the CP error of
@@ -258,8 +262,8 @@ std::string reach_text(const ReachResult& reach, const LtrSizes& sizes) {
   }
   md += "\nChosen rank " + std::to_string(f.rank) + "; the rank-" + std::to_string(f.rank) +
         " fit on all data explains " + format("%.3f", f.variance_explained) + " of the variance.\n\n"
-        "Its W_rec updates, one per trial, stacked as [N, N, " + std::to_string(d.trials) +
-        "] and fitted by CP-ALS:\n\n" + learning_table(reach.learning);
+        "Its recurrent weights over the recording, W_k after trial k, as tensors [N, N, " + std::to_string(d.trials) +
+        "] fitted by CP-ALS (relative error):\n\n" + learning_table(reach.learning);
   return md;
 }
 
@@ -306,6 +310,7 @@ ExperimentResult run_ltr_experiment(const ExperimentRequest& req) {
   const auto& lr = reach.learning;
   rec.add("learning_ranks", {int64_t(lr.ranks.size())}, std::vector<int64_t>(lr.ranks.begin(), lr.ranks.end()));
   rec.add("learning_cp_error", {int64_t(lr.ranks.size())}, lr.cp_relative_error);
+  rec.add("learning_cumulative_cp_error", {int64_t(lr.ranks.size())}, lr.cumulative_cp_relative_error);
   rec.add("learning_update_matrix_rank", {int64_t(lr.update_matrix_rank.size())}, lr.update_matrix_rank);
   const decomp::Recordings& reach_data = reach.data.recordings;
   const auto info = [&](const std::string& name) {
