@@ -242,6 +242,14 @@ TEST(Recordings, BadFilesNameWhatIsWrong) {
   for (size_t i = 1; i < constant.size(); i += 2) constant[i] = 4.0;
   write(constant, {3, 4, 2});
   EXPECT_NE(message().find("neuron 1 is constant"), std::string::npos) << message();
+  {
+    // MATLAB v7.3 stores [trials, time, neurons] reversed, with MATLAB_class on the dataset.
+    h5::Writer out(path);
+    out.write("/activity", good.data(), {2, 4, 3});
+    out.attribute("/activity", "MATLAB_class", std::string("double"));
+    out.commit();
+  }
+  EXPECT_NE(message().find("written by MATLAB"), std::string::npos) << message();
   fs::remove(path);
   EXPECT_THROW(decomp::read_recordings(path), Error);
 }
