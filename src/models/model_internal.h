@@ -48,6 +48,8 @@ at::Generator torch_generator(uint64_t seed, const std::string& stream, uint64_t
 
 // Copies a row-major float buffer into a new tensor of the given shape.
 torch::Tensor to_tensor(const std::vector<float>& data, at::IntArrayRef shape);
+// The reverse for results: a tensor's values (any dtype, any strides) as a row-major double buffer.
+std::vector<double> to_doubles(const torch::Tensor& t);
 
 // model.h5 I/O of one float32 weight tensor; reading checks the stored shape against `param`'s.
 void write_tensor(h5::Writer& out, const std::string& name, const torch::Tensor& t);
