@@ -18,6 +18,9 @@ struct SequenceOutput {
   torch::Tensor outputs;  // [T, B, n_out] readout (logits for cross-entropy tasks)
   torch::Tensor states;   // [T, B, units] state after each update
   torch::Tensor rates;    // [T, B, units] f(state), what the readout and penalties see
+  // Σ states², when the model's kernel sums it while it runs (its gradient then goes into the
+  // kernel's backward without a [T, B, units] gradient tensor); undefined otherwise.
+  torch::Tensor state_sq_sum;
 };
 
 class RecurrentModel : public torch::nn::Module {

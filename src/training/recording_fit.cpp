@@ -52,8 +52,12 @@ RecordingObjective::RecordingObjective(double state_l2, double data_variance, in
 
 torch::Tensor RecordingObjective::loss(const SequenceOutput& out, const TrainBatch& batch, RecurrentModel&) {
   torch::Tensor loss = masked_squared_error(out.outputs, batch.targets, batch.mask);
-  // ‖x‖² / numel: the norm reads the states once and writes no [T, K, N] temporary.
-  if (state_l2_ > 0) loss = loss + state_l2_ * out.states.norm().pow(2) / double(out.states.numel());
+  // Σ x² / numel: the model's kernel sums it when it can (and takes its gradient inside its
+  // own backward); else the norm reads the states once and writes no [T, K, N] temporary.
+  if (state_l2_ > 0) {
+    const torch::Tensor squares = out.state_sq_sum.defined() ? out.state_sq_sum : out.states.norm().pow(2);
+    loss = loss + state_l2_ * squares / double(out.states.numel());
+  }
   return loss;
 }
 
