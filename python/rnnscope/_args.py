@@ -17,6 +17,20 @@ def integer(value, name: str, minimum: int | None = None) -> int:
     return int(value)
 
 
+def integers(values, name: str) -> list[int]:
+    """A sequence of integers (each checked as ``integer`` does); bounds are the core's to check."""
+    if isinstance(values, (str, bytes)):
+        raise ValueError(f"{name} must be a sequence of integers, got {values!r}")
+    try:
+        items = list(values)
+    except TypeError:
+        raise ValueError(f"{name} must be a sequence of integers, got {values!r}") from None
+    for v in items:
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+            raise ValueError(f"{name} must be a sequence of integers, got {v!r} in it")
+    return [int(v) for v in items]
+
+
 def path(out) -> str:
     """An optional output path as the core takes it ("" = none)."""
     return "" if out is None else os.fspath(out)

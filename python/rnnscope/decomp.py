@@ -8,11 +8,10 @@ entries with ``nonnegative=True``) raise ValueError.
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
 from . import _core
+from ._args import integer, integers, path
 
 __all__ = ["cp"]
 
@@ -43,12 +42,11 @@ def cp(tensor, *, rank: int = 1, ranks=None, restarts: int = 4, nonnegative: boo
         factor congruence of the other restarts to the best (1 = all found the same
         components). With ``ranks``, a dict ``{rank: that dict}``.
     """
-    wanted = [int(rank)] if ranks is None else [int(r) for r in ranks]
-    record = _core.cp(np.asarray(tensor, dtype=np.float64), ranks=wanted, restarts=int(restarts),
-                      nonnegative=bool(nonnegative), seed=int(seed),
-                      max_iterations=int(max_iterations), tolerance=float(tolerance),
-                      threads=int(threads), out="" if out is None else os.fspath(out),
-                      force=bool(force))
+    wanted = [integer(rank, "rank")] if ranks is None else integers(ranks, "ranks")
+    record = _core.cp(np.asarray(tensor, dtype=np.float64), ranks=wanted, restarts=integer(restarts, "restarts"),
+                      nonnegative=bool(nonnegative), seed=integer(seed, "seed", minimum=0),
+                      max_iterations=integer(max_iterations, "max_iterations"), tolerance=float(tolerance),
+                      threads=integer(threads, "threads", minimum=0), out=path(out), force=bool(force))
     fits = {}
     for index, r in enumerate(record["ranks"].tolist()):
         group = record[f"rank_{r}"]

@@ -10,6 +10,7 @@ import os
 import numpy as np
 
 from . import _core
+from ._args import integer, integers, path
 
 __all__ = ["analyze_learning"]
 
@@ -43,11 +44,9 @@ def analyze_learning(run, *, ranks=5, weight: str = "W_rec", rank_tolerance: flo
     if isinstance(ranks, (int, np.integer)) and not isinstance(ranks, bool):
         rank_list = list(range(1, int(ranks) + 1)) if ranks >= 1 else [int(ranks)]
     else:
-        try:
-            rank_list = [int(r) for r in ranks]
-        except (TypeError, ValueError):
-            raise ValueError(f"ranks={ranks!r} is not an int R (ranks 1..R) or a sequence of ranks") from None
+        rank_list = integers(ranks, "ranks")
     return _core.analyze_learning(os.fspath(run), ranks=rank_list, weight=str(weight),
-                                  rank_tolerance=float(rank_tolerance), restarts=int(restarts),
-                                  max_iterations=int(max_iterations), seed=int(seed), threads=int(threads),
-                                  out="" if out is None else os.fspath(out), force=bool(force))
+                                  rank_tolerance=float(rank_tolerance), restarts=integer(restarts, "restarts"),
+                                  max_iterations=integer(max_iterations, "max_iterations"),
+                                  seed=integer(seed, "seed", minimum=0), threads=integer(threads, "threads", minimum=0),
+                                  out=path(out), force=bool(force))

@@ -90,6 +90,13 @@ Recordings read_recordings(const std::string& path) {
   auto activity = h5::read_array(path, "/activity");
   require(activity.shape.size() == 3, path + ":/activity has shape " + shape_text(activity.shape) +
                                           "; it must be 3-D [trials, time, neurons]");
+  // MATLAB (v7.3 files are HDF5) writes column-major arrays, so a [trials, time, neurons] array
+  // appears here as [neurons, time, trials]: read as it stands it would be a wrong but valid fit.
+  require(!h5::read_attributes(path, "/activity").contains("MATLAB_class"),
+          path + ":/activity was written by MATLAB (attribute MATLAB_class), which stores arrays with their "
+                 "dimensions reversed (shape here " + shape_text(activity.shape) +
+                 "); rnnscope reads /activity as [trials, time, neurons] in C order: write permute(activity, "
+                 "[3 2 1]) from MATLAB, or transpose the array in Python before saving");
   rec.trials = activity.shape[0];
   rec.steps = activity.shape[1];
   rec.neurons = activity.shape[2];

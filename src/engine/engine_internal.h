@@ -78,16 +78,26 @@ GatedSequence gated_sequence(Engine engine, Workspace& workspace, GatedKind kind
 
 // The low-tensor-rank RNN (ltrRNN, docs/ltr.md) of all K trials at once, tanh units:
 //   x_{t+1} = (1 − α) x_t + α (W_k tanh(x_t) + A v_t),   W_k = Â diag(c_k) B̂ᵀ
+//   y_t     = g ⊙ D tanh(x_t) + o            at the recorded steps t = 0, every, 2·every, …
 // drive coefficients v [S, K, R] (inputs and bias in the span of A), a_hat, b_hat [N, R]
 // (unit columns: the caller normalises), a [N, R] (unnormalised), c [K, R] (the trial
-// factors), x0 [K, N]. Returns x_0..x_S and tanh of them, each [S + 1, K, N]. W_k is never
-// formed: the product goes through the factors.
+// factors), x0 [K, N]; readout D [M, N], gain g and offset o [M]; S a multiple of `every`.
+// Returns x_0..x_S and tanh of them, each [S + 1, K, N], the outputs y [S / every + 1, K, M]
+// and Σ x² over the recorded steps (a scalar: the state penalty, whose gradient the fused
+// kernel adds where it forms dL/dx instead of receiving a [S + 1, K, N] gradient). W_k is
+// never formed: the product goes through the factors.
+struct LtrReadout {
+  torch::Tensor readout, gain, offset;  // D [M, N], g [M], o [M]
+  int64_t every = 1;                    // steps per recorded step (Euler substeps per bin)
+};
 struct LtrSequence {
   torch::Tensor states;
   torch::Tensor rates;
+  torch::Tensor outputs;
+  torch::Tensor state_sq_sum;
 };
 LtrSequence ltr_sequence(Engine engine, Workspace& workspace, const torch::Tensor& drive_coefficients,
                          const torch::Tensor& a_hat, const torch::Tensor& a, const torch::Tensor& b_hat,
-                         const torch::Tensor& c, const torch::Tensor& x0, double alpha);
+                         const torch::Tensor& c, const torch::Tensor& x0, double alpha, const LtrReadout& readout);
 
 }  // namespace rnnscope::rnn

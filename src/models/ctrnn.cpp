@@ -61,7 +61,7 @@ class Ctrnn final : public RecurrentModel {
     const auto seq = ctrnn_sequence(engine_, workspace_, inputs, w_in_, effective_w_rec(), b_, x0_,
                                     noisy ? noise : torch::Tensor(), std::sqrt(2.0 / alpha_) * noise_std_, alpha_,
                                     activation_, Readout{w_out_, b_out_});
-    return {seq.outputs, seq.states, seq.rates};
+    return {seq.outputs, seq.states, seq.rates, {}};
   }
 
   torch::Tensor weight_penalty() const override {

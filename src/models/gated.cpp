@@ -45,7 +45,7 @@ class GatedRnn final : public RecurrentModel {
   SequenceOutput run(const torch::Tensor& inputs, const torch::Tensor& /*noise*/) override {
     const auto seq = gated_sequence(engine_, workspace_, kind_, inputs, w_ih_, w_hh_, b_ih_, b_hh_, x0_,
                                     Readout{w_out_, b_out_});
-    return {seq.outputs, seq.states, seq.states};
+    return {seq.outputs, seq.states, seq.states, {}};
   }
 
   torch::Tensor weight_penalty() const override {

@@ -71,7 +71,9 @@ SequenceOutput LtrRnn::run(const torch::Tensor& inputs, const torch::Tensor& /*n
   if (o.inputs > 0) coeff = coeff + torch::matmul(inputs.narrow(0, 0, steps - 1), p_in_.t());
   if (o.substeps > 1) coeff = coeff.repeat_interleave(o.substeps, 0);
   const auto x0 = torch::matmul(p_x0_.index_select(0, condition_), a_.t());
-  auto seq = ltr_sequence(o.engine, workspace_, coeff, a_hat(), a_, b_hat(), trial_factors(), x0, o.alpha);
+  // The readout, gain and offset run inside the kernel, at the end of every time bin.
+  auto seq = ltr_sequence(o.engine, workspace_, coeff, a_hat(), a_, b_hat(), trial_factors(), x0, o.alpha,
+                          LtrReadout{readout(), gain_, offset_, o.substeps});
   torch::Tensor states = seq.states, rates = seq.rates;
   if (o.substeps > 1) {
     // x_0 and the state at the end of every time bin: the last of its substeps.
@@ -79,7 +81,7 @@ SequenceOutput LtrRnn::run(const torch::Tensor& inputs, const torch::Tensor& /*n
     states = states.index_select(0, pick);
     rates = rates.index_select(0, pick);
   }
-  return {torch::matmul(rates, readout().t()) * gain_ + offset_, states, rates};
+  return {seq.outputs, states, rates, seq.state_sq_sum};
 }
 
 torch::Tensor LtrRnn::weight_penalty() const { return a_hat().pow(2).mean() + b_hat().pow(2).mean(); }

@@ -17,6 +17,11 @@ torch::Tensor to_tensor(const std::vector<float>& data, at::IntArrayRef shape) {
   return torch::from_blob(const_cast<float*>(data.data()), shape, torch::kFloat32).clone();
 }
 
+std::vector<double> to_doubles(const torch::Tensor& t) {
+  const auto c = t.detach().to(torch::kFloat64).contiguous();
+  return {c.const_data_ptr<double>(), c.const_data_ptr<double>() + c.numel()};
+}
+
 void write_tensor(h5::Writer& out, const std::string& name, const torch::Tensor& t) {
   const auto c = t.detach().to(torch::kFloat32).contiguous();
   out.write(name, c.data_ptr<float>(), std::vector<int64_t>(c.sizes().begin(), c.sizes().end()));

@@ -18,6 +18,9 @@ struct SequenceOutput {
   torch::Tensor outputs;  // [T, B, n_out] readout (logits for cross-entropy tasks)
   torch::Tensor states;   // [T, B, units] state after each update
   torch::Tensor rates;    // [T, B, units] f(state), what the readout and penalties see
+  // Σ states², when the model's kernel sums it while it runs (its gradient then goes into the
+  // kernel's backward without a [T, B, units] gradient tensor); undefined otherwise.
+  torch::Tensor state_sq_sum;
 };
 
 class RecurrentModel : public torch::nn::Module {
@@ -48,6 +51,8 @@ at::Generator torch_generator(uint64_t seed, const std::string& stream, uint64_t
 
 // Copies a row-major float buffer into a new tensor of the given shape.
 torch::Tensor to_tensor(const std::vector<float>& data, at::IntArrayRef shape);
+// The reverse for results: a tensor's values (any dtype, any strides) as a row-major double buffer.
+std::vector<double> to_doubles(const torch::Tensor& t);
 
 // model.h5 I/O of one float32 weight tensor; reading checks the stored shape against `param`'s.
 void write_tensor(h5::Writer& out, const std::string& name, const torch::Tensor& t);

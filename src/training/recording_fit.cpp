@@ -10,27 +10,27 @@
 
 namespace rnnscope::rnn {
 
-torch::Tensor time_major(const std::vector<double>& trial_major, int64_t trials, int64_t steps, int64_t width) {
-  return torch::tensor(trial_major, torch::kFloat64)
-      .view({trials, steps, width})
+template <class T>
+torch::Tensor time_major(const std::vector<T>& trial_major, int64_t trials, int64_t steps, int64_t width) {
+  // from_blob only views the buffer; the float conversion makes the copy the tensor owns.
+  return torch::from_blob(const_cast<T*>(trial_major.data()), {trials, steps, width}, c10::CppTypeToScalarType<T>::value)
       .transpose(0, 1)
       .to(torch::kFloat32)
       .contiguous();
 }
+template torch::Tensor time_major(const std::vector<double>&, int64_t, int64_t, int64_t);
+template torch::Tensor time_major(const std::vector<uint8_t>&, int64_t, int64_t, int64_t);
 
-torch::Tensor time_major(const std::vector<uint8_t>& trial_major, int64_t trials, int64_t steps, int64_t width) {
-  return torch::from_blob(const_cast<uint8_t*>(trial_major.data()), {trials, steps, width}, torch::kUInt8)
-      .transpose(0, 1)
-      .to(torch::kFloat32)
-      .contiguous();
+torch::Tensor recording_inputs(const decomp::Recordings& rec) {
+  return rec.inputs > 0 ? time_major(rec.input_values, rec.trials, rec.steps, rec.inputs)
+                        : torch::zeros({rec.steps, rec.trials, 0});
 }
 
 RecordingDataSource::RecordingDataSource(const decomp::Recordings& rec, const std::vector<uint8_t>& train_mask,
                                          const std::vector<uint8_t>& test_mask, double trial_dropout, uint64_t seed)
     : trial_dropout_(trial_dropout), seed_(seed) {
   train_.targets = time_major(rec.activity, rec.trials, rec.steps, rec.neurons);
-  train_.inputs = rec.inputs > 0 ? time_major(rec.input_values, rec.trials, rec.steps, rec.inputs)
-                                 : torch::zeros({rec.steps, rec.trials, 0});
+  train_.inputs = recording_inputs(rec);
   train_.mask = time_major(train_mask, rec.trials, rec.steps, rec.neurons);
   eval_ = train_;
   eval_.mask = time_major(test_mask, rec.trials, rec.steps, rec.neurons);
@@ -52,8 +52,12 @@ RecordingObjective::RecordingObjective(double state_l2, double data_variance, in
 
 torch::Tensor RecordingObjective::loss(const SequenceOutput& out, const TrainBatch& batch, RecurrentModel&) {
   torch::Tensor loss = masked_squared_error(out.outputs, batch.targets, batch.mask);
-  // ‖x‖² / numel: the norm reads the states once and writes no [T, K, N] temporary.
-  if (state_l2_ > 0) loss = loss + state_l2_ * out.states.norm().pow(2) / double(out.states.numel());
+  // Σ x² / numel: the model's kernel sums it when it can (and takes its gradient inside its
+  // own backward); else the norm reads the states once and writes no [T, K, N] temporary.
+  if (state_l2_ > 0) {
+    const torch::Tensor squares = out.state_sq_sum.defined() ? out.state_sq_sum : out.states.norm().pow(2);
+    loss = loss + state_l2_ * squares / double(out.states.numel());
+  }
   return loss;
 }
 

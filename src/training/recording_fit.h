@@ -49,8 +49,12 @@ class RecordingObjective final : public Objective {
   int64_t since_best_ = 0;
 };
 
-// Time-major tensors [T, K, width] of a trial-major [K, T, width] buffer.
-torch::Tensor time_major(const std::vector<double>& trial_major, int64_t trials, int64_t steps, int64_t width);
-torch::Tensor time_major(const std::vector<uint8_t>& trial_major, int64_t trials, int64_t steps, int64_t width);
+// A float32 time-major tensor [T, K, width] of a trial-major [K, T, width] buffer (T: double
+// for values, uint8_t for masks; instantiated for those two).
+template <class T>
+torch::Tensor time_major(const std::vector<T>& trial_major, int64_t trials, int64_t steps, int64_t width);
+
+// The recordings' inputs as the model takes them, [T, K, n_in] (n_in = 0 without /inputs).
+torch::Tensor recording_inputs(const decomp::Recordings& rec);
 
 }  // namespace rnnscope::rnn

@@ -237,3 +237,46 @@ def test_ltr_plots_render_readably(tmp_path):
     _rendered_within_canvas(ax, tmp_path / "behaviour.png")
     with pytest.raises(ValueError, match="rank selection"):
         rnnscope.plot.rank_selection({"c": fit["c"], "rank": 2})
+
+
+def test_integer_spike_counts_are_read_as_numbers(cli, tmp_path):
+    # Spike counts stored as int32 (as many acquisition systems write them) are converted on
+    # reading: the fit equals the one of the same counts stored as float64.
+    counts = np.random.default_rng(1).poisson(3.0, size=(8, 6, 5))
+    fits = {}
+    for dtype in (np.int32, np.float64):
+        path = tmp_path / f"counts_{np.dtype(dtype).name}.h5"
+        write(path, activity=counts.astype(dtype))
+        proc = run(cli, "fit-ltr", path, "--rank", 1, "--units", 6, "--max-iterations", 5, "--eval-every", 5,
+                   "--threads", 1, "--out", tmp_path / f"fit_{np.dtype(dtype).name}", "-q")
+        assert proc.returncode == 0, proc.stderr
+        with h5py.File(tmp_path / f"fit_{np.dtype(dtype).name}" / "fit.h5") as f:
+            fits[dtype] = f["fitted_activity"][:]
+    np.testing.assert_array_equal(fits[np.int32], fits[np.float64])
+    python = rnnscope.fit_ltr(counts.astype(np.int32), rank=1, units=6, max_iterations=5, eval_every=5, threads=1)
+    np.testing.assert_array_equal(python["fitted_activity"], fits[np.float64])
+
+
+def test_a_matlab_v73_file_is_refused_with_the_expected_layout(cli, tmp_path):
+    # MATLAB stores arrays column-major: a [trials, time, neurons] array lands in the HDF5 file
+    # as [neurons, time, trials], with a MATLAB_class attribute on every dataset. Read as it
+    # stands it would be a valid-looking but wrong fit, so it is refused.
+    path = tmp_path / "matlab.h5"
+    with h5py.File(path, "w") as f:
+        f["activity"] = GOOD.transpose(2, 1, 0).astype(np.float64)
+        f["activity"].attrs["MATLAB_class"] = np.bytes_("double")
+    proc = run(cli, "fit-ltr", path, "--rank", 1, "--out", tmp_path / "fit")
+    assert proc.returncode == 2, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert "MATLAB" in proc.stderr and "[trials, time, neurons]" in proc.stderr and "[4, 5, 6]" in proc.stderr
+    assert not (tmp_path / "fit" / "fit.h5").exists()
+
+
+def test_reversed_dimensions_meet_a_shape_error_naming_the_layout(cli, tmp_path):
+    # The same reversed array written without MATLAB's attribute cannot be told from a valid
+    # one by itself; with the per-trial datasets beside it, their lengths expose it.
+    path = tmp_path / "reversed.h5"
+    write(path, activity=GOOD.transpose(2, 1, 0), condition=np.arange(6) % 2)
+    proc = run(cli, "fit-ltr", path, "--rank", 1, "--out", tmp_path / "fit")
+    assert proc.returncode == 2, proc.stderr
+    assert "/condition has shape [6]; it must be [trials] = [4]" in proc.stderr, proc.stderr

@@ -102,11 +102,6 @@ Fit fit_once(const FitLtrRequest& req, const decomp::Recordings& data, const std
   return fit;
 }
 
-std::vector<double> to_doubles(const torch::Tensor& t) {
-  const auto c = t.detach().to(torch::kFloat64).contiguous();
-  return {c.data_ptr<double>(), c.data_ptr<double>() + c.numel()};
-}
-
 // The elbow of the held-out curve: the smallest rank whose mean held-out error is within 5%
 // of the improvement from the lowest rank tried to the best, or within 5% of the best error
 // itself (docs/ltr.md). The second tolerance is the floor for a flat curve, where the
@@ -244,16 +239,16 @@ FitLtrResult run_fit_ltr(const FitLtrRequest& req) {
   const Fit fit = fit_once(req, data, all, all, rank, req.seed, "rank " + std::to_string(rank) + " (all data)");
   {
     torch::NoGradGuard no_grad;
-    const auto out = fit.model->run(rnn::RecordingDataSource(data, all, all, 0, 0).eval_batch().inputs, {});
+    const auto out = fit.model->run(rnn::recording_inputs(data), {});
     const auto fitted = out.outputs.transpose(0, 1).contiguous();  // [K, T, M], z-scored units
     variance_explained(data, fitted, result);
     // Back to the data's units.
     const auto mean = torch::tensor(scaling.mean, torch::kFloat64), std = torch::tensor(scaling.std, torch::kFloat64);
-    result.fitted_activity = to_doubles(fitted.to(torch::kFloat64) * std + mean);
-    result.a = to_doubles(fit.model->a_hat());
-    result.b = to_doubles(fit.model->b_hat());
-    result.c = to_doubles(fit.model->trial_factors());
-    result.readout = to_doubles(fit.model->readout());
+    result.fitted_activity = rnn::to_doubles(fitted.to(torch::kFloat64) * std + mean);
+    result.a = rnn::to_doubles(fit.model->a_hat());
+    result.b = rnn::to_doubles(fit.model->b_hat());
+    result.c = rnn::to_doubles(fit.model->trial_factors());
+    result.readout = rnn::to_doubles(fit.model->readout());
   }
   result.iterations = fit.iterations;
   result.stop_reason = fit.stop_reason;

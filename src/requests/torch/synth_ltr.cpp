@@ -12,11 +12,6 @@
 namespace rnnscope::requests {
 namespace {
 
-std::vector<double> to_doubles(const torch::Tensor& t) {
-  const auto c = t.detach().to(torch::kFloat64).contiguous();
-  return {c.data_ptr<double>(), c.data_ptr<double>() + c.numel()};
-}
-
 void validate(const SynthLtrRequest& r) {
   const auto at_least = [&](int64_t v, int64_t min, const std::string& name) {
     require(v >= min, argument_name(r.door, name) + " must be >= " + std::to_string(min) + ", got " + std::to_string(v));
@@ -94,16 +89,16 @@ SynthLtrResult run_synth_ltr(const SynthLtrRequest& req) {
   rec.steps = T;
   rec.neurons = M;
   rec.inputs = n_in;
-  rec.activity = to_doubles(noisy.transpose(0, 1));
-  rec.input_values = to_doubles(inputs.transpose(0, 1));
+  rec.activity = rnn::to_doubles(noisy.transpose(0, 1));
+  rec.input_values = rnn::to_doubles(inputs.transpose(0, 1));
   rec.condition = condition;
   for (int64_t t = 0; t < T; ++t) rec.times.push_back(double(t) * req.dt_ms);
   for (int64_t k = 0; k < K; ++k) rec.trial_id.push_back(double(k));
   rec.source = req.out.empty() ? "(in memory)" : req.out;
-  result.a = to_doubles(teacher.a_hat());
-  result.b = to_doubles(teacher.b_hat());
-  result.c = to_doubles(teacher.trial_factors());
-  result.readout = to_doubles(teacher.readout());
+  result.a = rnn::to_doubles(teacher.a_hat());
+  result.b = rnn::to_doubles(teacher.b_hat());
+  result.c = rnn::to_doubles(teacher.trial_factors());
+  result.readout = rnn::to_doubles(teacher.readout());
   if (!req.out.empty()) {
     h5::Writer out(req.out);
     decomp::write_recordings(out, rec);

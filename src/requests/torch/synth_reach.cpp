@@ -137,11 +137,6 @@ class TrialActivity final : public rnn::Recorder {
   int64_t neurons_;
 };
 
-std::vector<double> to_doubles(const torch::Tensor& t) {
-  const auto c = t.detach().to(torch::kFloat64).contiguous();
-  return {c.data_ptr<double>(), c.data_ptr<double>() + c.numel()};
-}
-
 rnn::TrainerHooks hooks(const SynthReachRequest& req, const std::string& stage) {
   rnn::TrainerHooks h;
   if (req.progress) h.progress = [&req, stage](const rnn::TrainProgress& p) { req.progress(stage, p); };
@@ -222,8 +217,8 @@ SynthReachResult run_synth_reach(const SynthReachRequest& req) {
   rec.neurons = req.neurons;
   const auto inputs = torch::stack(recorded.inputs);
   rec.inputs = inputs.size(2);
-  rec.activity = to_doubles(noisy);
-  rec.input_values = to_doubles(inputs);
+  rec.activity = rnn::to_doubles(noisy);
+  rec.input_values = rnn::to_doubles(inputs);
   const double dt_ms = trials.plain_task().params().at("dt").get<double>();
   for (int64_t t = 0; t < rec.steps; ++t) rec.times.push_back(double(t) * dt_ms);
   std::vector<double> block, rotation;
