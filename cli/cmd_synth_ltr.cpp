@@ -1,6 +1,7 @@
 // `rnnscope synth-ltr --rank R --out DATA.h5`: options and help here; the request runs in the
 // LibTorch plugin (requests/synth_ltr.h).
 #include "commands.h"
+#include "validators.h"
 
 #include "torch_commands.h"
 
@@ -26,7 +27,7 @@ void add_synth_ltr_command(CLI::App& app) {
   cmd->add_option("--noise", req->noise, "observation noise relative to the activity's std (default 0.05)");
   cmd->add_option("--learning-change", req->learning_change,
                   "how far each trial factor moves across trials (default 1.0; base gains 2..3)");
-  cmd->add_option("--seed", req->seed, "seed (default 0)");
+  cmd->add_option("--seed", req->seed, "seed (default 0)")->check(seed_range());
   cmd->add_flag("--force", req->force, "overwrite --out if it exists");
   cmd->footer("Example:\n  rnnscope synth-ltr --rank 3 --trials 200 --out data.h5\n"
               "  rnnscope fit-ltr data.h5 --ranks 1..5 --out fits/data");

@@ -10,6 +10,7 @@ import os
 import numpy as np
 
 from . import _core
+from ._args import boolean, integer, path, real, seed as seed_arg, text
 
 __all__ = ["analyze_learning"]
 
@@ -44,10 +45,12 @@ def analyze_learning(run, *, ranks=5, weight: str = "W_rec", rank_tolerance: flo
         rank_list = list(range(1, int(ranks) + 1)) if ranks >= 1 else [int(ranks)]
     else:
         try:
-            rank_list = [int(r) for r in ranks]
-        except (TypeError, ValueError):
+            rank_list = [integer(r, "ranks") for r in ranks]
+        except TypeError:
             raise ValueError(f"ranks={ranks!r} is not an int R (ranks 1..R) or a sequence of ranks") from None
-    return _core.analyze_learning(os.fspath(run), ranks=rank_list, weight=str(weight),
-                                  rank_tolerance=float(rank_tolerance), restarts=int(restarts),
-                                  max_iterations=int(max_iterations), seed=int(seed), threads=int(threads),
-                                  out="" if out is None else os.fspath(out), force=bool(force))
+    return _core.analyze_learning(os.fspath(run), ranks=rank_list, weight=text(weight, "weight"),
+                                  rank_tolerance=real(rank_tolerance, "rank_tolerance", minimum=0),
+                                  restarts=integer(restarts, "restarts"),
+                                  max_iterations=integer(max_iterations, "max_iterations", minimum=1),
+                                  seed=seed_arg(seed), threads=integer(threads, "threads", minimum=0),
+                                  out=path(out), force=boolean(force, "force"))

@@ -96,7 +96,7 @@ class Recorder {
 struct TrainerOptions {
   int64_t max_steps = 1000;
   int64_t eval_every = 100;        // 0: only at the end
-  int64_t checkpoint_every = 500;  // 0: only when stopping
+  int64_t checkpoint_every = 500;  // 0: only when stopped early (none once finished)
   double grad_clip = 0;            // 0: no clipping
   std::string checkpoint_path;     // where checkpoints go ("" = none)
 };
@@ -116,7 +116,8 @@ struct TrainState {
 struct TrainerHooks {
   ProgressCallback progress;             // optional
   std::function<bool()> stop_requested;                      // polled after every step; optional
-  int64_t stop_after = -1;  // stop (with a checkpoint) once this many steps are done in total
+  // Stop (with a checkpoint) once this many steps are done in total (>= 1; -1: never).
+  int64_t stop_after = -1;
 };
 
 struct TrainOutcome {
