@@ -88,7 +88,7 @@ def evaluate(
     (``inputs``, ``targets``, ``mask``, ``outputs``, ``states`` [trials, T, ...]),
     ``correct`` [trials], ``accuracy``, ``conditions`` and ``periods``; ``out`` also
     writes them to HDF5 as ``rnnscope eval`` does."""
-    return _core.evaluate(os.fspath(run_dir), integer(trials, "trials", minimum=1), boolean(noise, "noise"),
+    return _core.evaluate(os.fspath(run_dir), integer(trials, "trials"), boolean(noise, "noise"),
                           None if seed is None else seed_arg(seed), real(memory_limit_gb, "memory_limit_gb", minimum=0),
                           path(out), boolean(force, "force"))
 

@@ -118,6 +118,10 @@ struct TrainerHooks {
   std::function<bool()> stop_requested;                      // polled after every step; optional
   // Stop (with a checkpoint) once this many steps are done in total (>= 1; -1: never).
   int64_t stop_after = -1;
+  // A finished run's checkpoint is left to finish(), called once the caller has written its
+  // outputs: a process killed in between resumes from the last unfinished checkpoint and
+  // writes them again, instead of finding a finished checkpoint and no outputs.
+  bool finish_later = false;
 };
 
 struct TrainOutcome {
@@ -141,6 +145,8 @@ class Trainer {
   // Trains until max_steps, the stopping rule, stop_after or a stop request; writes a
   // checkpoint before returning.
   TrainOutcome run(const TrainerHooks& hooks);
+  // Marks a finished run's checkpoint finished (or removes it: checkpoint_every = 0).
+  void finish();
 
   const TrainState& state() const { return state_; }
   RecurrentModel& model() { return *model_; }

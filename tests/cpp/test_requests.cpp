@@ -7,6 +7,7 @@
 #include "rnnscope/requests/ph.h"
 #include "rnnscope/requests/rtd.h"
 #include "rnnscope/runs/run_directory.h"
+#include "test_errors.h"
 
 #include <gtest/gtest.h>
 
@@ -116,14 +117,7 @@ TEST(PhRequest, FileAndArrayGiveTheSameRecordAndOutputPolicyHolds) {
   fs::remove_all(dir);
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using rnnscope::testing::error_of;
 
 // The distance matrix of a cloud, with one entry changed.
 h5::Array distances_of(const h5::Array& cloud, int64_t i = -1, int64_t j = -1, double value = 0) {

@@ -142,7 +142,12 @@ Json run_train(const TrainRequest& req) {
                 " counts steps in total, and the run in " + dir.path() + " has already done " + done +
                 "; give more than " + done);
   }
-  const auto outcome = trainer.run({req.progress, req.stop_requested, req.stop_after.value_or(-1)});
+  rnn::TrainerHooks hooks;
+  hooks.progress = req.progress;
+  hooks.stop_requested = req.stop_requested;
+  hooks.stop_after = req.stop_after.value_or(-1);
+  hooks.finish_later = true;
+  const auto outcome = trainer.run(hooks);
   const rnn::TrainState& state = trainer.state();
   dir.write_history(state.history);
   if (outcome.finished) write_model(dir, *run.model, config);
@@ -170,6 +175,8 @@ Json run_train(const TrainRequest& req) {
   summary["train_steps_per_second"] = double(state.step) / std::max(1e-9, state.train_seconds);
   summary["finished_at"] = utc_now();
   dir.write_summary(summary);
+  // Last: until here a kill leaves an unfinished checkpoint, and --resume writes all again.
+  if (outcome.finished) trainer.finish();
   return summary;
 }
 
