@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "commands.h"
+#include "validators.h"
 #include "rnnscope/requests/learning.h"
 #include "rnnscope/requests/rank_list.h"
 
@@ -67,7 +68,7 @@ void add_analyze_learning_command(CLI::App& app) {
   cmd->add_option("--max-iterations", args->request.max_iterations, "ALS sweeps per restart")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--seed", args->request.seed, "seed of the CP initialisations")->capture_default_str();
+  cmd->add_option("--seed", args->request.seed, "seed of the CP initialisations")->capture_default_str()->check(seed_range());
   cmd->add_option("--threads", args->request.threads, "threads for the CP restarts (0 = all cores)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);

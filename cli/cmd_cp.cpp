@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "commands.h"
+#include "validators.h"
 #include "rnnscope/core/error.h"
 #include "rnnscope/requests/cp.h"
 #include "rnnscope/requests/rank_list.h"
@@ -50,7 +51,7 @@ void add_cp_command(CLI::App& app) {
   cmd->add_option("--restarts", options.restarts, "random initialisations per rank; the best fit is kept")
       ->capture_default_str();
   cmd->add_flag("--nonnegative", options.nonnegative, "non-negative factors (HALS; the tensor must be >= 0)");
-  cmd->add_option("--seed", options.seed, "seed of the random initialisations")->capture_default_str();
+  cmd->add_option("--seed", options.seed, "seed of the random initialisations")->capture_default_str()->check(seed_range());
   cmd->add_option("--max-iterations", options.max_iterations, "ALS sweeps per fit")->capture_default_str();
   cmd->add_option("--tolerance", options.tolerance, "stop when the relative error changes less than this")
       ->capture_default_str();

@@ -1,6 +1,7 @@
 // `rnnscope eval DIR --trials N --out FILE.h5`: options and help here; the request runs in the
 // LibTorch plugin (requests/eval.h).
 #include "commands.h"
+#include "validators.h"
 
 #include "torch_commands.h"
 
@@ -37,8 +38,11 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--out,-o", req.out, "HDF5 file for inputs, targets, mask, outputs, states, "
                                        "(those [trials, T, ...]), correct and conditions ([trials])");
   cmd->add_flag("--no-noise", args->no_noise, "switch recurrent noise off");
-  cmd->add_option("--seed", args->seed, "seed for the trials and noise (default: derived from the run's seed)");
+  cmd->add_option("--seed", args->seed, "seed for the trials and noise (default: derived from the run's seed)")->check(seed_range());
   cmd->add_flag("--force", req.force, "overwrite --out if it exists");
+  cmd->add_option("--memory-limit", req.memory_limit_gb,
+                  "refuse trials whose memory estimate exceeds this many GB (default 0: the memory available)")
+      ->check(CLI::NonNegativeNumber);
   cmd->footer("Example:\n  rnnscope eval runs/demo --trials 500 --no-noise --out runs/demo/eval.h5");
   cmd->callback([args] { run_eval(*args); });
 }

@@ -1,6 +1,7 @@
 // `rnnscope experiment NAME --out DIR [--quick]`: options and help here; the experiment runs
 // in the LibTorch plugin (requests/experiment.h), which also rejects unknown names.
 #include "commands.h"
+#include "validators.h"
 
 #include "progress.h"
 #include "stop_signal.h"
@@ -44,7 +45,7 @@ void add_experiment_command(CLI::App& app) {
   cmd->add_option("--out,-o", req.out, "output directory (results.h5, results.md and every run it made)")
       ->required();
   cmd->add_flag("--quick", args->quick, "a smaller version: about a minute on 2 cores instead of tens of minutes");
-  cmd->add_option("--seed", req.seed, "seed of every step (default 0)");
+  cmd->add_option("--seed", req.seed, "seed of every step (default 0)")->check(seed_range());
   cmd->add_option("--threads", req.threads, "CPU threads of the fits and trainings (default: all cores)");
   cmd->add_flag("--force", req.force, "overwrite an existing output directory");
   cmd->footer("Example:\n  rnnscope experiment ltr --quick --out experiments/ltr-quick");

@@ -1,6 +1,7 @@
 // `rnnscope fit-ltr DATA.h5 --rank R --out DIR`: options and help here; the request runs in
 // the LibTorch plugin (requests/fit_ltr.h).
 #include "commands.h"
+#include "validators.h"
 
 #include "progress.h"
 #include "stop_signal.h"
@@ -78,7 +79,7 @@ void add_fit_ltr_command(CLI::App& app) {
   cmd->add_option("--gp-length-trials", req.gp_length_trials,
                   "length scale in trials of the trial factors' smoothness prior (default 15)");
   cmd->add_option("--seeds", req.seeds, "fits per rank in the cross-validation (default 1)");
-  cmd->add_option("--seed", req.seed, "seed of initialisation, trial dropout and blocks (default 0)");
+  cmd->add_option("--seed", req.seed, "seed of initialisation, trial dropout and blocks (default 0)")->check(seed_range());
   cmd->add_option("--threads", req.threads, "CPU threads (default: all cores)");
   cmd->add_flag("--force", req.force, "overwrite an existing output directory");
   cmd->add_flag("--quiet,-q", args->quiet, "no progress output");

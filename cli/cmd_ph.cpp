@@ -33,9 +33,10 @@ void add_ph_command(CLI::App& app) {
   cmd->add_option("--format", args->request.format,
                   "lower-distance | distance | point-cloud. Text files default to lower-distance "
                   "(the numbers d(1,0), d(2,0), d(2,1), d(3,0), … in any line layout, no diagonal; n from "
-                  "their count, as the `ripser` program reads them). HDF5 datasets default "
-                  "to: 1-D -> lower triangle; square, zero diagonal, symmetric -> distance matrix; "
-                  "otherwise point cloud")
+                  "their count, as the `ripser` program reads them). An HDF5 dataset is never classified "
+                  "by its values: without --format, its string attribute `format` states it, else its "
+                  "shape where only one reading exists (1-D -> lower triangle; 2-D not square -> point "
+                  "cloud); a square 2-D dataset needs --format")
       ->check(CLI::IsMember({"lower-distance", "distance", "point-cloud"}));
   cmd->add_option("--dim", args->request.max_dim, "highest homology dimension (0 = components, 1 = loops, 2 = voids)")
       ->capture_default_str()
@@ -45,6 +46,10 @@ void add_ph_command(CLI::App& app) {
                   "which nothing changes)");
   cmd->add_option("--threads", args->request.threads, "worker threads for the parallel phases (0 = all cores)")
       ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--memory-limit", args->request.memory_limit_gb,
+                  "refuse, before allocating, a computation whose memory estimate exceeds this many GB "
+                  "(default 0: the memory available when it starts)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--out", args->request.out,
                   "write BARS.h5: /dim0, /dim1, … as [k, 2] float64 (birth, death; death = inf for "

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "commands.h"
+#include "validators.h"
 #include "rnnscope/requests/rtd.h"
 
 namespace rnnscope::cli {
@@ -34,12 +35,16 @@ void add_rtd_command(CLI::App& app) {
                   "rows per sub-sample, without replacement, the same rows of P and Q (min(batch, n); "
                   "batch >= n uses all rows, no randomness)")
       ->capture_default_str();
-  cmd->add_option("--seed", args->request.options.seed, "seed of the sub-sampling")->capture_default_str();
+  cmd->add_option("--seed", args->request.options.seed, "seed of the sub-sampling")->capture_default_str()->check(seed_range());
   cmd->add_flag("--no-symmetric", args->no_symmetric,
                 "RTD(P, Q) only, instead of the average of RTD(P, Q) and RTD(Q, P)");
   cmd->add_option("--threads", args->request.options.threads,
                   "persistence computations run concurrently (0 = all cores); the score does not depend on it")
       ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--memory-limit", args->request.memory_limit_gb,
+                  "refuse, before allocating, a computation whose memory estimate exceeds this many GB "
+                  "(default 0: the memory available when it starts)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--out", args->request.out,
                   "write F.h5: /score, /trial_scores, /rows, /trial_<k>/forward_h1 (and backward_h1) "

@@ -1,6 +1,7 @@
 // `rnnscope synth-ltr [--generator planted|reach] --out DATA.h5`: options and help here; the
 // requests run in the LibTorch plugin (requests/synth_ltr.h).
 #include "commands.h"
+#include "validators.h"
 
 #include "progress.h"
 #include "stop_signal.h"
@@ -102,7 +103,7 @@ void add_synth_ltr_command(CLI::App& app) {
   cmd->add_option("--units", a->units, "the generating network's units (default: planted 50, reach 64)");
   cmd->add_option("--neurons", a->neurons, "recorded neurons (default: planted 40, reach 64)");
   cmd->add_option("--noise", a->noise, "observation noise relative to the activity's std (default 0.05)");
-  cmd->add_option("--seed", a->seed, "seed (default 0)");
+  cmd->add_option("--seed", a->seed, "seed (default 0)")->check(seed_range());
   cmd->add_flag("--force", a->force, "overwrite --out if it exists");
   cmd->add_flag("--quiet,-q", a->quiet, "no progress output (reach)");
 

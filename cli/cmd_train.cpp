@@ -69,8 +69,14 @@ void add_train_command(CLI::App& app) {
   cmd->add_flag("--force", req.force, "overwrite an existing run directory");
   cmd->add_flag("--resume", req.resume, "continue the run in --out from its checkpoint; ends "
                                         "bit-identical to an uninterrupted run");
-  cmd->add_option("--stop-after", req.stop_after, "stop after this many steps in total, with a "
-                                                  "checkpoint (continue later with --resume)");
+  cmd->add_option_function<int64_t>(
+      "--stop-after", [args](int64_t steps) { args->request.stop_after = steps; },
+      "stop once this many steps are done in total (>= 1; a resumed run counts its earlier steps), "
+      "with a checkpoint (continue later with --resume)");
+  cmd->add_option("--memory-limit", req.memory_limit_gb,
+                  "refuse, before anything is written, batches whose memory estimate exceeds this many GB "
+                  "(default 0: the memory available)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--quiet,-q", args->quiet, "no progress output");
   cmd->footer("Config keys (each also settable with --set section.key=value):\n" + rnn::describe_run_config() +
               "\nExamples:\n  rnnscope train configs/demo.toml --out runs/demo\n"

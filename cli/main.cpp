@@ -13,6 +13,10 @@ int main(int argc, char** argv) {
       "rank (ltrRNN fits to recordings, CP decomposition, the rank of weights over learning) and the\n"
       "topology of representations (persistent homology, RTD).\n"
       "Run `rnnscope COMMAND --help` for a command's options."};
+  // One line on stderr for every usage error, as for rnnscope::Error (subcommands inherit it).
+  app.failure_message([](const CLI::App*, const CLI::Error& e) {
+    return "rnnscope: error: " + std::string(e.what()) + " (see `rnnscope COMMAND --help`)\n";
+  });
   app.set_version_flag("--version", std::string("rnnscope ") + RNNSCOPE_VERSION);
   app.require_subcommand(1);
   rnnscope::cli::add_tasks_command(app);

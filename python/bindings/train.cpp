@@ -18,7 +18,8 @@ namespace rnnscope::python {
 namespace {
 
 py::object train(const py::object& config, const std::string& out, const std::vector<std::string>& overrides,
-                 bool force, bool resume, int64_t stop_after, const py::object& progress) {
+                 bool force, bool resume, const std::optional<int64_t>& stop_after, double memory_limit_gb,
+                 const py::object& progress) {
   requests::TrainRequest req;
   if (py::isinstance<py::str>(config)) {
     req.config_path = config.cast<std::string>();
@@ -30,6 +31,7 @@ py::object train(const py::object& config, const std::string& out, const std::ve
   req.force = force;
   req.resume = resume;
   req.stop_after = stop_after;
+  req.memory_limit_gb = memory_limit_gb;
   req.door = requests::Door::python;
   if (!progress.is_none()) {
     req.progress = [progress](const rnn::TrainProgress& p) {
@@ -57,12 +59,13 @@ py::object train(const py::object& config, const std::string& out, const std::ve
 }
 
 py::dict evaluate(const std::string& run_dir, int64_t trials, bool noise, const std::optional<uint64_t>& seed,
-                  const std::string& out, bool force) {
+                  double memory_limit_gb, const std::string& out, bool force) {
   requests::EvalRequest req;
   req.run_dir = run_dir;
   req.trials = trials;
   req.noise = noise;
   req.seed = seed;
+  req.memory_limit_gb = memory_limit_gb;
   req.out = out;
   req.force = force;
   req.door = requests::Door::python;
@@ -106,9 +109,9 @@ py::dict load_run(const std::string& path) {
 
 void bind_train(py::module_& m) {
   m.def("train", &train, py::arg("config"), py::arg("out"), py::arg("overrides"), py::arg("force"),
-        py::arg("resume"), py::arg("stop_after"), py::arg("progress"));
+        py::arg("resume"), py::arg("stop_after"), py::arg("memory_limit_gb"), py::arg("progress"));
   m.def("evaluate", &evaluate, py::arg("run_dir"), py::arg("trials"), py::arg("noise"), py::arg("seed"),
-        py::arg("out"), py::arg("force"));
+        py::arg("memory_limit_gb"), py::arg("out"), py::arg("force"));
   m.def("load_run", &load_run, py::arg("run_dir"));
   m.def("model_names", &models::names);
   m.def("describe_model", &models::describe, py::arg("name"));

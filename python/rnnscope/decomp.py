@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _core
-from ._args import integer, integers, path
+from ._args import array, boolean, integer, path, real, seed as seed_arg
 
 __all__ = ["cp"]
 
@@ -42,11 +42,13 @@ def cp(tensor, *, rank: int = 1, ranks=None, restarts: int = 4, nonnegative: boo
         factor congruence of the other restarts to the best (1 = all found the same
         components). With ``ranks``, a dict ``{rank: that dict}``.
     """
-    wanted = [integer(rank, "rank")] if ranks is None else integers(ranks, "ranks")
-    record = _core.cp(np.asarray(tensor, dtype=np.float64), ranks=wanted, restarts=integer(restarts, "restarts"),
-                      nonnegative=bool(nonnegative), seed=integer(seed, "seed", minimum=0),
-                      max_iterations=integer(max_iterations, "max_iterations"), tolerance=float(tolerance),
-                      threads=integer(threads, "threads", minimum=0), out=path(out), force=bool(force))
+    wanted = [integer(rank, "rank")] if ranks is None else [integer(r, "ranks") for r in ranks]
+    record = _core.cp(array(tensor, "tensor"), ranks=wanted, restarts=integer(restarts, "restarts"),
+                      nonnegative=boolean(nonnegative, "nonnegative"), seed=seed_arg(seed),
+                      max_iterations=integer(max_iterations, "max_iterations", minimum=1),
+                      tolerance=real(tolerance, "tolerance", minimum=0),
+                      threads=integer(threads, "threads", minimum=0), out=path(out),
+                      force=boolean(force, "force"))
     fits = {}
     for index, r in enumerate(record["ranks"].tolist()):
         group = record[f"rank_{r}"]

@@ -11,7 +11,7 @@ import sys
 from typing import Callable
 
 from . import _core
-from ._args import integer
+from ._args import boolean, integer, seed as seed_arg
 
 __all__ = ["experiment", "experiment_names"]
 
@@ -49,8 +49,7 @@ def experiment(name: str, *, out: str | os.PathLike, quick: bool = False, seed: 
         raise ValueError(f"name must be a string, one of {experiment_names()}, got {name!r}")
     if out is None:
         raise ValueError("out is required: the directory the experiment writes")
-    if not isinstance(quick, bool) or not isinstance(force, bool):
-        raise ValueError("quick and force must be True or False")
     callback = _print_step if progress is True else (progress or None)
-    return _core.experiment(name, out=os.fspath(out), quick=quick, seed=integer(seed, "seed", minimum=0),
-                            threads=integer(threads, "threads", minimum=0), force=force, progress=callback)
+    return _core.experiment(name, out=os.fspath(out), quick=boolean(quick, "quick"), seed=seed_arg(seed),
+                            threads=integer(threads, "threads", minimum=0), force=boolean(force, "force"),
+                            progress=callback)

@@ -10,7 +10,7 @@ import os
 import numpy as np
 
 from . import _core
-from ._args import integer, integers, path
+from ._args import boolean, integer, path, real, seed as seed_arg, text
 
 __all__ = ["analyze_learning"]
 
@@ -44,9 +44,13 @@ def analyze_learning(run, *, ranks=5, weight: str = "W_rec", rank_tolerance: flo
     if isinstance(ranks, (int, np.integer)) and not isinstance(ranks, bool):
         rank_list = list(range(1, int(ranks) + 1)) if ranks >= 1 else [int(ranks)]
     else:
-        rank_list = integers(ranks, "ranks")
-    return _core.analyze_learning(os.fspath(run), ranks=rank_list, weight=str(weight),
-                                  rank_tolerance=float(rank_tolerance), restarts=integer(restarts, "restarts"),
-                                  max_iterations=integer(max_iterations, "max_iterations"),
-                                  seed=integer(seed, "seed", minimum=0), threads=integer(threads, "threads", minimum=0),
-                                  out=path(out), force=bool(force))
+        try:
+            rank_list = [integer(r, "ranks") for r in ranks]
+        except TypeError:
+            raise ValueError(f"ranks={ranks!r} is not an int R (ranks 1..R) or a sequence of ranks") from None
+    return _core.analyze_learning(os.fspath(run), ranks=rank_list, weight=text(weight, "weight"),
+                                  rank_tolerance=real(rank_tolerance, "rank_tolerance", minimum=0),
+                                  restarts=integer(restarts, "restarts"),
+                                  max_iterations=integer(max_iterations, "max_iterations", minimum=1),
+                                  seed=seed_arg(seed), threads=integer(threads, "threads", minimum=0),
+                                  out=path(out), force=boolean(force, "force"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _core
-from ._args import integer, path
+from ._args import array, boolean, integer, path, real, seed as seed_arg
 
 __all__ = ["fit_ltr", "synth_ltr", "synth_reach"]
 
@@ -51,17 +51,17 @@ def fit_ltr(activity, *, rank: int | None = None, ranks=None, inputs=None, condi
         ``rank``; with ``ranks`` also ``ranks``, ``heldout_nmse [ranks, seeds]`` and
         ``pca_unexplained [ranks]``; ``summary``.
     """
-    return _core.fit_ltr(np.asarray(activity, dtype=np.float64), ranks=_ranks(rank, ranks),
-                         inputs=None if inputs is None else np.asarray(inputs, dtype=np.float64),
-                         condition=None if condition is None else np.asarray(condition, dtype=np.float64),
-                         units=integer(units, "units"), dt_ms=float(dt_ms), tau_ms=float(tau_ms),
-                         substeps=integer(substeps, "substeps"), lr=float(lr),
+    return _core.fit_ltr(array(activity, "activity"), ranks=_ranks(rank, ranks),
+                         inputs=None if inputs is None else array(inputs, "inputs"),
+                         condition=None if condition is None else array(condition, "condition"),
+                         units=integer(units, "units"), dt_ms=real(dt_ms, "dt_ms"), tau_ms=real(tau_ms, "tau_ms"),
+                         substeps=integer(substeps, "substeps"), lr=real(lr, "lr"),
                          max_iterations=integer(max_iterations, "max_iterations"),
                          eval_every=integer(eval_every, "eval_every"), patience=integer(patience, "patience"),
-                         tolerance=float(tolerance), trial_dropout=float(trial_dropout), state_l2=float(state_l2),
-                         held_out_fraction=float(held_out_fraction), gp_length_trials=float(gp_length_trials),
-                         seeds=integer(seeds, "seeds"), seed=integer(seed, "seed", minimum=0),
-                         threads=integer(threads, "threads", minimum=0), out=path(out), force=bool(force))
+                         tolerance=real(tolerance, "tolerance"), trial_dropout=real(trial_dropout, "trial_dropout"), state_l2=real(state_l2, "state_l2"),
+                         held_out_fraction=real(held_out_fraction, "held_out_fraction"), gp_length_trials=real(gp_length_trials, "gp_length_trials"),
+                         seeds=integer(seeds, "seeds"), seed=seed_arg(seed),
+                         threads=integer(threads, "threads", minimum=0), out=path(out), force=boolean(force, "force"))
 
 
 def synth_ltr(*, rank: int = 2, units: int = 50, neurons: int = 40, trials: int = 120, steps: int = 41,
@@ -76,9 +76,9 @@ def synth_ltr(*, rank: int = 2, units: int = 50, neurons: int = 40, trials: int 
     """
     return _core.synth_ltr(rank=integer(rank, "rank"), units=integer(units, "units"), neurons=integer(neurons, "neurons"),
                            trials=integer(trials, "trials"), steps=integer(steps, "steps"),
-                           conditions=integer(conditions, "conditions"), dt_ms=float(dt_ms), tau_ms=float(tau_ms),
-                           noise=float(noise), learning_change=float(learning_change),
-                           seed=integer(seed, "seed", minimum=0), out=path(out), force=bool(force))
+                           conditions=integer(conditions, "conditions"), dt_ms=real(dt_ms, "dt_ms"), tau_ms=real(tau_ms, "tau_ms"),
+                           noise=real(noise, "noise"), learning_change=real(learning_change, "learning_change"),
+                           seed=seed_arg(seed), out=path(out), force=boolean(force, "force"))
 
 
 def synth_reach(*, units: int = 64, neurons: int = 64, targets: int = 8, rotation_deg: float = 30.0,
@@ -102,10 +102,10 @@ def synth_reach(*, units: int = 64, neurons: int = 64, targets: int = 8, rotatio
         recordings file that ``fit_ltr``/``rnnscope fit-ltr`` read.
     """
     return _core.synth_reach(units=integer(units, "units"), neurons=integer(neurons, "neurons"),
-                             targets=integer(targets, "targets"), rotation_deg=float(rotation_deg),
+                             targets=integer(targets, "targets"), rotation_deg=real(rotation_deg, "rotation_deg"),
                              baseline=integer(baseline, "baseline", minimum=0),
                              perturbed=integer(perturbed, "perturbed", minimum=0),
                              washout=integer(washout, "washout", minimum=0),
-                             pretrain_steps=integer(pretrain_steps, "pretrain_steps"), adapt_lr=float(adapt_lr),
-                             noise=float(noise), seed=integer(seed, "seed", minimum=0),
-                             threads=integer(threads, "threads", minimum=0), out=path(out), force=bool(force))
+                             pretrain_steps=integer(pretrain_steps, "pretrain_steps"), adapt_lr=real(adapt_lr, "adapt_lr"),
+                             noise=real(noise, "noise"), seed=seed_arg(seed),
+                             threads=integer(threads, "threads", minimum=0), out=path(out), force=boolean(force, "force"))

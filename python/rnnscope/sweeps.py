@@ -14,6 +14,7 @@ import sys
 from typing import Callable, Mapping
 
 from . import _core
+from ._args import boolean, integer, path
 
 
 def _print_progress(p: dict) -> None:
@@ -58,9 +59,10 @@ def sweep(
     if isinstance(spec, os.PathLike):
         spec = os.fspath(spec)
     callback = _print_progress if progress is True else (progress or None)
-    result = _core.sweep(spec, "" if out is None else os.fspath(out), -1 if workers is None else int(workers),
-                         -1 if cell is None else int(cell), bool(retry_failed), bool(force), bool(list_cells),
-                         callback)
+    result = _core.sweep(spec, path(out), -1 if workers is None else integer(workers, "workers", minimum=0),
+                         -1 if cell is None else integer(cell, "cell", minimum=0),
+                         boolean(retry_failed, "retry_failed"), boolean(force, "force"),
+                         boolean(list_cells, "list_cells"), callback)
     return result if list_cells else _table(result, as_dataframe)
 
 

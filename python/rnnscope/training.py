@@ -7,6 +7,7 @@ import sys
 from typing import Callable, Mapping
 
 from . import _core
+from ._args import boolean, integer, optional_integer, path, real, seed as seed_arg
 
 
 class _ProgressLine:
@@ -49,6 +50,7 @@ def train(
     force: bool = False,
     resume: bool = False,
     stop_after: int | None = None,
+    memory_limit_gb: float = 0,
     progress: bool | Callable[[dict], None] = True,
 ) -> dict:
     """Train a network and write the run directory ``out``; returns the summary dict.
@@ -57,19 +59,26 @@ def train(
     (may be None with ``resume=True``). ``overrides`` maps ``"section.key"`` to values (or
     is a list of ``"section.key=value"`` strings, as ``--set``). ``progress``: True prints
     progress to stderr, False prints nothing, a callable receives progress dicts.
+    ``stop_after``: stop (with a checkpoint) once this many steps are done in total, counting
+    the steps of earlier sessions when resuming (so it must exceed them); continue with
+    ``resume=True``. ``memory_limit_gb``: refuse (MemoryError, before anything is written)
+    batches whose memory estimate exceeds this many GB (0 = the memory available).
     """
     if isinstance(config, os.PathLike):
         config = os.fspath(config)
     if isinstance(overrides, Mapping):
         overrides = [f"{k}={_toml_value(v)}" for k, v in overrides.items()]
+    if not (isinstance(progress, bool) or callable(progress)):
+        raise ValueError(f"progress must be True, False or a callable, got {progress!r}")
     line = _ProgressLine() if progress is True else None
     summary = _core.train(
         config,
         os.fspath(out),
         list(overrides or []),
-        force,
-        resume,
-        -1 if stop_after is None else int(stop_after),
+        boolean(force, "force"),
+        boolean(resume, "resume"),
+        optional_integer(stop_after, "stop_after", minimum=1),
+        real(memory_limit_gb, "memory_limit_gb", minimum=0),
         line if line else (progress or None),
     )
     if line:
@@ -95,13 +104,15 @@ def evaluate(
     seed: int | None = None,
     out: str | os.PathLike | None = None,
     force: bool = False,
+    memory_limit_gb: float = 0,
 ) -> dict:
     """Run a trained network on fresh trials. Returns trial-major numpy arrays
     (``inputs``, ``targets``, ``mask``, ``outputs``, ``states`` [trials, T, ...]),
     ``correct`` [trials], ``accuracy``, ``conditions`` and ``periods``; ``out`` also
     writes them to HDF5 as ``rnnscope eval`` does."""
-    return _core.evaluate(os.fspath(run_dir), int(trials), bool(noise), seed,
-                          os.fspath(out) if out is not None else "", force)
+    return _core.evaluate(os.fspath(run_dir), integer(trials, "trials"), boolean(noise, "noise"),
+                          None if seed is None else seed_arg(seed), real(memory_limit_gb, "memory_limit_gb", minimum=0),
+                          path(out), boolean(force, "force"))
 
 
 def load_run(run_dir: str | os.PathLike) -> dict:

@@ -1,8 +1,11 @@
 // Argument spelling per door (include/rnnscope/requests/door.h).
 #include "rnnscope/requests/door.h"
 
+#include "rnnscope/core/error.h"
+
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 
 namespace rnnscope::requests {
 namespace {
@@ -34,6 +37,16 @@ std::string spell(Door door, const std::string& name, const std::string& value) 
   // A positional argument is its name; a boolean flag takes no value on the command line.
   if (positional(cli_name) || value.empty() || value == "True") return cli_name;
   return cli_name + " " + value;
+}
+
+MemoryBudget memory_budget(double limit_gb, Door door) {
+  const std::string name = door == Door::python ? "memory_limit_gb" : "--memory-limit";
+  require(std::isfinite(limit_gb) && limit_gb >= 0,
+          name + " must be a number of GB >= 0 (0: the available memory), got " + std::to_string(limit_gb));
+  return MemoryBudget()
+      .set_limit_bytes(limit_gb * 1e9)
+      .set_raise_hint(door == Door::python ? "raise the limit with memory_limit_gb= (GB)"
+                                           : "raise the limit with --memory-limit GB");
 }
 
 }  // namespace rnnscope::requests

@@ -10,21 +10,16 @@
 namespace rnnscope::requests {
 namespace {
 
-topo::MetricInput metric_input(const PhRequest& req) {
-  if (!req.array) return topo::read_metric_input(req.input, req.format);
+topo::MetricInput metric_input(const PhRequest& req, const MemoryBudget& memory) {
+  if (!req.array) return topo::read_metric_input(req.input, req.format, memory);
   const h5::Array& a = *req.array;
-  const std::string what = req.distance_matrix ? "the distance matrix" : "the point cloud";
-  require(a.shape.size() == 2, what + " must be a 2-D array, got " + std::to_string(a.shape.size()) +
-                                   " dimension(s)");
-  topo::MetricInput input;
-  if (req.distance_matrix) {
-    input.distances = topo::DistanceMatrix::from_square(a.data.data(), a.shape[0], a.shape[1]);
-  } else {
-    input.distances = topo::DistanceMatrix::from_points(topo::PointCloudView{a.data.data(), a.shape[0], a.shape[1]});
-    input.is_point_cloud = true;
-    input.point_dimension = a.shape[1];
-  }
-  return input;
+  const std::string what = argument_name(req.door, "x");
+  require(a.shape.size() == 2, what + ": expected a 2-D array (a point cloud [n, d] or a distance matrix [n, n]), got " +
+                                   std::to_string(a.shape.size()) + " dimension(s)");
+  const std::string format =
+      req.format.empty() ? topo::format_from_shape(a.shape, what, argument_name(req.door, "distance_matrix") + "=True | False")
+                         : req.format;
+  return topo::metric_input_from_array(a, format, what, memory);
 }
 
 Record barcode_record(const topo::Barcodes& barcodes, int64_t points, const std::string& source) {
@@ -41,11 +36,14 @@ Record barcode_record(const topo::Barcodes& barcodes, int64_t points, const std:
 
 PhResult run_ph(const PhRequest& req) {
   if (!req.out.empty()) check_can_write(req.out, req.force, req.door);
+  const MemoryBudget memory = memory_budget(req.memory_limit_gb, req.door);
   PhResult result;
-  result.input = metric_input(req);
-  result.barcodes = topo::vietoris_rips(
-      result.input.distances,
-      topo::PersistenceOptions().set_max_dim(req.max_dim).set_threshold(req.threshold).set_threads(req.threads));
+  result.input = metric_input(req, memory);
+  result.barcodes = topo::vietoris_rips(result.input.distances, topo::PersistenceOptions()
+                                                                    .set_max_dim(req.max_dim)
+                                                                    .set_threshold(req.threshold)
+                                                                    .set_threads(req.threads)
+                                                                    .set_memory(memory));
   result.record = barcode_record(result.barcodes, result.input.distances.size(), req.array ? "array" : req.input);
   if (!req.out.empty()) write_record(req.out, result.record);
   return result;

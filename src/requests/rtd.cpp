@@ -56,9 +56,11 @@ RtdResult run_rtd(const RtdRequest& req) {
   if (!req.out.empty()) check_can_write(req.out, req.force, req.door);
   const h5::Array p = cloud(req.p_array, req.p, "P");
   const h5::Array q = cloud(req.q_array, req.q, "Q");
+  topo::RtdOptions options = req.options;
+  options.memory = memory_budget(req.memory_limit_gb, req.door);
   RtdResult result;
   result.rtd = topo::rtd(topo::PointCloudView{p.data.data(), p.shape[0], p.shape[1]},
-                         topo::PointCloudView{q.data.data(), q.shape[0], q.shape[1]}, req.options);
+                         topo::PointCloudView{q.data.data(), q.shape[0], q.shape[1]}, options);
   result.record = rtd_record(result.rtd, req.options, req.p_array ? "array" : req.p, req.q_array ? "array" : req.q);
   if (!req.out.empty()) write_record(req.out, result.record);
   return result;

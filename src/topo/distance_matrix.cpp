@@ -93,10 +93,13 @@ DistanceMatrix DistanceMatrix::from_square(const double* data, int64_t rows, int
                   "; it must be 0");
   const double tolerance = 1e-5 * largest;
   for (int64_t i = 0; i < n; ++i)
-    for (int64_t j = 0; j < i; ++j)
-      if (std::fabs(data[i * n + j] - data[j * n + i]) > tolerance)
-        throw Error(what + ": matrix is not symmetric: entry " + at(i, j) + " = " +
-                    number(data[i * n + j]) + " but " + at(j, i) + " = " + number(data[j * n + i]));
+    for (int64_t j = 0; j < i; ++j) {
+      const double difference = std::fabs(data[i * n + j] - data[j * n + i]);
+      if (difference > tolerance)
+        throw Error(what + ": matrix is not symmetric: entry " + at(i, j) + " = " + number(data[i * n + j]) +
+                    " but " + at(j, i) + " = " + number(data[j * n + i]) + ", off by " + number(difference) +
+                    " (allowed: 1e-5 of the largest entry, " + number(tolerance) + ")");
+    }
   std::vector<float> full(static_cast<size_t>(n * n), 0.0f);
   for (int64_t i = 0; i < n; ++i)
     for (int64_t j = 0; j < i; ++j) {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "rnnscope/core/error.h"
+#include "rnnscope/topo/vietoris_rips.h"
 
 namespace rnnscope::topo {
 namespace {
@@ -16,52 +17,30 @@ std::string shape_text(const std::vector<int64_t>& shape) {
   return s + "]";
 }
 
-// A square matrix that is a plausible distance matrix: zero diagonal, symmetric.
-bool looks_like_distances(const h5::Array& a) {
-  const int64_t n = a.shape[0];
-  for (int64_t i = 0; i < n; ++i)
-    if (a.data[static_cast<size_t>(i * n + i)] != 0) return false;
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t j = 0; j < i; ++j) {
-      const double x = a.data[static_cast<size_t>(i * n + j)], y = a.data[static_cast<size_t>(j * n + i)];
-      if (std::fabs(x - y) > 1e-5 * std::max(std::fabs(x), std::fabs(y))) return false;
-    }
-  return true;
+// What an HDF5 dataset holds is never guessed from its values (a distance matrix with a
+// diagonal of 1e-8 would otherwise become a point cloud, silently): it is the stated
+// --format, else the dataset's string attribute `format`, else the one reading its shape
+// allows.
+std::string hdf5_format(const std::string& spec, const DatasetSpec& ds, const h5::Array& a, const std::string& format) {
+  if (!format.empty()) return format;
+  const Json attributes = h5::read_attributes(ds.file, ds.dataset);
+  if (attributes.contains(kFormatAttribute)) {
+    const Json& stated = attributes[kFormatAttribute];
+    const std::string text = stated.is_string() ? stated.get<std::string>() : stated.dump();
+    if (text != "lower-distance" && text != "distance" && text != "point-cloud")
+      throw Error(spec + ": attribute '" + std::string(kFormatAttribute) + "' is '" + text +
+                  "'; allowed: lower-distance, distance, point-cloud");
+    return text;
+  }
+  return format_from_shape(a.shape, spec,
+                           "--format distance | --format point-cloud, or a string attribute '" +
+                               std::string(kFormatAttribute) + "' on the dataset");
 }
 
-MetricInput from_hdf5(const std::string& spec, const DatasetSpec& ds, const std::string& format) {
+MetricInput from_hdf5(const std::string& spec, const DatasetSpec& ds, const std::string& format,
+                      const MemoryBudget& memory) {
   const h5::Array a = h5::read_array(ds.file, ds.dataset);
-  MetricInput input;
-  const size_t rank = a.shape.size();
-  std::string kind = format;
-  if (kind.empty()) {
-    if (rank == 1) kind = "lower-distance";
-    else if (rank == 2 && a.shape[0] == a.shape[1] && looks_like_distances(a)) kind = "distance";
-    else kind = "point-cloud";
-  }
-  parse_text_format(kind);  // rejects unknown names
-  if (kind == "lower-distance") {
-    if (rank != 1)
-      throw Error(spec + ": format lower-distance needs a 1-D dataset, got shape " + shape_text(a.shape));
-    const int64_t m = a.shape[0];
-    int64_t n = static_cast<int64_t>(std::llround((1 + std::sqrt(1.0 + 8.0 * static_cast<double>(m))) / 2));
-    if (n * (n - 1) / 2 != m || m == 0)
-      throw Error(spec + ": " + std::to_string(m) + " values are not a lower triangle n(n-1)/2");
-    std::vector<float> lower(a.data.begin(), a.data.end());
-    input.distances = DistanceMatrix::from_lower_triangle(lower, n, spec);
-    return input;
-  }
-  if (rank != 2)
-    throw Error(spec + ": expected a 2-D dataset (a point cloud [n, d] or a distance matrix [n, n]), got shape " +
-                shape_text(a.shape));
-  if (kind == "distance") {
-    input.distances = DistanceMatrix::from_square(a.data.data(), a.shape[0], a.shape[1], spec);
-    return input;
-  }
-  input.distances = DistanceMatrix::from_points(PointCloudView{a.data.data(), a.shape[0], a.shape[1]}, spec);
-  input.is_point_cloud = true;
-  input.point_dimension = a.shape[1];
-  return input;
+  return metric_input_from_array(a, hdf5_format(spec, ds, a, format), spec, memory);
 }
 
 }  // namespace
@@ -74,9 +53,55 @@ bool parse_dataset_spec(const std::string& spec, DatasetSpec* out) {
   return true;
 }
 
-MetricInput read_metric_input(const std::string& spec, const std::string& format) {
+std::string format_from_shape(const std::vector<int64_t>& shape, const std::string& what, const std::string& how_to_state) {
+  if (shape.size() == 1) return "lower-distance";
+  if (shape.size() == 2 && shape[0] != shape[1]) return "point-cloud";
+  if (shape.size() == 2)
+    throw Error(what + ": a square " + shape_text(shape) + " array may be a distance matrix or " +
+                std::to_string(shape[0]) + " points in " + std::to_string(shape[1]) +
+                " dimensions, and it is never guessed from its values; state which: " + how_to_state);
+  throw Error(what + ": expected a 1-D lower triangle, a 2-D point cloud [n, d] or a distance matrix [n, n], got shape " +
+              shape_text(shape));
+}
+
+MetricInput metric_input_from_array(const h5::Array& a, const std::string& format, const std::string& what,
+                                    const MemoryBudget& memory) {
+  parse_text_format(format);  // rejects unknown names
+  const size_t rank = a.shape.size();
+  MetricInput input;
+  if (rank >= 1 && format != "lower-distance") {
+    require_memory(distance_matrix_bytes(a.shape[0]), "the distance matrix of " + what,
+                   std::to_string(a.shape[0]) + " points, float32", memory);
+  }
+  if (format == "lower-distance") {
+    if (rank != 1)
+      throw Error(what + ": format lower-distance needs a 1-D array, got shape " + shape_text(a.shape));
+    const int64_t m = a.shape[0];
+    const int64_t n = static_cast<int64_t>(std::llround((1 + std::sqrt(1.0 + 8.0 * static_cast<double>(m))) / 2));
+    if (n * (n - 1) / 2 != m || m == 0)
+      throw Error(what + ": " + std::to_string(m) + " values are not a lower triangle n(n-1)/2");
+    require_memory(distance_matrix_bytes(n), "the distance matrix of " + what,
+                   std::to_string(n) + " points, float32", memory);
+    const std::vector<float> lower(a.data.begin(), a.data.end());
+    input.distances = DistanceMatrix::from_lower_triangle(lower, n, what);
+    return input;
+  }
+  if (rank != 2)
+    throw Error(what + ": format " + format + " needs a 2-D array (" +
+                (format == "distance" ? "[n, n]" : "[n, d]") + "), got shape " + shape_text(a.shape));
+  if (format == "distance") {
+    input.distances = DistanceMatrix::from_square(a.data.data(), a.shape[0], a.shape[1], what);
+    return input;
+  }
+  input.distances = DistanceMatrix::from_points(PointCloudView{a.data.data(), a.shape[0], a.shape[1]}, what);
+  input.is_point_cloud = true;
+  input.point_dimension = a.shape[1];
+  return input;
+}
+
+MetricInput read_metric_input(const std::string& spec, const std::string& format, const MemoryBudget& memory) {
   DatasetSpec ds;
-  if (parse_dataset_spec(spec, &ds)) return from_hdf5(spec, ds, format);
+  if (parse_dataset_spec(spec, &ds)) return from_hdf5(spec, ds, format, memory);
   return read_text_input(spec, parse_text_format(format.empty() ? "lower-distance" : format));
 }
 

@@ -139,7 +139,18 @@ RtdResult rtd(const PointCloudView& p, const PointCloudView& q, const RtdOptions
   // Jobs (trial, direction) are independent persistence computations: run them
   // concurrently, each single-threaded (the reduction itself is serial).
   const int64_t directions = options.symmetric ? 2 : 1;
-  detail::parallel_chunks(distinct * directions, 1, detail::resolve_threads(options.threads),
+  const int threads = detail::resolve_threads(options.threads);
+  // Per job: r1 and r2 (double, b^2 each), the 2b x 2b matrix in double and in float32, and
+  // the persistence of its (at most) C(2b, 2) edges up to H1.
+  const double b = static_cast<double>(batch);
+  const double job_bytes = 16 * b * b + 32 * b * b + distance_matrix_bytes(2 * batch) +
+                           estimate_persistence_bytes(2 * batch, batch * (2 * batch - 1), 1);
+  const int64_t concurrent = std::min<int64_t>(threads, distinct * directions);
+  require_memory(job_bytes * static_cast<double>(concurrent),
+                 "RTD on " + std::to_string(batch) + " rows per trial", std::to_string(concurrent) +
+                     " persistence computation(s) at once, each of a " + std::to_string(2 * batch) + "-point matrix",
+                 options.memory);
+  detail::parallel_chunks(distinct * directions, 1, threads,
                           [&](int64_t begin, int64_t end, int) {
                             for (int64_t job = begin; job < end; ++job) {
                               RtdTrial& trial = result.trials[static_cast<size_t>(job / directions)];

@@ -802,6 +802,31 @@ class Computation {
 
 }  // namespace
 
+double distance_matrix_bytes(int64_t points) { return 4.0 * double(points) * double(points); }
+
+// Per edge: the sort (keys and entries, 32 bytes at its peak), the neighbour lists (2 x 8),
+// the edge list kept as dimension-1 simplices (16), their columns (24) and pivot-map slots
+// (~48 at the map's load factor). A dimension d >= 2 below max_dim keeps all its simplices
+// (16 bytes, twice while merged: assemble_columns); columns (72 bytes with their pivot slot)
+// are counted for one simplex in ten, the rest being apparent pairs or cleared, as is typical
+// of Rips complexes (Bauer 2021) — so the estimate is a floor, not a bound.
+double estimate_persistence_bytes(int64_t points, int64_t edges, int max_dim) {
+  const double n = double(points), e = double(edges);
+  const double possible = n * (n - 1) / 2;
+  if (max_dim < 1) return 32 * e + 16 * n;
+  double bytes = 136 * e + 32 * n;
+  if (max_dim >= 2 && e * 8 >= possible) bytes += 4 * possible;  // the edge-top table
+  const double density = possible > 0 ? e / possible : 0;
+  for (int d = 2; d <= max_dim; ++d) {
+    // C(n, d+1) p^C(d+1, 2): the expected number of d-simplices at edge density p.
+    double simplices = 1;
+    for (int k = 0; k <= d; ++k) simplices *= (n - k) / double(k + 1);
+    simplices = std::max(0.0, simplices * std::pow(density, double(d * (d + 1) / 2)));
+    bytes += (d < max_dim ? 32 * simplices : 0) + 7.2 * simplices;
+  }
+  return bytes;
+}
+
 Barcodes vietoris_rips(const DistanceMatrix& distances, const PersistenceOptions& options) {
   require(options.max_dim >= 0 && options.max_dim <= 8,
           "persistent homology: max_dim must be in [0, 8], got " + std::to_string(options.max_dim));
@@ -813,6 +838,12 @@ Barcodes vietoris_rips(const DistanceMatrix& distances, const PersistenceOptions
   const float threshold = std::isinf(options.threshold)
                               ? distances.enclosing_radius()
                               : static_cast<float>(options.threshold);
+  const int64_t edges = distances.count_edges(threshold);
+  require_memory(estimate_persistence_bytes(distances.size(), edges, options.max_dim),
+                 "persistent homology of " + std::to_string(distances.size()) + " points up to dimension " +
+                     std::to_string(options.max_dim),
+                 std::to_string(edges) + " edges within the threshold " + std::to_string(threshold),
+                 options.memory);
   Computation computation(distances, options.max_dim, threshold,
                           detail::resolve_threads(options.threads));
   Barcodes out = computation.run();

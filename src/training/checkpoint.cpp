@@ -19,6 +19,12 @@ std::vector<double> to_vector(const torch::Tensor& t) {
   return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
 }
 
+std::string shape_text(at::IntArrayRef sizes) {
+  std::string s = "[";
+  for (size_t i = 0; i < sizes.size(); ++i) s += (i ? ", " : "") + std::to_string(sizes[i]);
+  return s + "]";
+}
+
 }  // namespace
 
 void save_checkpoint(const std::string& path, RecurrentModel& model, torch::optim::Optimizer& optimizer,
@@ -54,10 +60,22 @@ TrainState load_checkpoint(const std::string& path, RecurrentModel& model, torch
                 Error::Kind::file_not_found);
   }
   TrainState s;
+  // LibTorch's load replaces a parameter's storage, shape included, without a check: a
+  // checkpoint of another config would load into the wrong network. Compared after loading.
+  std::vector<std::pair<std::string, std::vector<int64_t>>> expected;
+  for (const auto& item : model.named_parameters())
+    expected.emplace_back(item.key(), std::vector<int64_t>(item.value().sizes().begin(), item.value().sizes().end()));
   try {
     torch::serialize::InputArchive archive;
     archive.load_from(path);
     model.load(archive);
+    const auto loaded = model.named_parameters();
+    for (const auto& [name, shape] : expected) {
+      const auto sizes = loaded[name].sizes();
+      require(std::vector<int64_t>(sizes.begin(), sizes.end()) == shape,
+              "checkpoint " + path + " holds " + name + " of shape " + shape_text(sizes) + ", but the config's model " +
+                  shape_text(shape) + " (a checkpoint of another config)");
+    }
     torch::serialize::InputArchive optim_archive;
     archive.read("optimizer", optim_archive);
     optimizer.load(optim_archive);

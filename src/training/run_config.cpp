@@ -6,6 +6,8 @@
 #include "rnnscope/models/registry.h"
 #include "rnnscope/tasks/registry.h"
 
+#include <algorithm>
+
 namespace rnnscope::rnn {
 
 namespace {
@@ -37,6 +39,9 @@ Json resolve_run_config(const Json& raw, const std::string& context) {
   const Json& task = raw["task"];
   require(task["name"].is_string(), context + " [task] name: expected a string");
   const auto task_name = task["name"].get<std::string>();
+  const auto known = tasks::names();
+  require(std::find(known.begin(), known.end(), task_name) != known.end(),
+          context + " [task] name: unknown task '" + task_name + "' (task.name); known tasks: " + known_task_names());
   Json task_params = task;
   task_params.erase("name");
   auto made = tasks::make(task_name, task_params, context + " [task]");

@@ -5,6 +5,7 @@
 
 #include "training/trainer.h"
 
+#include "rnnscope/core/memory.h"
 #include "rnnscope/tasks/task.h"
 
 #include <memory>
@@ -20,6 +21,14 @@ struct RunParts {
 };
 
 RunParts build_run(const Json& resolved_config);
+
+// Refuses (Error of kind memory_limit, before anything is allocated) batches of `trials`
+// trials whose estimated memory exceeds `memory`: inputs, targets and mask in the task's
+// vectors and as tensors, recurrent noise, and per replica the states the model keeps for
+// backpropagation through time (`training`) or its outputs (evaluation). The trial length is
+// that of the longest of a few sample trials. `what` and `argument` name the batch in the message.
+void require_batch_memory(const tasks::Task& task, int64_t trials, int64_t units, int64_t replicas, bool training,
+                          const std::string& what, const MemoryBudget& memory);
 
 // Sets LibTorch's intra-op thread count (0 = all cores) and returns the count in use.
 int64_t use_threads(int64_t requested);

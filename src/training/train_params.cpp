@@ -21,7 +21,8 @@ std::vector<ParamSpec> train_param_specs() {
                 "2 = never stop early)"}
           .with_min(-1).with_max(2),
       ParamSpec{"checkpoint_every", ParamKind::integer, 500,
-                "write checkpoint.pt every this many steps (0 = never)"}
+                "write checkpoint.pt every this many steps (0 = only when training stops early, so "
+                "that --resume can continue; a finished run then keeps no checkpoint.pt)"}
           .with_min(0),
       ParamSpec{"save_weights_every", ParamKind::integer, 0,
                 "save the weight matrices to weights_history.h5 at step 0, every this many steps and "

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 
 namespace rnnscope::rnn {
 namespace {
@@ -156,9 +157,26 @@ TrainOutcome Trainer::run(const TrainerHooks& hooks) {
   // A run stopped at max_steps was just evaluated (the last step is always evaluated).
   outcome.finished = outcome.stop_reason != "stop_after" && outcome.stop_reason != "signal";
   state_.finished = outcome.finished;
-  save_progress();
+  if (!outcome.finished) {
+    save_progress();
+  } else if (hooks.finish_later) {
+    for (auto& recorder : recorders_) recorder->persist();
+  } else {
+    finish();
+  }
   outcome.session_seconds = seconds_since(session_start);
   return outcome;
+}
+
+void Trainer::finish() {
+  // checkpoint_every = 0: a checkpoint only where one is needed, to resume a stopped run; a
+  // finished run keeps none (not even one left by an earlier, interrupted session).
+  if (options_.checkpoint_every == 0) {
+    for (auto& recorder : recorders_) recorder->persist();
+    if (!options_.checkpoint_path.empty()) std::filesystem::remove(options_.checkpoint_path);
+  } else {
+    save_progress();
+  }
 }
 
 }  // namespace rnnscope::rnn

@@ -96,7 +96,7 @@ class Recorder {
 struct TrainerOptions {
   int64_t max_steps = 1000;
   int64_t eval_every = 100;        // 0: only at the end
-  int64_t checkpoint_every = 500;  // 0: only when stopping
+  int64_t checkpoint_every = 500;  // 0: only when stopped early (none once finished)
   double grad_clip = 0;            // 0: no clipping
   std::string checkpoint_path;     // where checkpoints go ("" = none)
 };
@@ -116,7 +116,12 @@ struct TrainState {
 struct TrainerHooks {
   ProgressCallback progress;             // optional
   std::function<bool()> stop_requested;                      // polled after every step; optional
-  int64_t stop_after = -1;  // stop (with a checkpoint) once this many steps are done in total
+  // Stop (with a checkpoint) once this many steps are done in total (>= 1; -1: never).
+  int64_t stop_after = -1;
+  // A finished run's checkpoint is left to finish(), called once the caller has written its
+  // outputs: a process killed in between resumes from the last unfinished checkpoint and
+  // writes them again, instead of finding a finished checkpoint and no outputs.
+  bool finish_later = false;
 };
 
 struct TrainOutcome {
@@ -140,6 +145,8 @@ class Trainer {
   // Trains until max_steps, the stopping rule, stop_after or a stop request; writes a
   // checkpoint before returning.
   TrainOutcome run(const TrainerHooks& hooks);
+  // Marks a finished run's checkpoint finished (or removes it: checkpoint_every = 0).
+  void finish();
 
   const TrainState& state() const { return state_; }
   RecurrentModel& model() { return *model_; }

@@ -2,8 +2,10 @@
 // round trips and atomic writes, run-directory policy.
 #include "rnnscope/core/config_io.h"
 #include "rnnscope/core/error.h"
+#include "rnnscope/core/file_lock.h"
 #include "rnnscope/core/hdf5_io.h"
 #include "rnnscope/core/layout.h"
+#include "rnnscope/core/memory.h"
 #include "rnnscope/core/normal_fill.h"
 #include "rnnscope/core/params.h"
 #include "rnnscope/core/rng.h"
@@ -287,6 +289,53 @@ TEST(RunDir, RefusesNonEmptyDirectoryUnlessForcedOrResumed) {
   EXPECT_NE(error_of([&] { requests::existing_policy(true, true, Door::python); }).find("force=True and resume=True"),
             std::string::npos);
   fs::remove_all(dir);
+}
+
+TEST(RunDir, ClaimHoldsALockThatASecondClaimerIsRefused) {
+  using requests::Door;
+  using requests::Existing;
+  const auto dir = temp_dir("claim");
+  fs::remove_all(dir);
+  {
+    const FileLock held = requests::claim_output_dir(dir, Existing::refuse, Door::cli);
+    EXPECT_TRUE(fs::exists(dir + "/" + requests::kOutputLockName));
+    // flock locks belong to open file descriptions: a second open in this process conflicts too.
+    EXPECT_NE(error_of([&] { requests::claim_output_dir(dir, Existing::resume, Door::cli); })
+                  .find("another process is writing"),
+              std::string::npos);
+    EXPECT_NE(error_of([&] { requests::claim_output_dir(dir, Existing::overwrite, Door::cli); })
+                  .find("another process is writing"),
+              std::string::npos);
+    // The lock file is no content: the directory still counts as empty, and is not cleared.
+    EXPECT_NO_THROW(requests::prepare_output_dir(dir, Existing::refuse, Door::cli));
+    write_text_atomic(dir + "/config.toml", "x");
+    requests::prepare_output_dir(dir, Existing::overwrite, Door::cli);
+    EXPECT_FALSE(fs::exists(dir + "/config.toml"));
+    EXPECT_TRUE(fs::exists(dir + "/" + requests::kOutputLockName));
+  }
+  // Released with its holder.
+  EXPECT_NO_THROW(requests::claim_output_dir(dir, Existing::resume, Door::cli));
+  fs::remove_all(dir);
+}
+
+TEST(Memory, EstimatesAboveTheLimitAreRefusedNamingEstimateLimitAndHowToRaiseIt) {
+  EXPECT_GT(available_memory_bytes(), 1e6);
+  EXPECT_EQ(format_bytes(1.5e9), "1.5 GB");
+  EXPECT_EQ(format_bytes(512), "512 bytes");
+  const MemoryBudget budget = MemoryBudget().set_limit_bytes(1e6).set_raise_hint("raise it with --memory-limit GB");
+  EXPECT_NO_THROW(require_memory(1e5, "a small thing", "", budget));
+  try {
+    require_memory(3e9, "a big thing", "of many parts", budget);
+    ADD_FAILURE() << "not refused";
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    EXPECT_EQ(e.kind(), Error::Kind::memory_limit);
+    for (const char* part : {"a big thing needs about 3 GB (of many parts)", "the limit of 1 MB",
+                             "available memory", "--memory-limit GB"})
+      EXPECT_NE(message.find(part), std::string::npos) << message;
+  }
+  // Without a limit: the memory available now.
+  EXPECT_THROW(require_memory(1e30, "everything", "", MemoryBudget()), Error);
 }
 
 TEST(Layout, TrialMajorTransposes) {

@@ -5,6 +5,7 @@
 #include "rnnscope/core/error.h"
 #include "rnnscope/models/registry.h"
 #include "rnnscope/requests/models.h"
+#include "test_errors.h"
 
 #include <gtest/gtest.h>
 
@@ -12,14 +13,7 @@ using namespace rnnscope;
 
 namespace {
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using rnnscope::testing::error_of;
 
 tasks::TaskInfo probe_task() {
   tasks::TaskInfo info;

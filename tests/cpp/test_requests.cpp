@@ -7,10 +7,13 @@
 #include "rnnscope/requests/ph.h"
 #include "rnnscope/requests/rtd.h"
 #include "rnnscope/runs/run_directory.h"
+#include "test_errors.h"
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
+#include <functional>
 #include <random>
 
 #include <unistd.h>
@@ -112,6 +115,97 @@ TEST(PhRequest, FileAndArrayGiveTheSameRecordAndOutputPolicyHolds) {
   from_file.force = true;
   EXPECT_NO_THROW(run_ph(from_file));
   fs::remove_all(dir);
+}
+
+using rnnscope::testing::error_of;
+
+// The distance matrix of a cloud, with one entry changed.
+h5::Array distances_of(const h5::Array& cloud, int64_t i = -1, int64_t j = -1, double value = 0) {
+  const int64_t n = cloud.shape[0], d = cloud.shape[1];
+  h5::Array m{{n, n}, std::vector<double>(size_t(n * n))};
+  for (int64_t a = 0; a < n; ++a)
+    for (int64_t b = 0; b < n; ++b) {
+      double s = 0;
+      for (int64_t k = 0; k < d; ++k) s += std::pow(cloud.data[size_t(a * d + k)] - cloud.data[size_t(b * d + k)], 2);
+      m.data[size_t(a * n + b)] = std::sqrt(s);
+    }
+  if (i >= 0) m.data[size_t(i * n + j)] = value;
+  return m;
+}
+
+TEST(PhRequest, WhatAnHdf5DatasetHoldsIsStatedNeverGuessedFromItsValues) {
+  const auto dir = temp_dir("ph_format");
+  const auto cloud = random_cloud(20, 2, 5);
+  const auto d = distances_of(cloud);
+  write_cloud(dir + "/d.h5", "/D", d);
+  PhRequest req;
+  req.input = dir + "/d.h5:/D";
+  // Square and unstated: an error that says how to state it.
+  EXPECT_NE(error_of([&] { run_ph(req); }).find("--format distance | --format point-cloud"), std::string::npos);
+  req.format = "distance";
+  PhRequest from_cloud;
+  from_cloud.array = cloud;
+  from_cloud.door = Door::python;
+  EXPECT_EQ(doubles(run_ph(req).record.array("dim1")), doubles(run_ph(from_cloud).record.array("dim1")));
+  // The dataset attribute states it too.
+  {
+    h5::Writer out(dir + "/attr.h5");
+    out.write("/D", d.data.data(), d.shape);
+    out.attribute("/D", "format", std::string("distance"));
+    out.commit();
+  }
+  PhRequest by_attribute;
+  by_attribute.input = dir + "/attr.h5:/D";
+  EXPECT_EQ(doubles(run_ph(by_attribute).record.array("dim1")), doubles(run_ph(req).record.array("dim1")));
+  // Invalid under the stated format: the reason, the entry, and by how much.
+  write_cloud(dir + "/diag.h5", "/D", distances_of(cloud, 3, 3, 1e-8));
+  req.input = dir + "/diag.h5:/D";
+  EXPECT_NE(error_of([&] { run_ph(req); }).find("diagonal entry [3, 3] is 1e-08"), std::string::npos);
+  write_cloud(dir + "/asym.h5", "/D", distances_of(cloud, 4, 1, d.data[4 * 20 + 1] + 1e-3));
+  req.input = dir + "/asym.h5:/D";
+  const std::string asym = error_of([&] { run_ph(req); });
+  EXPECT_NE(asym.find("entry [4, 1]"), std::string::npos) << asym;
+  EXPECT_NE(asym.find("off by 0.001"), std::string::npos) << asym;
+  // Python arrays: a square array needs distance_matrix=.
+  PhRequest square_array;
+  square_array.array = d;
+  square_array.door = Door::python;
+  EXPECT_NE(error_of([&] { run_ph(square_array); }).find("distance_matrix=True | False"), std::string::npos);
+  // A non-square 2-D dataset can only be a point cloud; a 1-D one only a lower triangle.
+  write_cloud(dir + "/cloud.h5", "/X", cloud);
+  PhRequest points;
+  points.input = dir + "/cloud.h5:/X";
+  EXPECT_NO_THROW(run_ph(points));
+  fs::remove_all(dir);
+}
+
+TEST(PhRequest, RefusesWhatWouldExceedTheMemoryLimitBeforeAllocating) {
+  PhRequest req;
+  req.array = random_cloud(600, 2, 3);  // a 1.44 MB distance matrix
+  req.memory_limit_gb = 1e-6;           // 1 kB
+  req.door = Door::python;
+  std::string message = error_of([&] { run_ph(req); });
+  EXPECT_NE(message.find("the distance matrix of x needs about 1.44 MB"), std::string::npos) << message;
+  EXPECT_NE(message.find("memory_limit_gb="), std::string::npos) << message;
+  const auto dir = temp_dir("ph_memory");
+  write_cloud(dir + "/c.h5", "/X", random_cloud(200, 2, 3));  // 160 kB matrix; the edges need more
+  PhRequest file;
+  file.input = dir + "/c.h5:/X";
+  file.memory_limit_gb = 2e-4;
+  message = error_of([&] { run_ph(file); });
+  EXPECT_NE(message.find("persistent homology of 200 points up to dimension 1"), std::string::npos) << message;
+  EXPECT_NE(message.find("--memory-limit GB"), std::string::npos) << message;
+  fs::remove_all(dir);
+  req.array = random_cloud(200, 2, 3);
+  req.memory_limit_gb = 0.1;
+  EXPECT_NO_THROW(run_ph(req));
+  req.memory_limit_gb = -1;
+  EXPECT_NE(error_of([&] { run_ph(req); }).find("memory_limit_gb must be"), std::string::npos);
+  RtdRequest rtd;
+  rtd.p_array = random_cloud(300, 2, 1);
+  rtd.q_array = random_cloud(300, 3, 2);
+  rtd.memory_limit_gb = 1e-3;
+  EXPECT_NE(error_of([&] { run_rtd(rtd); }).find("RTD on 300 rows per trial needs about"), std::string::npos);
 }
 
 TEST(RtdRequest, FileAndArrayGiveTheSameRecord) {

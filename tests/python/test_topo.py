@@ -49,8 +49,10 @@ def test_bad_distance_matrices_raise_value_error(matrix, fragment):
 
 
 def test_bad_point_clouds_and_rtd_inputs_raise_value_error():
-    with pytest.raises(ValueError):
-        rnnscope.ph(np.array([[0.0, np.inf], [1.0, 2.0]]))
+    with pytest.raises(ValueError, match="finite"):
+        rnnscope.ph(np.array([[0.0, np.inf], [1.0, 2.0]]), distance_matrix=False)
+    with pytest.raises(ValueError, match="distance_matrix=True | False"):
+        rnnscope.ph(np.array([[0.0, 1.0], [1.0, 0.0]]))  # square: never guessed
     with pytest.raises(ValueError):
         rnnscope.ph(np.zeros(5))
     with pytest.raises(ValueError, match="rows"):

@@ -4,6 +4,8 @@
 // hard-codes a flag.
 #pragma once
 
+#include "rnnscope/core/memory.h"
+
 #include <string>
 
 namespace rnnscope::requests {
@@ -19,5 +21,9 @@ std::string argument_name(Door door, const std::string& name);
 // "force=True"; ("out", "DIR") gives "--out DIR" / "out=DIR"; a positional CLI argument is
 // its name alone ("CONFIG").
 std::string spell(Door door, const std::string& name, const std::string& value = "");
+
+// The memory budget of a request's `memory_limit_gb` (0: the available memory; Error when
+// negative or not finite), whose messages say how the door raises it.
+MemoryBudget memory_budget(double limit_gb, Door door);
 
 }  // namespace rnnscope::requests

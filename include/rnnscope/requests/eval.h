@@ -20,6 +20,7 @@ struct EvalRequest {
   std::optional<uint64_t> seed;      // default: derived from the run's seed
   std::string out;                   // eval file to write ("" = none)
   bool force = false;                // overwrite `out`
+  double memory_limit_gb = 0;        // refuse trials whose memory estimate exceeds it (0: available)
   Door door = Door::cli;
 };
 

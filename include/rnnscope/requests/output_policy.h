@@ -2,6 +2,7 @@
 // every command. Nothing the user has is overwritten unless they asked for it (`force`).
 #pragma once
 
+#include "rnnscope/core/file_lock.h"
 #include "rnnscope/requests/door.h"
 
 #include <string>
@@ -17,9 +18,18 @@ enum class Existing {
 // The policy of a request's `force` and `resume` arguments; Error when both are set.
 Existing existing_policy(bool force, bool resume, Door door);
 
+// The lock file of an output directory, held (flock) by the process writing it.
+inline constexpr const char* kOutputLockName = ".lock";
+
 // Creates the output directory `dir` (and parents) under `policy`: refuse names `force` and
-// `resume` as the door spells them; overwrite clears the directory first.
+// `resume` as the door spells them; overwrite clears the directory first. The lock file
+// counts for nothing (neither content nor cleared).
 void prepare_output_dir(const std::string& dir, Existing policy, Door door);
+
+// prepare_output_dir, with `dir` claimed for this process first: its lock DIR/.lock is held
+// until the returned lock is destroyed or the process ends (a killed process leaves no stale
+// lock). Error when another live process holds it, so two processes never write one directory.
+FileLock claim_output_dir(const std::string& dir, Existing policy, Door door);
 
 // Refuses (Error naming `force`) to replace an existing output file unless `force`.
 void check_can_write(const std::string& path, bool force, Door door);

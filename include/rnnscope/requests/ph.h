@@ -16,16 +16,19 @@
 namespace rnnscope::requests {
 
 struct PhRequest {
-  // The input: a file (`input`: "FILE.h5:/DATASET" or a text file in a `ripser` format, read
-  // as `format`: "" automatic, "lower-distance", "distance", "point-cloud") or, when
-  // `array` is set, that array: a point cloud [n, d], or with `distance_matrix` [n, n].
+  // The input: a file (`input`: "FILE.h5:/DATASET" or a text file in a `ripser` format) or,
+  // when `array` is set, that 2-D array. Read as `format`: "lower-distance", "distance",
+  // "point-cloud", or "" unstated (topo/inputs.h: never guessed from the values; a square
+  // HDF5 dataset or array without a stated format is an error).
   std::string input;
   std::string format;
   std::optional<h5::Array> array;
-  bool distance_matrix = false;
   int max_dim = 1;
   double threshold = std::numeric_limits<double>::infinity();  // +inf: the enclosing radius
   int threads = 1;
+  // Refuse (before allocating) a computation whose memory estimate exceeds this many GB;
+  // 0: the memory available when it starts.
+  double memory_limit_gb = 0;
   std::string out;     // BARS.h5 to write ("" = none)
   bool force = false;  // overwrite `out`
   Door door = Door::cli;

@@ -17,7 +17,9 @@ struct RtdRequest {
   // The clouds: files "FILE.h5:/DATASET" (`p`, `q`), or the arrays `p_array`, `q_array` when set.
   std::string p, q;
   std::optional<h5::Array> p_array, q_array;
-  topo::RtdOptions options;
+  topo::RtdOptions options;  // options.memory is set from memory_limit_gb
+  // Refuse (before allocating) what would need more than this many GB; 0: the available memory.
+  double memory_limit_gb = 0;
   std::string out;     // F.h5 to write ("" = none)
   bool force = false;  // overwrite `out`
   Door door = Door::cli;

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,9 +25,13 @@ struct TrainRequest {
   std::string out;                     // the run directory
   bool force = false;                  // overwrite an existing run directory
   bool resume = false;                 // continue the run in `out` from its checkpoint
-  // Stop (after writing a checkpoint) once this many steps are done in total; the run is
-  // continued later with `resume`. -1: run to the end.
-  int64_t stop_after = -1;
+  // Stop (after writing a checkpoint) once this many steps are done in total, counting the
+  // steps of earlier sessions of a resumed run; continued later with `resume`. Unset: run to
+  // the end. Must be >= 1 and, when resuming, more than the steps already done (Error).
+  std::optional<int64_t> stop_after;
+  // Refuse, before anything is written, batches whose memory estimate exceeds this many GB;
+  // 0: the memory available when training starts.
+  double memory_limit_gb = 0;
   rnn::ProgressCallback progress;      // optional
   // Polled after every step; returning true stops like stop_after (checkpoint, status
   // "interrupted"). The CLI sets it from SIGINT/SIGTERM, Python from KeyboardInterrupt.

@@ -7,6 +7,8 @@
 //   checkpoint.pt  model, optimiser and trainer state, for --resume (LibTorch archive)
 //   weights_history.h5  weight matrices at chosen optimiser steps (train.save_weights_every)
 //   learning.h5    the rank of learning (`rnnscope analyze-learning`'s default output)
+//   .lock          held (flock) by the process training into the directory; a second process
+//                  is refused while the first lives (requests/output_policy.h)
 // A fit to recordings (`rnnscope fit-ltr`) writes config.toml, summary.json, history.h5 and
 //   fit.h5             the fitted model's factors, fitted activity, variance explained
 //   rank_selection.h5  with several ranks: held-out error per rank and seed, the chosen rank

@@ -11,6 +11,7 @@
 // Torch-free.
 #pragma once
 
+#include "rnnscope/core/file_lock.h"
 #include "rnnscope/core/params.h"
 #include "rnnscope/sweeps/spec.h"
 
@@ -20,22 +21,7 @@
 
 namespace rnnscope::sweeps {
 
-// An advisory lock on a file (flock), released when destroyed or when the process ends.
-class FileLock {
- public:
-  // Blocks until the exclusive lock is held.
-  explicit FileLock(const std::string& path);
-  // Takes the lock (shared: several shared holders at once) if it is free now; nullopt when not.
-  static std::optional<FileLock> try_lock(const std::string& path, bool shared = false);
-  FileLock(FileLock&& other) noexcept;
-  FileLock& operator=(FileLock&& other) noexcept;
-  FileLock(const FileLock&) = delete;
-  ~FileLock();
-
- private:
-  explicit FileLock(int fd) : fd_(fd) {}
-  int fd_ = -1;
-};
+using rnnscope::FileLock;  // core/file_lock.h
 
 enum class CellStatus { pending, done, failed };
 const char* status_name(CellStatus status);

@@ -25,12 +25,16 @@ struct RtdOptions {
   // Worker threads (0 = all hardware threads): independent persistence computations (trials
   // and directions) run concurrently. The result does not depend on it.
   int threads = 1;
+  // The memory of the concurrent persistence computations is estimated and checked against
+  // this before they start (Error of kind memory_limit).
+  MemoryBudget memory;
 
   RtdOptions& set_trials(int64_t v) { trials = v; return *this; }
   RtdOptions& set_batch(int64_t v) { batch = v; return *this; }
   RtdOptions& set_seed(uint64_t v) { seed = v; return *this; }
   RtdOptions& set_symmetric(bool v) { symmetric = v; return *this; }
   RtdOptions& set_threads(int v) { threads = v; return *this; }
+  RtdOptions& set_memory(MemoryBudget v) { memory = std::move(v); return *this; }
 };
 
 struct RtdTrial {

@@ -5,8 +5,10 @@
 
 #include <cstdint>
 #include <limits>
+#include <utility>
 #include <vector>
 
+#include "rnnscope/core/memory.h"
 #include "rnnscope/topo/distance_matrix.h"
 
 namespace rnnscope::topo {
@@ -26,10 +28,14 @@ struct PersistenceOptions {
   // Worker threads for the parallel phases; 0 = all hardware threads. Results do not
   // depend on it.
   int threads = 1;
+  // The estimate of what the computation allocates is checked against this before it
+  // allocates (Error of kind memory_limit when it exceeds it).
+  MemoryBudget memory;
 
   PersistenceOptions& set_max_dim(int v) { max_dim = v; return *this; }
   PersistenceOptions& set_threshold(double v) { threshold = v; return *this; }
   PersistenceOptions& set_threads(int v) { threads = v; return *this; }
+  PersistenceOptions& set_memory(MemoryBudget v) { memory = std::move(v); return *this; }
 };
 
 struct Barcodes {
@@ -40,7 +46,16 @@ struct Barcodes {
   double threshold = 0;
 };
 
-// Errors: max_dim outside [0, 8], negative or NaN threshold, threads < 0.
+// Bytes the computation allocates beyond the distance matrix, estimated from the number of
+// points, the edges within the threshold and max_dim (the Erdős–Rényi count of higher
+// simplices at the complex's edge density; clustered clouds have more).
+double estimate_persistence_bytes(int64_t points, int64_t edges, int max_dim);
+
+// Bytes of a distance matrix of `points` points as DistanceMatrix stores it (float32, full).
+double distance_matrix_bytes(int64_t points);
+
+// Errors: max_dim outside [0, 8], negative or NaN threshold, threads < 0, an estimate of the
+// memory needed above options.memory.
 Barcodes vietoris_rips(const DistanceMatrix& distances, const PersistenceOptions& options = {});
 
 }  // namespace rnnscope::topo

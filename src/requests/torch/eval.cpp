@@ -72,13 +72,20 @@ EvalResult run_eval(const EvalRequest& req) {
   const runs::RunDirectory dir(req.run_dir);
   dir.require_run();
   if (!dir.has_model()) {
-    throw Error(dir.path() + " has no model.h5 (training not finished? continue it with " +
-                    spell(req.door, "resume") + ")",
+    // Suggest resuming only where there is something to resume from.
+    throw Error(dir.path() + " has no model.h5 (" +
+                    (dir.has_checkpoint() ? "training not finished? continue it with " + spell(req.door, "resume")
+                                          : "training never finished and left no checkpoint; train it again with " +
+                                                spell(req.door, "force")) +
+                    ")",
                 Error::Kind::file_not_found);
   }
   auto run = rnn::build_run(rnn::resolve_run_config(dir.read_config(), dir.config_path()));
   run.model->read_weights(dir.model_path());
   rnn::use_threads(run.config.at("train").at("threads").get<int64_t>());
+  rnn::require_batch_memory(*run.task, req.trials, run.model->units(), run.model->replicas(), false,
+                            "evaluation on " + std::to_string(req.trials) + " trials",
+                            memory_budget(req.memory_limit_gb, req.door));
   // The default derives from the run's seed, halved into int64's range so that the eval
   // file's `seed` attribute (an HDF5 int64) holds it exactly.
   const uint64_t seed = req.seed ? *req.seed : Rng::derive_seed(run.seed, "eval-cli") >> 1;

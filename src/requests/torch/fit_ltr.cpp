@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <optional>
 
 namespace rnnscope::requests {
 namespace {
@@ -204,7 +205,8 @@ FitLtrResult run_fit_ltr(const FitLtrRequest& req) {
   if (req.recordings) decomp::validate_recordings(data, "the recordings");
   const std::string source = req.recordings ? std::string("(in memory)") : req.data_path;
   const runs::RunDirectory dir(req.out);
-  if (!req.out.empty()) prepare_output_dir(dir.path(), policy, req.door);
+  std::optional<FileLock> lock;
+  if (!req.out.empty()) lock = claim_output_dir(dir.path(), policy, req.door);
   const int64_t threads = rnn::use_threads(req.threads);
   const auto start = Clock::now();
   const decomp::NeuronScaling scaling = decomp::zscore_neurons(data);

@@ -89,16 +89,26 @@ void write_model(const runs::RunDirectory& dir, const rnn::RecurrentModel& model
 
 Json run_train(const TrainRequest& req) {
   require(!req.out.empty(), "an output directory is required (" + spell(req.door, "out", "DIR") + ")");
+  require(!req.stop_after || *req.stop_after >= 1, argument_name(req.door, "stop_after") +
+                                                      " must be >= 1 (steps in total), got " +
+                                                      std::to_string(req.stop_after.value_or(0)));
   const Existing policy = existing_policy(req.force, req.resume, req.door);
   const runs::RunDirectory dir(req.out);
   const Json config = resolve_config(req, dir);
-  prepare_output_dir(dir.path(), policy, req.door);
-  if (!req.resume) dir.write_config(config);
-
   const Json& tc = config.at("train");
   const int64_t threads = rnn::use_threads(tc.at("threads").get<int64_t>());
   auto run = rnn::build_run(config);
   const tasks::Task& task = *run.task;
+  // Before anything is written: a run that cannot fit leaves no half-made run directory.
+  const MemoryBudget memory = memory_budget(req.memory_limit_gb, req.door);
+  const int64_t batch_size = tc.at("batch_size").get<int64_t>(), eval_trials = tc.at("eval_trials").get<int64_t>();
+  rnn::require_batch_memory(task, batch_size, run.model->units(), run.model->replicas(), true,
+                            "training with train.batch_size = " + std::to_string(batch_size), memory);
+  rnn::require_batch_memory(task, eval_trials, run.model->units(), run.model->replicas(), false,
+                            "evaluation with train.eval_trials = " + std::to_string(eval_trials), memory);
+  const FileLock lock = claim_output_dir(dir.path(), policy, req.door);
+  if (!req.resume) dir.write_config(config);
+
   const double target_accuracy = tc.at("target_accuracy").get<double>() < 0
                                      ? task.info().default_target_accuracy
                                      : tc.at("target_accuracy").get<double>();
@@ -109,20 +119,35 @@ Json run_train(const TrainRequest& req) {
   options.grad_clip = tc.at("grad_clip").get<double>();
   options.checkpoint_path = dir.checkpoint_path();
   auto optimizer = make_optimizer(tc, run.model->parameters());
-  auto data = std::make_unique<rnn::TaskDataSource>(task, tc.at("batch_size").get<int64_t>(),
-                                                    tc.at("eval_trials").get<int64_t>(), run.model->units(), run.seed);
+  auto data = std::make_unique<rnn::TaskDataSource>(task, batch_size, eval_trials, run.model->units(), run.seed);
   auto objective = std::make_unique<rnn::TaskObjective>(task, tc.at("rate_l2").get<double>(),
                                                         tc.at("weight_l2").get<double>(), target_accuracy);
   rnn::Trainer trainer(run.model, std::move(data), std::move(objective), std::move(optimizer), {}, options,
                        make_recorders(tc, dir, req.resume));
   if (req.resume) {
+    // A run finished with train.checkpoint_every = 0 keeps no checkpoint to resume from.
+    require(dir.has_checkpoint() || !dir.has_model(),
+            "cannot resume: the run in " + dir.path() + " has already finished (model.h5 exists); nothing to resume");
     try {
       trainer.resume();
     } catch (const Error& e) {
       throw Error(std::string(e.what()) + " (" + dir.path() + ")", e.kind());
     }
   }
-  const auto outcome = trainer.run({req.progress, req.stop_requested, req.stop_after});
+  if (req.stop_after) {
+    // Counted in total, so that --stop-after N always ends at step N (a resumed run too).
+    const std::string done = std::to_string(trainer.state().step);
+    require(*req.stop_after > trainer.state().step,
+            argument_name(req.door, "stop_after") + " " + std::to_string(*req.stop_after) +
+                " counts steps in total, and the run in " + dir.path() + " has already done " + done +
+                "; give more than " + done);
+  }
+  rnn::TrainerHooks hooks;
+  hooks.progress = req.progress;
+  hooks.stop_requested = req.stop_requested;
+  hooks.stop_after = req.stop_after.value_or(-1);
+  hooks.finish_later = true;
+  const auto outcome = trainer.run(hooks);
   const rnn::TrainState& state = trainer.state();
   dir.write_history(state.history);
   if (outcome.finished) write_model(dir, *run.model, config);
@@ -150,6 +175,8 @@ Json run_train(const TrainRequest& req) {
   summary["train_steps_per_second"] = double(state.step) / std::max(1e-9, state.train_seconds);
   summary["finished_at"] = utc_now();
   dir.write_summary(summary);
+  // Last: until here a kill leaves an unfinished checkpoint, and --resume writes all again.
+  if (outcome.finished) trainer.finish();
   return summary;
 }
 

@@ -1,0 +1,23 @@
+// Shared option checks (cli/validators.h).
+#include "validators.h"
+
+#include <cstdint>
+#include <limits>
+#include <string>
+
+namespace rnnscope::cli {
+
+CLI::Validator seed_range() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        const std::string allowed = "a seed is an integer in 0..9223372036854775807";
+        if (text.empty() || text.size() > 19 || text.find_first_not_of("0123456789") != std::string::npos)
+          return "'" + text + "' is not a seed; " + allowed;
+        if (std::stoull(text) > static_cast<unsigned long long>(std::numeric_limits<int64_t>::max()))
+          return "'" + text + "' is too large; " + allowed;
+        return "";
+      },
+      "SEED in 0..2^63-1");
+}
+
+}  // namespace rnnscope::cli

@@ -1,0 +1,13 @@
+// Checks the CLI's options share, so a value that is not what an option promises is refused
+// (exit 2, one line) instead of wrapping around or falling back to a default.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace rnnscope::cli {
+
+// A seed: a decimal integer in 0..2^63-1 (the range both doors accept), so "-1" cannot
+// wrap around to 2^64-1 and "99999999999999999999999" cannot saturate.
+CLI::Validator seed_range();
+
+}  // namespace rnnscope::cli
