@@ -69,9 +69,7 @@ void run_reach(SynthArgs& a) {
   install_stop_handlers();
   const auto r = run_in_torch_plugin<requests::SynthReachResult>("synth-reach", req);
   printer.finish();
-  const auto& info = r.recordings.trial_info;
-  const auto& error = std::find_if(info.begin(), info.end(), [](const auto& i) { return i.first == "endpoint_error_deg"; })
-                          ->second;
+  const auto& error = r.recordings.info("endpoint_error_deg");
   const auto mean_abs = [&](int64_t from, int64_t n) {
     double sum = 0;
     for (int64_t k = from; k < from + n; ++k) sum += std::abs(error[size_t(k)]);

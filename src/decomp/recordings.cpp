@@ -73,6 +73,14 @@ void validate_recordings(const Recordings& rec, const std::string& what) {
   }
 }
 
+const std::vector<double>& Recordings::info(const std::string& name) const {
+  for (const auto& [key, values] : trial_info)
+    if (key == name) return values;
+  std::string known;
+  for (const auto& item : trial_info) known += (known.empty() ? "" : ", ") + item.first;
+  throw Error(source + " has no /trial_info/" + name + " (it has: " + (known.empty() ? "none" : known) + ")");
+}
+
 Recordings read_recordings(const std::string& path) {
   if (!std::filesystem::exists(path)) {
     const auto colon = path.rfind(':');

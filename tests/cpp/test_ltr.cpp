@@ -275,6 +275,37 @@ TEST(Recordings, BadFilesNameWhatIsWrong) {
   EXPECT_THROW(decomp::read_recordings(path), Error);
 }
 
+TEST(Recordings, TrialInfoIsReadCarriedAndLookedUpByName) {
+  const std::string path = temp_path("info.h5");
+  std::vector<double> activity(3 * 4 * 2);
+  for (size_t i = 0; i < activity.size(); ++i) activity[i] = std::cos(double(i));
+  {
+    h5::Writer out(path);
+    out.write("/activity", activity.data(), {3, 4, 2});
+    out.write("/trial_info/block", std::vector<double>{0, 1, 2});
+    out.write("/trial_info/condition", std::vector<int64_t>{1, 0, 1});
+    out.commit();
+  }
+  const auto rec = decomp::read_recordings(path);
+  EXPECT_EQ(rec.condition, (std::vector<int64_t>{1, 0, 1}));
+  EXPECT_EQ(rec.info("block"), (std::vector<double>{0, 1, 2}));
+  try {
+    rec.info("rt");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("no /trial_info/rt (it has: block, condition)"), std::string::npos) << e.what();
+  }
+  // Written back, the condition stays where it came from (not duplicated at /condition).
+  {
+    h5::Writer out(path);
+    decomp::write_recordings(out, rec);
+    out.commit();
+  }
+  EXPECT_FALSE(h5::has_dataset(path, "/condition"));
+  EXPECT_EQ(decomp::read_recordings(path).condition, rec.condition);
+  fs::remove(path);
+}
+
 TEST(RankList, ParsesRangesAndListsAndRefusesTheRest) {
   EXPECT_EQ(requests::parse_ranks("1..4", "--ranks"), (std::vector<int64_t>{1, 2, 3, 4}));
   EXPECT_EQ(requests::parse_ranks("5,1,2", "--ranks"), (std::vector<int64_t>{1, 2, 5}));

@@ -35,6 +35,8 @@ struct Recordings {
   std::string source;                // the file it came from, for messages
 
   int64_t conditions() const;        // 1 + the largest condition
+  // /trial_info/<name>; Error naming what there is when it is absent.
+  const std::vector<double>& info(const std::string& name) const;
 };
 
 // Reads and validates a recordings file. Error (naming the file, the dataset and what is

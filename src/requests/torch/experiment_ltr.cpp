@@ -229,9 +229,7 @@ std::string learning_table(const decomp::LearningRank& rank) {
 // the weight updates.
 std::string reach_text(const ReachResult& reach, const LtrSizes& sizes) {
   const decomp::Recordings& d = reach.data.recordings;
-  const auto& info = d.trial_info;
-  const auto& error = std::find_if(info.begin(), info.end(), [](const auto& i) { return i.first == "endpoint_error_deg"; })
-                          ->second;
+  const auto& error = d.info("endpoint_error_deg");
   const auto mean_abs = [&](int64_t from, int64_t count) {
     double sum = 0;
     for (int64_t k = from; k < from + count; ++k) sum += std::abs(error[size_t(k)]);
@@ -313,13 +311,8 @@ ExperimentResult run_ltr_experiment(const ExperimentRequest& req) {
   rec.add("learning_cumulative_cp_error", {int64_t(lr.ranks.size())}, lr.cumulative_cp_relative_error);
   rec.add("learning_update_matrix_rank", {int64_t(lr.update_matrix_rank.size())}, lr.update_matrix_rank);
   const decomp::Recordings& reach_data = reach.data.recordings;
-  const auto info = [&](const std::string& name) {
-    return std::find_if(reach_data.trial_info.begin(), reach_data.trial_info.end(),
-                        [&](const auto& item) { return item.first == name; })
-        ->second;
-  };
-  rec.add("reach_block", {reach_data.trials}, info("block"));
-  rec.add("reach_endpoint_error_deg", {reach_data.trials}, info("endpoint_error_deg"));
+  rec.add("reach_block", {reach_data.trials}, reach_data.info("block"));
+  rec.add("reach_endpoint_error_deg", {reach_data.trials}, reach_data.info("endpoint_error_deg"));
   const FitLtrResult& rf = reach.fit;
   rec.add("reach_ranks", {int64_t(rf.ranks.size())}, rf.ranks);
   rec.add("reach_heldout_nmse", {int64_t(rf.ranks.size()), rf.seeds}, rf.heldout_nmse);
