@@ -32,11 +32,10 @@ void run_fit_ltr(FitLtrArgs args) {
   printer.finish();
   if (!result.ranks.empty()) {
     std::printf("rank  held-out NMSE (mean over seeds)  PCA unexplained\n");
+    const std::vector<double> mean = result.mean_heldout_nmse();
     for (size_t i = 0; i < result.ranks.size(); ++i) {
-      double mean = 0;
-      for (int64_t s = 0; s < result.seeds; ++s) mean += result.heldout_nmse[i * size_t(result.seeds) + size_t(s)];
-      std::printf("%4lld  %.4f                          %.4f\n", static_cast<long long>(result.ranks[i]),
-                  mean / double(result.seeds), result.pca_unexplained[i]);
+      std::printf("%4lld  %.4f                          %.4f\n", static_cast<long long>(result.ranks[i]), mean[i],
+                  result.pca_unexplained[i]);
     }
     std::printf("chosen rank %lld\n", static_cast<long long>(result.rank));
   }

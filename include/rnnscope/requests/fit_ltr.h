@@ -42,6 +42,16 @@ struct FitLtrRequest {
   Door door = Door::cli;
 };
 
+// A [ranks, seeds] row-major table of held-out errors averaged over its seeds.
+inline std::vector<double> mean_over_seeds(const std::vector<double>& nmse, size_t ranks, int64_t seeds) {
+  std::vector<double> mean(ranks, 0.0);
+  for (size_t i = 0; i < ranks; ++i) {
+    for (int64_t s = 0; s < seeds; ++s) mean[i] += nmse[i * size_t(seeds) + size_t(s)];
+    mean[i] /= double(seeds);
+  }
+  return mean;
+}
+
 struct FitLtrResult {
   int64_t rank = 0, units = 0, trials = 0, steps = 0, neurons = 0;
   // The final fit (on all data, at the chosen rank): Â, B̂ [N, R], c [K, R], D [M, N],
@@ -57,6 +67,9 @@ struct FitLtrResult {
   std::vector<double> heldout_nmse, pca_unexplained;
   int64_t seeds = 0;
   Json summary;
+
+  // The held-out NMSE averaged over the seeds: one value per rank of `ranks`.
+  std::vector<double> mean_heldout_nmse() const { return mean_over_seeds(heldout_nmse, ranks.size(), seeds); }
 };
 
 FitLtrResult run_fit_ltr(const FitLtrRequest& request);

@@ -74,6 +74,7 @@ struct SynthReachResult {
   // condition: the target index.
   decomp::Recordings recordings;
   decomp::WeightTrajectory w_rec;  // W_rec before trial 0 and after every trial: [trials + 1, N, N]
+  double dt_ms = 0, tau_ms = 0;    // the network's step and time constant (what a fit should use)
   int64_t pretrain_steps = 0;      // taken
   double pretrain_accuracy = 0;    // on the task's criterion, before the recording
 };

@@ -70,6 +70,24 @@ Matrix centred_columns(const std::vector<double>& c, int64_t trials) {
   return m;
 }
 
+// The fit options shared by every fit of the experiment: lr 0.02 and patience 4 checks of
+// 20 iterations converge on these small recordings (docs/ltr.md).
+FitLtrRequest experiment_fit(const ExperimentRequest& req, const LtrSizes& sizes, const std::string& data_path,
+                             const std::string& out_subdir) {
+  FitLtrRequest fit;
+  fit.data_path = data_path;
+  fit.lr = 0.02;
+  fit.max_iterations = sizes.fit_iterations;
+  fit.eval_every = 20;
+  fit.patience = 4;
+  fit.seeds = sizes.cv_seeds;
+  fit.threads = req.threads;
+  fit.out = req.out + out_subdir;
+  fit.stop_requested = req.stop_requested;
+  fit.door = req.door;
+  return fit;
+}
+
 struct PlantedSet {
   int64_t planted_rank = 0, seed = 0, recovered_rank = 0;
   double congruence = 0;
@@ -94,20 +112,10 @@ PlantedSet run_planted_set(const ExperimentRequest& req, const LtrSizes& sizes, 
                                  std::to_string(fit_ranks.back()));
   const SynthLtrResult truth = run_synth_ltr(synth);
 
-  FitLtrRequest fit;
-  fit.data_path = synth.out;
+  FitLtrRequest fit = experiment_fit(req, sizes, synth.out, "/fits/" + tag);
   fit.ranks = fit_ranks;
   fit.units = sizes.units;
-  fit.lr = 0.02;
-  fit.max_iterations = sizes.fit_iterations;
-  fit.eval_every = 20;
-  fit.patience = 4;
-  fit.seeds = sizes.cv_seeds;
   fit.seed = Rng::derive_seed(req.seed, "experiment_ltr_fit", uint64_t(rank * 100 + set_seed));
-  fit.threads = req.threads;
-  fit.out = req.out + "/fits/" + tag;
-  fit.stop_requested = req.stop_requested;
-  fit.door = req.door;
   const FitLtrResult fitted = run_fit_ltr(fit);
 
   PlantedSet set;
@@ -116,11 +124,7 @@ PlantedSet run_planted_set(const ExperimentRequest& req, const LtrSizes& sizes, 
   set.recovered_rank = fitted.rank;
   set.congruence = decomp::column_congruence(centred_columns(truth.c, sizes.trials),
                                              centred_columns(fitted.c, sizes.trials));
-  for (size_t i = 0; i < fitted.ranks.size(); ++i) {
-    double mean = 0;
-    for (int64_t s = 0; s < fitted.seeds; ++s) mean += fitted.heldout_nmse[i * size_t(fitted.seeds) + size_t(s)];
-    set.heldout_nmse.push_back(mean / double(fitted.seeds));
-  }
+  set.heldout_nmse = fitted.mean_heldout_nmse();
   return set;
 }
 
@@ -149,23 +153,13 @@ ReachResult run_reach(const ExperimentRequest& req, const LtrSizes& sizes) {
                                  "centre_out_reach, then recorded while it adapts to a 30 degree rotation");
   r.data = run_synth_reach(synth);
 
-  FitLtrRequest fit;
-  fit.data_path = synth.out;
+  FitLtrRequest fit = experiment_fit(req, sizes, synth.out, "/fits/reach");
   fit.ranks.clear();
   for (int64_t rank = 1; rank <= sizes.reach_max_rank; ++rank) fit.ranks.push_back(rank);
   fit.units = sizes.reach_units;
-  fit.dt_ms = r.data.recordings.times.at(1) - r.data.recordings.times.at(0);
-  fit.tau_ms = 100;  // the generator's CTRNN time constant
-  fit.lr = 0.02;
-  fit.max_iterations = sizes.fit_iterations;
-  fit.eval_every = 20;
-  fit.patience = 4;
-  fit.seeds = sizes.cv_seeds;
+  fit.dt_ms = r.data.dt_ms;  // the generator network's own
+  fit.tau_ms = r.data.tau_ms;
   fit.seed = Rng::derive_seed(req.seed, "experiment_ltr_reach_fit");
-  fit.threads = req.threads;
-  fit.out = req.out + "/fits/reach";
-  fit.stop_requested = req.stop_requested;
-  fit.door = req.door;
   if (req.progress) req.progress("reach: fit-ltr at ranks 1.." + std::to_string(sizes.reach_max_rank));
   r.fit = run_fit_ltr(fit);
 
@@ -253,11 +247,9 @@ std::string reach_text(const ReachResult& reach, const LtrSizes& sizes) {
   const FitLtrResult& f = reach.fit;
   md += "fit-ltr on the recorded rates (" + std::to_string(d.trials) + " trials x " + std::to_string(d.steps) +
         " bins x " + std::to_string(d.neurons) + " neurons), cross-validated:\n\n| rank | held-out NMSE | PCA unexplained |\n|---|---|---|\n";
-  for (size_t i = 0; i < f.ranks.size(); ++i) {
-    double mean = 0;
-    for (int64_t s = 0; s < f.seeds; ++s) mean += f.heldout_nmse[i * size_t(f.seeds) + size_t(s)] / double(f.seeds);
-    md += "| " + std::to_string(f.ranks[i]) + " | " + format("%.4f", mean) + " | " + format("%.4f", f.pca_unexplained[i]) + " |\n";
-  }
+  const std::vector<double> mean = f.mean_heldout_nmse();
+  for (size_t i = 0; i < f.ranks.size(); ++i)
+    md += "| " + std::to_string(f.ranks[i]) + " | " + format("%.4f", mean[i]) + " | " + format("%.4f", f.pca_unexplained[i]) + " |\n";
   md += "\nChosen rank " + std::to_string(f.rank) + "; the rank-" + std::to_string(f.rank) +
         " fit on all data explains " + format("%.3f", f.variance_explained) + " of the variance.\n\n"
         "Its recurrent weights over the recording, W_k after trial k, as tensors [N, N, " + std::to_string(d.trials) +

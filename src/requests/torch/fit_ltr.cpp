@@ -109,10 +109,7 @@ Fit fit_once(const FitLtrRequest& req, const decomp::Recordings& data, const std
 // "improvement" is only the fits' run-to-run noise and the first alone would pick the
 // noisiest minimum.
 int64_t choose_rank(const std::vector<int64_t>& ranks, const std::vector<double>& nmse, int64_t seeds) {
-  std::vector<double> mean(ranks.size(), 0.0);
-  for (size_t i = 0; i < ranks.size(); ++i) {
-    for (int64_t s = 0; s < seeds; ++s) mean[i] += nmse[i * size_t(seeds) + size_t(s)] / double(seeds);
-  }
+  const std::vector<double> mean = mean_over_seeds(nmse, ranks.size(), seeds);
   const double best = *std::min_element(mean.begin(), mean.end());
   const double improvement = mean.front() - best;
   for (size_t i = 0; i < ranks.size(); ++i) {

@@ -219,8 +219,9 @@ SynthReachResult run_synth_reach(const SynthReachRequest& req) {
   rec.inputs = inputs.size(2);
   rec.activity = rnn::to_doubles(noisy);
   rec.input_values = rnn::to_doubles(inputs);
-  const double dt_ms = trials.plain_task().params().at("dt").get<double>();
-  for (int64_t t = 0; t < rec.steps; ++t) rec.times.push_back(double(t) * dt_ms);
+  result.dt_ms = trials.plain_task().params().at("dt").get<double>();
+  result.tau_ms = config.at("model").at("tau").get<double>();
+  for (int64_t t = 0; t < rec.steps; ++t) rec.times.push_back(double(t) * result.dt_ms);
   std::vector<double> block, rotation;
   for (int64_t k = 0; k < K; ++k) {
     rec.condition.push_back(k % req.targets);
@@ -246,8 +247,8 @@ SynthReachResult run_synth_reach(const SynthReachRequest& req) {
     out.attribute("/", "generator", std::string("reach"));
     out.attribute("/", "seed", int64_t(req.seed));
     out.attribute("/", "noise", req.noise);
-    out.attribute("/", "dt_ms", dt_ms);
-    out.attribute("/", "tau_ms", config.at("model").at("tau").get<double>());
+    out.attribute("/", "dt_ms", result.dt_ms);
+    out.attribute("/", "tau_ms", result.tau_ms);
     out.attribute("/", "units", req.units);
     out.attribute("/", "targets", req.targets);
     out.attribute("/", "rotation_deg", req.rotation_deg);
