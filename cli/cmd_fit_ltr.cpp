@@ -80,7 +80,8 @@ void add_fit_ltr_command(CLI::App& app) {
   cmd->add_option("--seeds", req.seeds, "fits per rank in the cross-validation (default 1)");
   cmd->add_option("--seed", req.seed, "seed of initialisation, trial dropout and blocks (default 0)")->check(seed_range());
   cmd->add_option("--threads", req.threads, "CPU threads (default: all cores)");
-  cmd->add_flag("--force", req.force, "overwrite an existing output directory");
+  cmd->add_flag("--force", req.force, "overwrite an existing output directory: removes the files it writes "
+                                      "(docs/outputs.md) and keeps any others");
   cmd->add_flag("--quiet,-q", args->quiet, "no progress output");
   cmd->footer(
       "The model (docs/ltr.md): tau dx/dt = -x + W_k tanh(x) + W_in u + b, W_k = sum_r c_kr a_r b_r^T on trial k,\n"

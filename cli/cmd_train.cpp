@@ -29,7 +29,7 @@ void run_train(TrainArgs args) {
       if (p.accuracy >= 0) std::snprintf(acc, sizeof acc, "%.3f", p.accuracy);
       std::snprintf(text, sizeof text, "step %lld/%lld  loss %.4f  accuracy %s  %.1f steps/s  ETA %s",
                     static_cast<long long>(p.step), static_cast<long long>(p.max_steps), p.loss, acc,
-                    p.steps_per_second, format_duration(p.eta_seconds).c_str());
+                    p.steps_per_second, p.eta_seconds < 0 ? "-" : format_duration(p.eta_seconds).c_str());
       printer.update(text, p.evaluated);
     };
   }
@@ -66,9 +66,12 @@ void add_train_command(CLI::App& app) {
       ->required();
   cmd->add_option("--set", req.overrides, "override a config value, e.g. --set model.units=64 "
                                           "(repeatable)");
-  cmd->add_flag("--force", req.force, "overwrite an existing run directory");
+  cmd->add_flag("--force", req.force, "overwrite an existing run directory: removes the files a run writes "
+                                      "(docs/outputs.md) and keeps any others");
   cmd->add_flag("--resume", req.resume, "continue the run in --out from its checkpoint; ends "
-                                        "bit-identical to an uninterrupted run");
+                                        "bit-identical to an uninterrupted run. With --set (or CONFIG) it may "
+                                        "change the budget and schedule (" + rnn::continuable_keys_text() +
+                                            "): continues a stopped or finished run, recorded in history.h5");
   cmd->add_option_function<int64_t>(
       "--stop-after", [args](int64_t steps) { args->request.stop_after = steps; },
       "stop once this many steps are done in total (>= 1; a resumed run counts its earlier steps), "
@@ -81,7 +84,8 @@ void add_train_command(CLI::App& app) {
   cmd->footer("Config keys (each also settable with --set section.key=value):\n" + rnn::describe_run_config() +
               "\nExamples:\n  rnnscope train configs/demo.toml --out runs/demo\n"
               "  rnnscope train configs/demo.toml --out runs/small --set model.units=64 --set train.max_steps=500\n"
-              "  rnnscope train --out runs/demo --resume");
+              "  rnnscope train --out runs/demo --resume\n"
+              "  rnnscope train --out runs/demo --resume --set train.max_steps=4000   (train a finished run longer)");
   cmd->callback([args] { run_train(*args); });
 }
 

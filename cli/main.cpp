@@ -4,7 +4,47 @@
 
 #include "rnnscope/core/error.h"
 
+#include <algorithm>
 #include <iostream>
+#include <string>
+#include <vector>
+
+namespace {
+
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// CLI11 answers a mistyped command with "A subcommand is required"; name the word, the
+// closest command and the list instead. Empty when `word` is a command.
+std::string unknown_command_message(const CLI::App& app, const std::string& word) {
+  std::string names, closest;
+  size_t best = 3;  // suggest only near misses
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+    if (sub->get_name() == word) return "";
+    names += (names.empty() ? "" : ", ") + sub->get_name();
+    const size_t d = edit_distance(word, sub->get_name());
+    if (d < best) {
+      best = d;
+      closest = sub->get_name();
+    }
+  }
+  return "unknown command '" + word + "'" + (closest.empty() ? "." : "; did you mean '" + closest + "'?") +
+         " Commands: " + names;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -31,6 +71,13 @@ int main(int argc, char** argv) {
   rnnscope::cli::add_cp_command(app);
   rnnscope::cli::add_analyze_learning_command(app);
   rnnscope::cli::add_experiment_command(app);
+  if (argc > 1 && argv[1][0] != '-') {
+    const std::string message = unknown_command_message(app, argv[1]);
+    if (!message.empty()) {
+      std::cerr << "rnnscope: error: " << message << "\n";
+      return 2;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -44,6 +44,6 @@ pybind11::dict record_to_dict(const requests::Record& record);
 std::function<bool()> keyboard_interrupt_check();
 
 // A batch as a dict of numpy arrays, time-major like the models ([T, B, ...]).
-pybind11::dict batch_to_dict(const tasks::Batch& batch, const std::vector<std::string>& period_names);
+pybind11::dict batch_to_dict(const tasks::Batch& batch, const tasks::TaskInfo& info);
 
 }  // namespace rnnscope::python

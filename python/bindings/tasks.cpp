@@ -10,14 +10,20 @@ namespace py = pybind11;
 
 namespace rnnscope::python {
 
-py::dict batch_to_dict(const tasks::Batch& b, const std::vector<std::string>& period_names) {
+py::dict batch_to_dict(const tasks::Batch& b, const tasks::TaskInfo& info) {
+  const auto& period_names = info.periods;
   py::dict out;
   const int64_t T = b.steps, B = b.trials;
   out["inputs"] = to_numpy(b.inputs, {T, B, b.n_inputs});
   out["targets"] = to_numpy(b.targets, {T, B, b.n_outputs});
   out["mask"] = to_numpy(b.mask, {T, B});
   py::dict conditions;
-  for (const auto& [name, values] : b.conditions) conditions[py::str(name)] = to_numpy(values, {B});
+  for (const auto& [name, values] : b.conditions) {
+    if (info.is_integer_condition(name))
+      conditions[py::str(name)] = to_numpy(std::vector<int64_t>(values.begin(), values.end()), {B});
+    else
+      conditions[py::str(name)] = to_numpy(values, {B});
+  }
   out["conditions"] = conditions;
   py::dict periods;
   for (size_t p = 0; p < period_names.size(); ++p) {
@@ -58,7 +64,7 @@ void bind_tasks(py::module_& m) {
       .def(
           "batch",
           [](const tasks::Task& t, int64_t n, uint64_t seed) {
-            return batch_to_dict(t.batch(n, seed), t.info().periods);
+            return batch_to_dict(t.batch(n, seed), t.info());
           },
           py::arg("n"), py::kw_only(), py::arg("seed") = 0);
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from typing import Callable, Mapping
 
 from . import _core
@@ -11,29 +12,45 @@ from ._args import boolean, integer, optional_integer, path, real, seed as seed_
 
 
 class _ProgressLine:
-    """Training progress on stderr, as the CLI prints it: a line rewritten in place on a
-    terminal (every line kept elsewhere, e.g. a notebook or a log), each evaluation on its own
-    line, an ETA from the measured step rate, and a closing line when training ends."""
+    """Training progress on stderr with the CLI's information: a bar and a line rewritten in
+    place on a terminal or in a notebook (Jupyter honours ``\\r``), each evaluation kept on its
+    own line, an ETA from the measured step rate, and a closing line when training ends.
+    Elsewhere (a log file, a pipe) plain lines at evaluations and at most every 10 s, as the
+    CLI prints them."""
+
+    PLAIN_INTERVAL_SECONDS = 10.0
+    BAR_WIDTH = 20
 
     def __init__(self):
         self.open = False
-        self.rewrite = sys.stderr.isatty()
+        self.rewrite = sys.stderr.isatty() or "ipykernel" in sys.modules
+        self.last_plain = float("-inf")
 
     @staticmethod
     def _duration(seconds: float) -> str:
         seconds = int(round(seconds))
         return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
 
+    def _bar(self, step: int, max_steps: int) -> str:
+        filled = int(self.BAR_WIDTH * step / max(1, max_steps))
+        return f"{100 * step // max(1, max_steps):3d}%|{'█' * filled}{' ' * (self.BAR_WIDTH - filled)}|"
+
     def __call__(self, p: dict) -> None:
-        if not (p["evaluated"] or p["step"] % 10 == 0):
+        now = time.monotonic()
+        keep = p["evaluated"]
+        if not self.rewrite and not keep and now - self.last_plain < self.PLAIN_INTERVAL_SECONDS:
             return
         acc = f"{p['accuracy']:.3f}" if p["accuracy"] >= 0 else "  -  "
-        eta = self._duration(p["eta_seconds"]) if p["steps_per_second"] > 0 else "-"
+        eta = self._duration(p["eta_seconds"]) if p["eta_seconds"] >= 0 else "-"
         text = (f"step {p['step']}/{p['max_steps']}  loss {p['loss']:.4f}  accuracy {acc}  "
                 f"{p['steps_per_second']:.1f} steps/s  ETA {eta}")
-        keep = p["evaluated"] or not self.rewrite
+        if self.rewrite:
+            text = self._bar(p["step"], p["max_steps"]) + " " + text
+        keep = keep or not self.rewrite
         print(("\r\033[K" if self.rewrite else "") + text, end="\n" if keep else "", file=sys.stderr, flush=True)
         self.open = not keep
+        if not self.rewrite:
+            self.last_plain = now
 
     def close(self, summary: dict) -> None:
         if self.open:

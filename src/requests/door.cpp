@@ -39,6 +39,10 @@ std::string spell(Door door, const std::string& name, const std::string& value) 
   return cli_name + " " + value;
 }
 
+std::string spell_override(Door door, const std::string& key) {
+  return door == Door::python ? "overrides={'" + key + "': N}" : "--set " + key + "=N";
+}
+
 MemoryBudget memory_budget(double limit_gb, Door door) {
   const std::string name = door == Door::python ? "memory_limit_gb" : "--memory-limit";
   require(std::isfinite(limit_gb) && limit_gb >= 0,

@@ -24,9 +24,23 @@ bool has_content(const std::string& dir) {
   return false;
 }
 
+// An entry the command wrote: one of `ours`, or a temporary one of them was written to
+// (NAME.tmp.<pid>, left by a killed process).
+bool is_ours(const fs::directory_entry& entry, const std::vector<std::string>& ours) {
+  const std::string name = entry.path().filename().string();
+  for (const auto& our : ours) {
+    if (name == our) return true;
+    const std::string temp = our + ".tmp.";
+    if (name.size() > temp.size() && name.compare(0, temp.size(), temp) == 0 &&
+        name.find_first_not_of("0123456789", temp.size()) == std::string::npos)
+      return true;
+  }
+  return false;
+}
+
 }  // namespace
 
-void prepare_output_dir(const std::string& dir, Existing policy, Door door) {
+void prepare_output_dir(const std::string& dir, Existing policy, Door door, const std::vector<std::string>& ours) {
   std::error_code ec;
   if (fs::exists(dir)) {
     require(fs::is_directory(dir), "output directory " + dir + " exists and is not a directory");
@@ -37,7 +51,7 @@ void prepare_output_dir(const std::string& dir, Existing policy, Door door) {
       }
       if (policy == Existing::overwrite) {
         for (const auto& entry : fs::directory_iterator(dir))
-          if (!is_lock_file(entry)) fs::remove_all(entry.path(), ec);
+          if (is_ours(entry, ours)) fs::remove_all(entry.path(), ec);
       }
     }
   }
@@ -45,9 +59,9 @@ void prepare_output_dir(const std::string& dir, Existing policy, Door door) {
   require(!ec && fs::is_directory(dir), "cannot create run directory " + dir + ": " + ec.message());
 }
 
-FileLock claim_output_dir(const std::string& dir, Existing policy, Door door) {
+FileLock claim_output_dir(const std::string& dir, Existing policy, Door door, const std::vector<std::string>& ours) {
   // Refused before a lock file is made in someone's non-empty directory.
-  if (policy == Existing::refuse) prepare_output_dir(dir, policy, door);
+  if (policy == Existing::refuse) prepare_output_dir(dir, policy, door, ours);
   std::error_code ec;
   fs::create_directories(dir, ec);
   require(fs::is_directory(dir), "cannot create run directory " + dir + (ec ? ": " + ec.message() : std::string()));
@@ -55,7 +69,7 @@ FileLock claim_output_dir(const std::string& dir, Existing policy, Door door) {
   auto lock = FileLock::try_lock(lock_path);
   require(lock.has_value(), "another process is writing " + dir + " (it holds " + lock_path +
                                 "); wait for it to end or stop it, then run again");
-  prepare_output_dir(dir, policy, door);
+  prepare_output_dir(dir, policy, door, ours);
   return std::move(*lock);
 }
 

@@ -30,15 +30,35 @@ std::vector<double> read_metric(const std::string& path, const std::string& name
 
 RunDirectory::RunDirectory(std::string path) : path_(std::move(path)) {}
 
-std::string RunDirectory::config_path() const { return path_ + "/config.toml"; }
-std::string RunDirectory::summary_path() const { return path_ + "/summary.json"; }
-std::string RunDirectory::history_path() const { return path_ + "/history.h5"; }
-std::string RunDirectory::model_path() const { return path_ + "/model.h5"; }
-std::string RunDirectory::checkpoint_path() const { return path_ + "/checkpoint.pt"; }
-std::string RunDirectory::fit_path() const { return path_ + "/fit.h5"; }
-std::string RunDirectory::rank_selection_path() const { return path_ + "/rank_selection.h5"; }
-std::string RunDirectory::weights_history_path() const { return path_ + "/weights_history.h5"; }
-std::string RunDirectory::learning_path() const { return path_ + "/learning.h5"; }
+// Every file name of a run directory, once (docs/outputs.md).
+namespace names {
+constexpr const char* config = "config.toml";
+constexpr const char* summary = "summary.json";
+constexpr const char* history = "history.h5";
+constexpr const char* model = "model.h5";
+constexpr const char* checkpoint = "checkpoint.pt";
+constexpr const char* fit = "fit.h5";
+constexpr const char* rank_selection = "rank_selection.h5";
+constexpr const char* weights_history = "weights_history.h5";
+constexpr const char* learning = "learning.h5";
+}  // namespace names
+
+const std::vector<std::string>& RunDirectory::file_names() {
+  static const std::vector<std::string> all = {names::config, names::summary,        names::history,
+                                               names::model,  names::checkpoint,     names::fit,
+                                               names::rank_selection, names::weights_history, names::learning};
+  return all;
+}
+
+std::string RunDirectory::config_path() const { return path_ + "/" + names::config; }
+std::string RunDirectory::summary_path() const { return path_ + "/" + names::summary; }
+std::string RunDirectory::history_path() const { return path_ + "/" + names::history; }
+std::string RunDirectory::model_path() const { return path_ + "/" + names::model; }
+std::string RunDirectory::checkpoint_path() const { return path_ + "/" + names::checkpoint; }
+std::string RunDirectory::fit_path() const { return path_ + "/" + names::fit; }
+std::string RunDirectory::rank_selection_path() const { return path_ + "/" + names::rank_selection; }
+std::string RunDirectory::weights_history_path() const { return path_ + "/" + names::weights_history; }
+std::string RunDirectory::learning_path() const { return path_ + "/" + names::learning; }
 
 bool RunDirectory::has_config() const { return fs::exists(config_path()); }
 bool RunDirectory::has_summary() const { return fs::exists(summary_path()); }
@@ -78,6 +98,11 @@ void RunDirectory::write_history(const History& h) const {
   write_metric(out, "/accuracy", h.accuracy, h.replicas);
   write_metric(out, "/train_loss", h.train_loss, h.replicas);
   out.write("/wall_seconds", h.wall_seconds);
+  if (!h.continued_at_step.empty()) {
+    // In a group: the root holds one row per evaluation (load_run reads it whole).
+    out.write("/continuations/step", h.continued_at_step);
+    out.write("/continuations/changes", h.continued_changes);
+  }
   out.commit();
 }
 

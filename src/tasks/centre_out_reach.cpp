@@ -38,6 +38,7 @@ TaskInfo make_info() {
                  {"target", 2, "(cos, sin) of the target direction from target onset on"}};
   info.outputs = {{"hand", 2, "hand position (x, y): 0 until go, then to the endpoint"}};
   info.loss = LossKind::mse;
+  info.integer_conditions = {"target"};
   info.default_target_accuracy = 0.95;
   return info;
 }

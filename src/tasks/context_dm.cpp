@@ -39,6 +39,7 @@ TaskInfo make_info() {
                  {"context", 2, "one-hot: which modality to report"}};
   info.outputs = {{"fixation", 1, "hold fixation"}, {"choice", 2, "one per direction"}};
   info.loss = LossKind::cross_entropy;
+  info.integer_conditions = {"context", "ground_truth", "choice_mod1", "choice_mod2"};
   return info;
 }
 

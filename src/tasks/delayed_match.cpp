@@ -39,6 +39,7 @@ TaskInfo make_info(int64_t n_stimuli) {
   info.outputs = {{"fixation", 1, "hold fixation"},
                   {"choice", 2, "class 0 = match, class 1 = non-match"}};
   info.loss = LossKind::cross_entropy;
+  info.integer_conditions = {"ground_truth", "sample", "test"};
   return info;
 }
 

@@ -18,6 +18,7 @@ Json default_timing() {
 
 std::string pulse_period(int64_t i) { return "pulse_" + std::to_string(i); }
 std::string response_period(int64_t i) { return "response_" + std::to_string(i); }
+std::string bit_condition(int64_t i) { return "bit_" + std::to_string(i); }
 
 TaskInfo make_info(int64_t n_pulses) {
   TaskInfo info;
@@ -40,6 +41,7 @@ TaskInfo make_info(int64_t n_pulses) {
   info.inputs = {{"bits", 2, "one-hot pulse: channel 0 for bit 0, channel 1 for bit 1"}};
   info.outputs = {{"parity", 2, "class 0 = even, class 1 = odd"}};
   info.loss = LossKind::cross_entropy;
+  for (int64_t i = 1; i <= n_pulses; ++i) info.integer_conditions.push_back(bit_condition(i));
   return info;
 }
 
@@ -66,7 +68,7 @@ class NParity final : public TrialTask {
     std::map<std::string, double> durations_ms;
     for (int64_t i = 1; i <= n_pulses_; ++i) {
       bits.push_back(rng.integer(2));
-      conditions["bit_" + std::to_string(i)] = static_cast<double>(bits.back());
+      conditions[bit_condition(i)] = static_cast<double>(bits.back());
       durations_ms[pulse_period(i)] = b.sample_ms("pulse");
       durations_ms[response_period(i)] = b.sample_ms("response");
     }

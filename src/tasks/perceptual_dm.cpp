@@ -33,6 +33,7 @@ TaskInfo make_info(int64_t n_choices) {
   info.outputs = {{"fixation", 1, "hold fixation"},
                   {"choice", n_choices, "one per direction"}};
   info.loss = LossKind::cross_entropy;
+  info.integer_conditions = {"ground_truth"};
   return info;
 }
 

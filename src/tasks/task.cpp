@@ -4,6 +4,8 @@
 #include "rnnscope/core/error.h"
 #include "text.h"
 
+#include <algorithm>
+
 namespace rnnscope::tasks {
 namespace {
 
@@ -17,6 +19,10 @@ int64_t total_size(const std::vector<ChannelGroup>& groups) {
 
 int64_t TaskInfo::n_inputs() const { return total_size(inputs); }
 int64_t TaskInfo::n_outputs() const { return total_size(outputs); }
+
+bool TaskInfo::is_integer_condition(const std::string& condition) const {
+  return std::find(integer_conditions.begin(), integer_conditions.end(), condition) != integer_conditions.end();
+}
 
 ChannelSpan channel_span(const std::vector<ChannelGroup>& groups, const std::string& name) {
   ChannelSpan span;

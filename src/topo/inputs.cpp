@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <vector>
 
 #include "rnnscope/core/error.h"
@@ -41,6 +43,34 @@ MetricInput from_hdf5(const std::string& spec, const DatasetSpec& ds, const std:
                       const MemoryBudget& memory) {
   const h5::Array a = h5::read_array(ds.file, ds.dataset);
   return metric_input_from_array(a, hdf5_format(spec, ds, a, format), spec, memory);
+}
+
+bool is_hdf5_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char signature[8] = {};
+  return in.read(signature, sizeof signature) && std::string(signature, 8) == "\x89HDF\r\n\x1a\n";
+}
+
+// An input that is not FILE.h5:/DATASET and not a text file: said in the terms of what the
+// user most likely meant (an HDF5 file without its dataset, or a dataset without its "/").
+void check_text_input(const std::string& spec) {
+  const std::string example = "FILE.h5:/DATASET";
+  if (!std::filesystem::exists(spec)) {
+    const size_t colon = spec.rfind(':');
+    if (colon != std::string::npos && colon > 0 && std::filesystem::exists(spec.substr(0, colon)))
+      throw Error("'" + spec + "': name the dataset with a leading /, as " + example + " (" +
+                      spec.substr(0, colon) + ":/" + spec.substr(colon + 1) + ")",
+                  Error::Kind::file_not_found);
+    throw Error("cannot open '" + spec + "': no such file (an HDF5 dataset is given as " + example + ")",
+                Error::Kind::file_not_found);
+  }
+  if (is_hdf5_file(spec)) {
+    std::string datasets;
+    for (const auto& name : h5::list_group(spec, "/"))
+      if (!h5::is_group(spec, "/" + name)) datasets += (datasets.empty() ? "" : ", ") + spec + ":/" + name;
+    throw Error("'" + spec + "' is an HDF5 file: name the dataset, as " + example +
+                (datasets.empty() ? std::string(" (it holds no dataset at its top level)") : " (it holds " + datasets + ")"));
+  }
 }
 
 }  // namespace
@@ -102,6 +132,7 @@ MetricInput metric_input_from_array(const h5::Array& a, const std::string& forma
 MetricInput read_metric_input(const std::string& spec, const std::string& format, const MemoryBudget& memory) {
   DatasetSpec ds;
   if (parse_dataset_spec(spec, &ds)) return from_hdf5(spec, ds, format, memory);
+  check_text_input(spec);
   return read_text_input(spec, parse_text_format(format.empty() ? "lower-distance" : format));
 }
 

@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 
 namespace rnnscope::rnn {
@@ -17,6 +18,25 @@ torch::Tensor doubles(const std::vector<double>& v) {
 std::vector<double> to_vector(const torch::Tensor& t) {
   const auto c = t.contiguous();
   return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
+}
+
+// Texts as one byte tensor, each ended by '\n' (the texts hold none).
+torch::Tensor text_tensor(const std::vector<std::string>& texts) {
+  std::string joined;
+  for (const auto& t : texts) joined += t + '\n';
+  auto bytes = torch::empty({static_cast<int64_t>(joined.size())}, torch::kUInt8);
+  std::memcpy(bytes.data_ptr<uint8_t>(), joined.data(), joined.size());
+  return bytes;
+}
+
+std::vector<std::string> texts_of(const torch::Tensor& t) {
+  require(t.scalar_type() == torch::kUInt8, "continuation records are not text");
+  const auto c = t.contiguous();
+  const std::string joined(c.data_ptr<uint8_t>(), c.data_ptr<uint8_t>() + c.numel());
+  std::vector<std::string> texts;
+  for (size_t start = 0, end; (end = joined.find('\n', start)) != std::string::npos; start = end + 1)
+    texts.push_back(joined.substr(start, end - start));
+  return texts;
 }
 
 std::string shape_text(at::IntArrayRef sizes) {
@@ -47,6 +67,9 @@ void save_checkpoint(const std::string& path, RecurrentModel& model, torch::opti
   archive.write("trainer.history_accuracy", doubles(h.accuracy));
   archive.write("trainer.history_train_loss", doubles(h.train_loss));
   archive.write("trainer.history_wall_seconds", doubles(h.wall_seconds));
+  archive.write("trainer.continued_at_step",
+                doubles(std::vector<double>(h.continued_at_step.begin(), h.continued_at_step.end())));
+  archive.write("trainer.continued_changes", text_tensor(h.continued_changes));
   const std::string temp = path + ".tmp." + std::to_string(::getpid());
   archive.save_to(temp);
   std::error_code ec;
@@ -103,6 +126,14 @@ TrainState load_checkpoint(const std::string& path, RecurrentModel& model, torch
     s.history.train_loss = to_vector(t);
     archive.read("trainer.history_wall_seconds", t);
     s.history.wall_seconds = to_vector(t);
+    // Checkpoints from before continuations were recorded hold none.
+    if (archive.try_read("trainer.continued_at_step", t))
+      for (double step : to_vector(t)) s.history.continued_at_step.push_back(static_cast<int64_t>(step));
+    // Read into a tensor of its own: reading into a defined one keeps that one's dtype.
+    torch::Tensor bytes;
+    if (archive.try_read("trainer.continued_changes", bytes)) s.history.continued_changes = texts_of(bytes);
+    require(s.history.continued_at_step.size() == s.history.continued_changes.size(),
+            "checkpoint " + path + " has an unknown layout (continuation records differ in length)");
   } catch (const c10::Error& e) {
     throw Error("cannot read checkpoint " + path + " (truncated or from another config): " +
                 std::string(e.what_without_backtrace()).substr(0, 200));

@@ -1,6 +1,10 @@
 // Declarations of the [train] section and the run config's help text (torch-free).
 #include "rnnscope/training/run_config.h"
 
+#include "rnnscope/core/error.h"
+
+#include <algorithm>
+
 namespace rnnscope::rnn {
 
 std::vector<ParamSpec> train_param_specs() {
@@ -39,6 +43,46 @@ std::vector<ParamSpec> train_param_specs() {
                 "CPU threads for LibTorch (0 = all cores); results are reproducible for a fixed count"}
           .with_min(0),
   };
+}
+
+const std::vector<std::string>& continuable_train_keys() {
+  static const std::vector<std::string> keys = {"max_steps",  "lr",        "target_accuracy", "eval_every",
+                                                "checkpoint_every", "grad_clip", "rate_l2", "weight_l2",
+                                                "threads"};
+  return keys;
+}
+
+std::string continuable_keys_text() {
+  std::string text;
+  for (const auto& k : continuable_train_keys()) text += (text.empty() ? "train." : ", train.") + k;
+  return text;
+}
+
+std::vector<std::string> continuation_changes(const Json& stored, const Json& given) {
+  const auto& allowed = continuable_train_keys();
+  std::vector<std::string> changes;
+  // Both are resolved: the same sections and keys, in declaration order (a changed task name
+  // changes the task's keys too; it is named first).
+  const Json flat_stored = stored.flatten(), flat_given = given.flatten();
+  std::vector<std::string> keys;
+  for (const auto& [pointer, value] : flat_stored.items()) keys.push_back(pointer);
+  for (const auto& [pointer, value] : flat_given.items())
+    if (!flat_stored.contains(pointer)) keys.push_back(pointer);
+  for (const auto& pointer : keys) {
+    const Json old_value = flat_stored.value(pointer, Json());
+    const Json new_value = flat_given.value(pointer, Json());
+    if (old_value == new_value) continue;
+    std::string key = pointer.substr(1);
+    std::replace(key.begin(), key.end(), '/', '.');
+    const bool continuable =
+        key.rfind("train.", 0) == 0 && std::find(allowed.begin(), allowed.end(), key.substr(6)) != allowed.end();
+    const std::string change = key + ": " + (old_value.is_null() ? "(none)" : old_value.dump()) + " -> " +
+                               (new_value.is_null() ? "(none)" : new_value.dump());
+    require(continuable, "cannot resume with " + change + ": a continued run keeps its network, data and "
+                         "evaluation set; it may change only " + continuable_keys_text());
+    changes.push_back(change);
+  }
+  return changes;
 }
 
 std::string describe_run_config() {

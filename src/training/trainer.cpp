@@ -43,13 +43,23 @@ Trainer::Trainer(std::shared_ptr<RecurrentModel> model, std::unique_ptr<DataSour
   state_.last_accuracy.assign(size_t(model_->replicas()), -1.0);
 }
 
-void Trainer::resume() {
+void Trainer::resume(bool finished_too) {
   state_ = load_checkpoint(options_.checkpoint_path, *model_, *optimizer_);
   require(state_.history.replicas == model_->replicas(),
           "checkpoint " + options_.checkpoint_path + " holds " + std::to_string(state_.history.replicas) +
               " replicas, the config " + std::to_string(model_->replicas()));
-  require(!state_.finished, "the run has already finished; nothing to resume");
+  require(finished_too || !state_.finished, "the run has already finished; nothing to resume");
   for (auto& recorder : recorders_) recorder->resume(state_.step);
+}
+
+void Trainer::record_continuation(const std::string& changes) {
+  state_.history.continued_at_step.push_back(state_.step);
+  state_.history.continued_changes.push_back(changes);
+  state_.finished = false;
+}
+
+void Trainer::set_learning_rate(double lr) {
+  for (auto& group : optimizer_->param_groups()) group.options().set_lr(lr);
 }
 
 void Trainer::save_progress() {
@@ -130,19 +140,21 @@ TrainOutcome Trainer::run(const TrainerHooks& hooks) {
       outcome.stop_reason = objective_->criterion();
     }
     for (auto& recorder : recorders_) recorder->observe(state_.step, outcome.reached || state_.step == max_steps, *model_);
-    if (hooks.progress) {
+    // The session's first step carries one-time costs (allocations, thread start-up): a rate
+    // from it alone would be far off (an ETA of minutes for a run of seconds). Progress is
+    // reported from the second step on, and at the first only when it was evaluated.
+    const int64_t session_steps = state_.step - session_first_step;
+    if (hooks.progress && (session_steps > 1 || eval_due)) {
       TrainProgress p;
       p.step = state_.step;
       p.max_steps = max_steps;
       p.loss = outcome.last_loss;
       p.accuracy = mean(state_.last_accuracy);
-      // The session's first step carries one-time costs (allocations, thread start-up); once
-      // there are others, the rate (and the ETA from it) leaves it out.
-      const int64_t session_steps = state_.step - session_first_step;
+      // Once there are other steps, the rate (and the ETA from it) leaves the first one out.
       p.steps_per_second = session_steps > 1 ? double(session_steps - 1) /
                                                    std::max(1e-9, session_train_seconds - first_step_seconds)
                                              : 1.0 / std::max(1e-9, session_train_seconds);
-      p.eta_seconds = double(max_steps - state_.step) / std::max(1e-9, p.steps_per_second);
+      p.eta_seconds = session_steps > 1 ? double(max_steps - state_.step) / std::max(1e-9, p.steps_per_second) : -1;
       p.evaluated = eval_due;
       hooks.progress(p);
     }

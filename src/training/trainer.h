@@ -140,8 +140,13 @@ class Trainer {
           std::vector<std::unique_ptr<Recorder>> recorders = {});
 
   // Continues from the checkpoint at options.checkpoint_path (Error when it is missing,
-  // unreadable or already finished).
-  void resume();
+  // unreadable, or finished and `finished_too` is false).
+  void resume(bool finished_too = false);
+  // The run goes on with changed options (more steps, another criterion or learning rate):
+  // recorded in the history at the current step, and a finished run is no longer finished.
+  void record_continuation(const std::string& changes);
+  // Sets every parameter group's learning rate (a checkpoint restores the one it was saved with).
+  void set_learning_rate(double lr);
   // Trains until max_steps, the stopping rule, stop_after or a stop request; writes a
   // checkpoint before returning.
   TrainOutcome run(const TrainerHooks& hooks);

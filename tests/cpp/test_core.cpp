@@ -270,16 +270,27 @@ TEST(RunDir, RefusesNonEmptyDirectoryUnlessForcedOrResumed) {
   using requests::Door;
   using requests::Existing;
   const auto dir = temp_dir("rundir");
+  const std::vector<std::string> ours = {"model.h5", "data"};
   write_text_atomic(dir + "/keep.txt", "x");
-  EXPECT_NE(error_of([&] { requests::prepare_output_dir(dir, Existing::refuse, Door::cli); }).find("--force"),
+  EXPECT_NE(error_of([&] { requests::prepare_output_dir(dir, Existing::refuse, Door::cli, ours); }).find("--force"),
             std::string::npos);
   // Each door names the argument its own way.
-  EXPECT_NE(error_of([&] { requests::prepare_output_dir(dir, Existing::refuse, Door::python); }).find("force=True"),
-            std::string::npos);
-  requests::prepare_output_dir(dir, Existing::resume, Door::cli);
+  EXPECT_NE(
+      error_of([&] { requests::prepare_output_dir(dir, Existing::refuse, Door::python, ours); }).find("force=True"),
+      std::string::npos);
+  write_text_atomic(dir + "/model.h5", "x");
+  requests::prepare_output_dir(dir, Existing::resume, Door::cli, ours);
   EXPECT_TRUE(fs::exists(dir + "/keep.txt"));
-  requests::prepare_output_dir(dir, Existing::overwrite, Door::cli);
-  EXPECT_FALSE(fs::exists(dir + "/keep.txt"));
+  EXPECT_TRUE(fs::exists(dir + "/model.h5"));
+  // force removes what the command writes (files, folders, a killed writer's temporaries)
+  // and nothing of the user's, look-alikes included.
+  fs::create_directories(dir + "/data/sub");
+  for (const char* name : {"model.h5.tmp.123", "model.h5.tmp.x1", "model.h5.bak", "my_data"})
+    write_text_atomic(dir + "/" + name, "x");
+  requests::prepare_output_dir(dir, Existing::overwrite, Door::cli, ours);
+  for (const char* gone : {"model.h5", "data", "model.h5.tmp.123"}) EXPECT_FALSE(fs::exists(dir + "/" + gone)) << gone;
+  for (const char* kept : {"keep.txt", "model.h5.tmp.x1", "model.h5.bak", "my_data"})
+    EXPECT_TRUE(fs::exists(dir + "/" + kept)) << kept;
   EXPECT_TRUE(fs::is_directory(dir));
   write_text_atomic(dir + "/out.txt", "abc");
   EXPECT_EQ(read_text(dir + "/out.txt"), "abc");
@@ -297,24 +308,24 @@ TEST(RunDir, ClaimHoldsALockThatASecondClaimerIsRefused) {
   const auto dir = temp_dir("claim");
   fs::remove_all(dir);
   {
-    const FileLock held = requests::claim_output_dir(dir, Existing::refuse, Door::cli);
+    const FileLock held = requests::claim_output_dir(dir, Existing::refuse, Door::cli, {"config.toml"});
     EXPECT_TRUE(fs::exists(dir + "/" + requests::kOutputLockName));
     // flock locks belong to open file descriptions: a second open in this process conflicts too.
-    EXPECT_NE(error_of([&] { requests::claim_output_dir(dir, Existing::resume, Door::cli); })
+    EXPECT_NE(error_of([&] { requests::claim_output_dir(dir, Existing::resume, Door::cli, {"config.toml"}); })
                   .find("another process is writing"),
               std::string::npos);
-    EXPECT_NE(error_of([&] { requests::claim_output_dir(dir, Existing::overwrite, Door::cli); })
+    EXPECT_NE(error_of([&] { requests::claim_output_dir(dir, Existing::overwrite, Door::cli, {"config.toml"}); })
                   .find("another process is writing"),
               std::string::npos);
     // The lock file is no content: the directory still counts as empty, and is not cleared.
-    EXPECT_NO_THROW(requests::prepare_output_dir(dir, Existing::refuse, Door::cli));
+    EXPECT_NO_THROW(requests::prepare_output_dir(dir, Existing::refuse, Door::cli, {"config.toml"}));
     write_text_atomic(dir + "/config.toml", "x");
-    requests::prepare_output_dir(dir, Existing::overwrite, Door::cli);
+    requests::prepare_output_dir(dir, Existing::overwrite, Door::cli, {"config.toml"});
     EXPECT_FALSE(fs::exists(dir + "/config.toml"));
     EXPECT_TRUE(fs::exists(dir + "/" + requests::kOutputLockName));
   }
   // Released with its holder.
-  EXPECT_NO_THROW(requests::claim_output_dir(dir, Existing::resume, Door::cli));
+  EXPECT_NO_THROW(requests::claim_output_dir(dir, Existing::resume, Door::cli, {"config.toml"}));
   fs::remove_all(dir);
 }
 

@@ -143,7 +143,9 @@ TEST(Trainer, ResumedRunIsBitIdenticalToUninterruptedRun) {
   req.stop_after = 13;  // between checkpoints (every 7) and evaluations (every 10)
   const auto partial = requests::run_train(req);
   EXPECT_EQ(partial["status"], "interrupted");
-  EXPECT_FALSE(fs::exists(resumed + "/model.h5"));
+  // The interrupted run's weights are in model.h5 too, marked unfinished.
+  EXPECT_EQ(h5::read_attributes(resumed + "/model.h5", "/").at("step"), 13);
+  EXPECT_EQ(h5::read_attributes(resumed + "/model.h5", "/").at("finished"), 0);
   requests::TrainRequest again;
   again.out = resumed;
   again.resume = true;
@@ -153,6 +155,7 @@ TEST(Trainer, ResumedRunIsBitIdenticalToUninterruptedRun) {
     EXPECT_EQ(h5::read_array(straight + "/model.h5", name).data, h5::read_array(resumed + "/model.h5", name).data)
         << name;
   }
+  EXPECT_EQ(h5::read_attributes(straight + "/model.h5", "/"), h5::read_attributes(resumed + "/model.h5", "/"));
   EXPECT_EQ(h5::read_array(straight + "/history.h5", "/loss").data,
             h5::read_array(resumed + "/history.h5", "/loss").data);
   // A finished run cannot be resumed again.

@@ -3,9 +3,12 @@
 #include "rnnscope/core/error.h"
 #include "rnnscope/core/hdf5_io.h"
 #include "rnnscope/runs/run_directory.h"
+#include "rnnscope/training/run_config.h"
+#include "test_errors.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -114,4 +117,25 @@ TEST(RunDirectory, NamesWhatIsMissingOrBroken) {
   EXPECT_EQ(first, fs::file_size(dir.history_path()));
   EXPECT_EQ(bytes_a, bytes_b);
   fs::remove_all(dir.path());
+}
+
+TEST(RunConfig, AContinuationMayChangeTheBudgetAndScheduleOnly) {
+  const Json stored = Json::parse(R"({"seed": 0, "task": {"name": "perceptual_dm", "dt": 20.0},
+      "model": {"type": "ctrnn", "units": 8}, "train": {"max_steps": 10, "lr": 0.001, "batch_size": 4}})");
+  EXPECT_TRUE(rnn::continuation_changes(stored, stored).empty());
+  Json longer = stored;
+  longer["train"]["max_steps"] = 20;
+  longer["train"]["lr"] = 0.0005;
+  EXPECT_EQ(rnn::continuation_changes(stored, longer),
+            (std::vector<std::string>{"train.max_steps: 10 -> 20", "train.lr: 0.001 -> 0.0005"}));
+  for (const auto& [pointer, value] : std::vector<std::pair<std::string, Json>>{
+           {"/model/units", 9}, {"/train/batch_size", 8}, {"/seed", 1}, {"/task/name", "delayed_match"}}) {
+    Json changed = stored;
+    changed[Json::json_pointer(pointer)] = value;
+    std::string key = pointer.substr(1);
+    std::replace(key.begin(), key.end(), '/', '.');
+    const std::string message = rnnscope::testing::error_of([&] { rnn::continuation_changes(stored, changed); });
+    EXPECT_NE(message.find("cannot resume with " + key + ": "), std::string::npos) << message;
+    EXPECT_NE(message.find("may change only train.max_steps, train.lr"), std::string::npos) << message;
+  }
 }

@@ -2,6 +2,8 @@
 checked against a plain numpy re-implementation of the CTRNN update from the saved weights."""
 
 import copy
+import sys
+import types
 
 import h5py
 import numpy as np
@@ -99,6 +101,55 @@ def test_train_overrides_and_resume_match_uninterrupted(tmp_path):
     assert straight["steps"] == 24
 
 
+def test_a_finished_run_continues_with_a_larger_budget_as_if_trained_straight(tmp_path):
+    cfg = copy.deepcopy(SMALL_CONFIG)
+    straight = rnnscope.train(cfg, out=tmp_path / "straight", overrides={"train.max_steps": 30}, progress=False)
+    first = rnnscope.train(cfg, out=tmp_path / "run", progress=False)
+    assert first["status"] == "finished" and first["steps"] == 20
+    more = rnnscope.train(None, out=tmp_path / "run", resume=True, overrides={"train.max_steps": 30}, progress=False)
+    assert more["status"] == "finished" and more["steps"] == 30 == straight["steps"]
+    a, b = rnnscope.load_run(tmp_path / "straight"), rnnscope.load_run(tmp_path / "run")
+    for name in ["W_in", "W_rec", "W_out", "b", "b_out"]:
+        np.testing.assert_array_equal(a["model"][name], b["model"][name])
+    np.testing.assert_array_equal(a["history"]["loss"], b["history"]["loss"])
+    assert b["config"]["train"]["max_steps"] == 30
+    with h5py.File(tmp_path / "run" / "history.h5") as h:
+        assert list(h["continuations/step"][:]) == [20]
+        assert list(h["continuations/changes"].asstr()[:]) == ["train.max_steps: 20 -> 30"]
+    # A lower learning rate is a continuation too, and it takes effect.
+    rnnscope.train(None, out=tmp_path / "run", resume=True, progress=False,
+                   overrides={"train.max_steps": 40, "train.lr": 1e-6})
+    rnnscope.train(None, out=tmp_path / "straight", resume=True, progress=False, overrides={"train.max_steps": 40})
+    slow, fast = rnnscope.load_run(tmp_path / "run"), rnnscope.load_run(tmp_path / "straight")
+    assert not np.array_equal(slow["model"]["W_rec"], fast["model"]["W_rec"])
+    np.testing.assert_allclose(slow["model"]["W_rec"], b["model"]["W_rec"], atol=1e-4)
+    with h5py.File(tmp_path / "run" / "history.h5") as h:
+        assert list(h["continuations/step"][:]) == [20, 30]
+        assert h["continuations/changes"].asstr()[1] == "train.lr: 0.001 -> 1e-06; train.max_steps: 30 -> 40"
+
+
+def test_a_continued_run_keeps_its_network_data_and_evaluation_set(tmp_path):
+    rnnscope.train(SMALL_CONFIG, out=tmp_path / "run", progress=False)
+    for key, value in [("model.units", 9), ("train.batch_size", 8), ("seed", 4), ("train.eval_trials", 8)]:
+        with pytest.raises(ValueError, match=f"cannot resume with {key}: .* may change only train.max_steps"):
+            rnnscope.train(None, out=tmp_path / "run", resume=True, overrides={key: value}, progress=False)
+    with pytest.raises(ValueError, match=r"already finished.*overrides=\{'train.max_steps': N\}"):
+        rnnscope.train(None, out=tmp_path / "run", resume=True, progress=False)
+    with pytest.raises(ValueError, match="has done 20 steps and train.max_steps is 10"):
+        rnnscope.train(None, out=tmp_path / "run", resume=True, overrides={"train.max_steps": 10}, progress=False)
+
+
+def test_an_interrupted_run_has_a_model_to_evaluate_and_load(tmp_path):
+    rnnscope.train(SMALL_CONFIG, out=tmp_path / "run", stop_after=7, progress=False)
+    with h5py.File(tmp_path / "run" / "model.h5") as f:
+        assert (f.attrs["step"], f.attrs["finished"]) == (7, 0)
+    assert rnnscope.load_run(tmp_path / "run")["model"]["W_rec"].shape == (24, 24)
+    assert rnnscope.evaluate(tmp_path / "run", trials=4)["states"].shape[0] == 4
+    rnnscope.train(None, out=tmp_path / "run", resume=True, progress=False)
+    with h5py.File(tmp_path / "run" / "model.h5") as f:
+        assert (f.attrs["step"], f.attrs["finished"]) == (20, 1)
+
+
 def test_train_errors_are_python_exceptions(tmp_path):
     with pytest.raises(ValueError, match="unknown key 'unitz'"):
         rnnscope.train({"task": {"name": "perceptual_dm"}, "model": {"unitz": 3}}, out=tmp_path / "x")
@@ -114,3 +165,17 @@ def test_train_errors_are_python_exceptions(tmp_path):
         rnnscope.train(SMALL_CONFIG, out=tmp_path / "once", progress=False)
     with pytest.raises(ValueError, match="already exists"):
         rnnscope.evaluate(tmp_path / "once", trials=2, out=tmp_path / "once" / "config.toml")
+
+
+def test_python_progress_has_an_eta_and_a_closing_line_and_a_bar_in_notebooks(tmp_path, capsys, monkeypatch):
+    rnnscope.train(SMALL_CONFIG, out=tmp_path / "plain")
+    lines = capsys.readouterr().err.splitlines()
+    # Not a terminal: plain lines (the first from the second step on, whose rate leaves out
+    # the first step's start-up; then at most every 10 s and at each evaluation: steps 10
+    # and 20), then the closing line.
+    assert [l.split()[1] for l in lines[:-1]] == ["2/20", "10/20", "20/20"] and all("ETA" in l for l in lines[:-1])
+    assert lines[-1].startswith("done: 20 steps, max_steps, final accuracy")
+    monkeypatch.setitem(sys.modules, "ipykernel", types.ModuleType("ipykernel"))
+    rnnscope.train(SMALL_CONFIG, out=tmp_path / "notebook")
+    err = capsys.readouterr().err
+    assert "\r" in err and "100%|████████████████████| step 20/20" in err

@@ -92,9 +92,15 @@ def test_train_eval_files(cli, tmp_path):
         assert (a["outputs"][:] == b["outputs"][:]).all()
     assert_one_line_error(run(cli, "eval", out, "--trials", 7, "--out", ev), "--force")
 
-    # An existing run directory is never overwritten without --force.
+    # An existing run directory is never overwritten without --force; --force removes the
+    # run's own files (and a killed writer's temporaries) and keeps the user's.
     assert_one_line_error(run(cli, "train", cfg, "--out", out), "--force")
-    run(cli, "train", cfg, "--out", out, "--force", "-q", check_code=0)
+    (out / "notes.txt").write_text("mine")
+    (out / "history.h5.tmp.4242").write_text("left by a killed process")
+    run(cli, "train", cfg, "--out", out, "--force", "-q", "--set", "train.max_steps=3", check_code=0)
+    assert (out / "notes.txt").read_text() == "mine" and ev.exists() is True
+    assert not (out / "history.h5.tmp.4242").exists()
+    assert json.loads((out / "summary.json").read_text())["steps"] == 3
 
 
 @pytest.mark.parametrize("toml, needle", [
@@ -113,6 +119,25 @@ def test_bad_configs_exit_2_with_one_line(cli, tmp_path, toml, needle):
     cfg.write_text(toml)
     assert_one_line_error(run(cli, "train", cfg, "--out", tmp_path / "r"), needle)
     assert not (tmp_path / "r").exists()
+
+
+def test_a_mistyped_command_is_named_with_the_closest_and_the_list(cli):
+    proc = run(cli, "trian")
+    assert_one_line_error(proc, "unknown command 'trian'; did you mean 'train'?")
+    assert "eval" in proc.stderr and "experiment" in proc.stderr
+    assert_one_line_error(run(cli, "zzzzzz"), "unknown command 'zzzzzz'. Commands: tasks, train")
+
+
+def test_ph_inputs_named_the_way_users_slip(cli, tmp_path):
+    cloud = tmp_path / "cloud.h5"
+    with h5py.File(cloud, "w") as f:
+        f["points"] = [[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]]
+    assert_one_line_error(run(cli, "ph", cloud), f"'{cloud}' is an HDF5 file: name the dataset, as "
+                                                 f"FILE.h5:/DATASET (it holds {cloud}:/points)")
+    assert_one_line_error(run(cli, "ph", f"{cloud}:points"), f"name the dataset with a leading /, as "
+                                                             f"FILE.h5:/DATASET ({cloud}:/points)")
+    assert_one_line_error(run(cli, "ph", tmp_path / "none.txt"), "no such file")
+    assert run(cli, "ph", f"{cloud}:/points", check_code=0).stdout
 
 
 def test_missing_inputs_exit_2(cli, tmp_path):

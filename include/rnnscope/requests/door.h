@@ -22,6 +22,10 @@ std::string argument_name(Door door, const std::string& name);
 // its name alone ("CONFIG").
 std::string spell(Door door, const std::string& name, const std::string& value = "");
 
+// A config override of `key` ("section.key") as the user would write it, with a placeholder
+// value: "--set train.max_steps=N" / "overrides={'train.max_steps': N}".
+std::string spell_override(Door door, const std::string& key);
+
 // The memory budget of a request's `memory_limit_gb` (0: the available memory; Error when
 // negative or not finite), whose messages say how the door raises it.
 MemoryBudget memory_budget(double limit_gb, Door door);

@@ -6,6 +6,7 @@
 #include "rnnscope/requests/door.h"
 
 #include <string>
+#include <vector>
 
 namespace rnnscope::requests {
 
@@ -22,14 +23,16 @@ Existing existing_policy(bool force, bool resume, Door door);
 inline constexpr const char* kOutputLockName = ".lock";
 
 // Creates the output directory `dir` (and parents) under `policy`: refuse names `force` and
-// `resume` as the door spells them; overwrite clears the directory first. The lock file
-// counts for nothing (neither content nor cleared).
-void prepare_output_dir(const std::string& dir, Existing policy, Door door);
+// `resume` as the door spells them; overwrite removes the entries named `ours` — the files and
+// folders the command itself writes there — and their leftover temporaries
+// (`NAME.tmp.<pid>`), and nothing else: a user's own files stay. The lock file counts for
+// nothing (neither content nor removed).
+void prepare_output_dir(const std::string& dir, Existing policy, Door door, const std::vector<std::string>& ours);
 
 // prepare_output_dir, with `dir` claimed for this process first: its lock DIR/.lock is held
 // until the returned lock is destroyed or the process ends (a killed process leaves no stale
 // lock). Error when another live process holds it, so two processes never write one directory.
-FileLock claim_output_dir(const std::string& dir, Existing policy, Door door);
+FileLock claim_output_dir(const std::string& dir, Existing policy, Door door, const std::vector<std::string>& ours);
 
 // Refuses (Error naming `force`) to replace an existing output file unless `force`.
 void check_can_write(const std::string& path, bool force, Door door);

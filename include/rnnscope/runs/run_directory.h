@@ -2,7 +2,8 @@
 // laid out here and nowhere else (docs/outputs.md).
 //   config.toml    the resolved config (every default filled in)
 //   summary.json   status, stop reason, seed, versions, timings, final metrics
-//   history.h5     one row per evaluation: /step, /loss, /accuracy, /train_loss, /wall_seconds
+//   history.h5     one row per evaluation: /step, /loss, /accuracy, /train_loss, /wall_seconds;
+//                  a continued run also /continuations/step, /continuations/changes
 //   model.h5       the trained weights (written by the model) and run attributes
 //   checkpoint.pt  model, optimiser and trainer state, for --resume (LibTorch archive)
 //   weights_history.h5  weight matrices at chosen optimiser steps (train.save_weights_every)
@@ -34,6 +35,10 @@ struct History {
   std::vector<double> accuracy;      // evaluation accuracy (-1 where the objective has none)
   std::vector<double> train_loss;    // mean training loss since the previous evaluation
   std::vector<double> wall_seconds;  // training + evaluation time so far
+  // Continuations (resume with changed budget or schedule keys): the step each began at and
+  // what it changed ("train.max_steps: 200 -> 400", several joined by "; ").
+  std::vector<int64_t> continued_at_step;
+  std::vector<std::string> continued_changes;
 
   size_t evaluations() const { return step.size(); }
 };
@@ -62,6 +67,9 @@ struct H5Contents {
 class RunDirectory {
  public:
   explicit RunDirectory(std::string path);
+
+  // The names of every file above: what `force` removes, and nothing else.
+  static const std::vector<std::string>& file_names();
 
   const std::string& path() const { return path_; }
   std::string config_path() const;

@@ -35,8 +35,12 @@ struct TaskInfo {
   std::vector<ChannelGroup> outputs;
   LossKind loss = LossKind::cross_entropy;
   double default_target_accuracy = 0.9;   // criterion used by training when none is set
+  // The conditions that are labels or indices (choices, contexts, bits): int64 in eval files
+  // and numpy arrays; the others (coherences, durations, angles) are real numbers.
+  std::vector<std::string> integer_conditions;
   int64_t n_inputs() const;
   int64_t n_outputs() const;
+  bool is_integer_condition(const std::string& condition) const;
 };
 
 // Where a named channel group sits among the channels: [offset, offset + size).

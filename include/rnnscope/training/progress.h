@@ -12,7 +12,8 @@ struct TrainProgress {
   double loss = 0;             // training loss of the latest step
   double accuracy = -1;        // latest evaluation accuracy (mean over replicas), -1 before the first
   double steps_per_second = 0; // this session
-  double eta_seconds = 0;      // to max_steps at the current rate
+  double eta_seconds = 0;      // to max_steps at the current rate; -1 while not known
+
   bool evaluated = false;      // this update follows an evaluation
 };
 

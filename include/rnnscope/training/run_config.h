@@ -14,6 +14,17 @@ namespace rnnscope::rnn {
 // loading LibTorch.
 std::vector<ParamSpec> train_param_specs();
 
+// The [train] keys a continued run (resume with overrides) may change: its budget and
+// schedule. Every other key would change the network, its data or its evaluation set.
+const std::vector<std::string>& continuable_train_keys();
+// The same as text: "train.max_steps, train.lr, …".
+std::string continuable_keys_text();
+
+// What continuing the run whose resolved config is `stored` with the resolved config `given`
+// changes: one "section.key: old -> new" text per changed key (empty: nothing). Error naming
+// the first key that a continued run may not change, and the keys it may.
+std::vector<std::string> continuation_changes(const Json& stored, const Json& given);
+
 // Help text: seed, where [task] and [model] keys are listed, and every [train] key.
 std::string describe_run_config();
 

@@ -41,7 +41,12 @@ Record eval_record(const EvalResult& r, const EvalRequest& req, const tasks::Tas
   record.add("states", {B, T, r.units}, trial_major(r.states, T, B, r.units));
   record.add("correct", {B}, r.correct);
   record.add("trial_steps", {B}, b.trial_steps);
-  for (const auto& [name, values] : b.conditions) record.add("conditions/" + name, {B}, values);
+  for (const auto& [name, values] : b.conditions) {
+    if (task.is_integer_condition(name))
+      record.add("conditions/" + name, {B}, std::vector<int64_t>(values.begin(), values.end()));
+    else
+      record.add("conditions/" + name, {B}, values);
+  }
   // period_bounds is [P, B, 2]; each period gets its own [B, 2] array.
   for (size_t p = 0; p < r.period_names.size(); ++p) {
     const auto first = b.period_bounds.begin() + int64_t(p) * B * 2;

@@ -203,7 +203,7 @@ FitLtrResult run_fit_ltr(const FitLtrRequest& req) {
   const std::string source = req.recordings ? std::string("(in memory)") : req.data_path;
   const runs::RunDirectory dir(req.out);
   std::optional<FileLock> lock;
-  if (!req.out.empty()) lock = claim_output_dir(dir.path(), policy, req.door);
+  if (!req.out.empty()) lock = claim_output_dir(dir.path(), policy, req.door, runs::RunDirectory::file_names());
   const int64_t threads = rnn::use_threads(req.threads);
   const auto start = Clock::now();
   const decomp::NeuronScaling scaling = decomp::zscore_neurons(data);

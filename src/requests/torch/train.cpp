@@ -27,9 +27,15 @@ std::string utc_now() {
   return text;
 }
 
-// The resolved config of the request: the given one, or with `resume` the directory's own
-// (a config given too must resolve to the same thing).
-Json resolve_config(const TrainRequest& req, const runs::RunDirectory& dir) {
+// The resolved config of the request and what it changes in a resumed run: the given one,
+// or with `resume` the directory's own, in which a config or overrides given too may change
+// only the budget and schedule keys (continuable_train_keys) — continuing the run.
+struct ResolvedConfig {
+  Json config;
+  std::vector<std::string> changes;  // "section.key: old -> new" (resume only)
+};
+
+ResolvedConfig resolve_config(const TrainRequest& req, const runs::RunDirectory& dir) {
   Json given = req.config;
   std::string source = req.config_source;
   if (!req.config_path.empty()) {
@@ -39,18 +45,26 @@ Json resolve_config(const TrainRequest& req, const runs::RunDirectory& dir) {
   if (!req.resume) {
     require(!given.empty() || !req.overrides.empty(), "a config is required (" + spell(req.door, "config", "CONFIG.toml") +
                                                           "), except with " + spell(req.door, "resume"));
-    return rnn::resolve_run_config(given, req.overrides, source, argument_name(req.door, "overrides"));
+    return {rnn::resolve_run_config(given, req.overrides, source, argument_name(req.door, "overrides")), {}};
   }
   require(dir.has_config(), "cannot resume: " + dir.config_path() + " does not exist (no run was started in " +
                                 dir.path() + ")");
   Json stored = rnn::resolve_run_config(dir.read_config(), dir.config_path());
-  if (!given.empty() || !req.overrides.empty()) {
-    Json resolved = rnn::resolve_run_config(given.empty() ? stored : given, req.overrides, source,
-                                            argument_name(req.door, "overrides"));
-    require(resolved == stored, "cannot resume with a different config: " + source + " does not match " +
-                                    dir.config_path() + " (a resumed run keeps its config)");
+  if (given.empty() && req.overrides.empty()) return {stored, {}};
+  Json resolved = rnn::resolve_run_config(given.empty() ? stored : given, req.overrides, source,
+                                          argument_name(req.door, "overrides"));
+  try {
+    auto changes = rnn::continuation_changes(stored, resolved);
+    return {std::move(resolved), std::move(changes)};
+  } catch (const Error& e) {
+    throw Error(std::string(e.what()) + " (" + dir.config_path() + " holds the run's config)", e.kind());
   }
-  return stored;
+}
+
+// Whether model.h5 is a finished run's (files from before the attribute existed were written
+// only when a run finished).
+bool model_is_final(const runs::RunDirectory& dir) {
+  return dir.has_model() && h5::read_attributes(dir.model_path(), "/").value("finished", int64_t(1)) != 0;
 }
 
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(const Json& train, std::vector<torch::Tensor> parameters) {
@@ -76,13 +90,41 @@ std::vector<std::unique_ptr<rnn::Recorder>> make_recorders(const Json& train, co
   return recorders;
 }
 
-void write_model(const runs::RunDirectory& dir, const rnn::RecurrentModel& model, const Json& config) {
-  h5::Writer out(dir.model_path());
-  model.write_weights(out);
-  out.attribute("/", "dt", config.at("task").at("dt").get<double>());
-  if (config.at("model").contains("tau")) out.attribute("/", "tau", config.at("model").at("tau").get<double>());
-  out.attribute("/", "task", config.at("task").at("name").get<std::string>());
-  out.commit();
+// model.h5 beside every checkpoint and at the end, so that an interrupted run can be
+// evaluated and loaded too; its `step` and `finished` attributes say which weights it holds.
+class ModelFile final : public rnn::Recorder {
+ public:
+  ModelFile(runs::RunDirectory dir, std::shared_ptr<rnn::RecurrentModel> model, const Json& config)
+      : dir_(std::move(dir)), model_(std::move(model)), config_(config) {}
+
+  void observe(int64_t steps_done, bool last, const rnn::RecurrentModel&) override {
+    step_ = steps_done;
+    finished_ = last;
+  }
+  void resume(int64_t steps_done) override { step_ = steps_done; }
+  void persist() override {
+    h5::Writer out(dir_.model_path());
+    model_->write_weights(out);
+    out.attribute("/", "dt", config_.at("task").at("dt").get<double>());
+    if (config_.at("model").contains("tau")) out.attribute("/", "tau", config_.at("model").at("tau").get<double>());
+    out.attribute("/", "task", config_.at("task").at("name").get<std::string>());
+    out.attribute("/", "step", step_);
+    out.attribute("/", "finished", int64_t(finished_ ? 1 : 0));
+    out.commit();
+  }
+
+ private:
+  runs::RunDirectory dir_;
+  std::shared_ptr<rnn::RecurrentModel> model_;
+  Json config_;
+  int64_t step_ = 0;
+  bool finished_ = false;
+};
+
+std::string joined(const std::vector<std::string>& texts, const std::string& separator) {
+  std::string out;
+  for (const auto& t : texts) out += (out.empty() ? "" : separator) + t;
+  return out;
 }
 
 }  // namespace
@@ -94,7 +136,8 @@ Json run_train(const TrainRequest& req) {
                                                       std::to_string(req.stop_after.value_or(0)));
   const Existing policy = existing_policy(req.force, req.resume, req.door);
   const runs::RunDirectory dir(req.out);
-  const Json config = resolve_config(req, dir);
+  const ResolvedConfig resolved = resolve_config(req, dir);
+  const Json& config = resolved.config;
   const Json& tc = config.at("train");
   const int64_t threads = rnn::use_threads(tc.at("threads").get<int64_t>());
   auto run = rnn::build_run(config);
@@ -106,8 +149,9 @@ Json run_train(const TrainRequest& req) {
                             "training with train.batch_size = " + std::to_string(batch_size), memory);
   rnn::require_batch_memory(task, eval_trials, run.model->units(), run.model->replicas(), false,
                             "evaluation with train.eval_trials = " + std::to_string(eval_trials), memory);
-  const FileLock lock = claim_output_dir(dir.path(), policy, req.door);
-  if (!req.resume) dir.write_config(config);
+  const FileLock lock = claim_output_dir(dir.path(), policy, req.door, runs::RunDirectory::file_names());
+  // A continued run's config.toml holds its new budget (the history records the change).
+  if (!req.resume || !resolved.changes.empty()) dir.write_config(config);
 
   const double target_accuracy = tc.at("target_accuracy").get<double>() < 0
                                      ? task.info().default_target_accuracy
@@ -122,17 +166,26 @@ Json run_train(const TrainRequest& req) {
   auto data = std::make_unique<rnn::TaskDataSource>(task, batch_size, eval_trials, run.model->units(), run.seed);
   auto objective = std::make_unique<rnn::TaskObjective>(task, tc.at("rate_l2").get<double>(),
                                                         tc.at("weight_l2").get<double>(), target_accuracy);
+  auto recorders = make_recorders(tc, dir, req.resume);
+  recorders.push_back(std::make_unique<ModelFile>(dir, run.model, config));
   rnn::Trainer trainer(run.model, std::move(data), std::move(objective), std::move(optimizer), {}, options,
-                       make_recorders(tc, dir, req.resume));
+                       std::move(recorders));
   if (req.resume) {
-    // A run finished with train.checkpoint_every = 0 keeps no checkpoint to resume from.
-    require(dir.has_checkpoint() || !dir.has_model(),
-            "cannot resume: the run in " + dir.path() + " has already finished (model.h5 exists); nothing to resume");
+    const std::string longer = "; to train it longer, resume with " + spell_override(req.door, "train.max_steps");
+    // A run finished with train.checkpoint_every = 0 keeps no checkpoint to continue from.
+    require(dir.has_checkpoint() || !model_is_final(dir),
+            "cannot resume: the run in " + dir.path() +
+                " has finished and kept no checkpoint (train.checkpoint_every = 0), so it cannot be continued");
     try {
-      trainer.resume();
+      trainer.resume(!resolved.changes.empty());
     } catch (const Error& e) {
-      throw Error(std::string(e.what()) + " (" + dir.path() + ")", e.kind());
+      throw Error(std::string(e.what()) + " (" + dir.path() + ")" + (dir.has_model() ? longer : ""), e.kind());
     }
+    require(trainer.state().step < options.max_steps,
+            "cannot resume: the run in " + dir.path() + " has done " + std::to_string(trainer.state().step) +
+                " steps and train.max_steps is " + std::to_string(options.max_steps) + longer);
+    trainer.set_learning_rate(tc.at("lr").get<double>());
+    if (!resolved.changes.empty()) trainer.record_continuation(joined(resolved.changes, "; "));
   }
   if (req.stop_after) {
     // Counted in total, so that --stop-after N always ends at step N (a resumed run too).
@@ -150,7 +203,6 @@ Json run_train(const TrainRequest& req) {
   const auto outcome = trainer.run(hooks);
   const rnn::TrainState& state = trainer.state();
   dir.write_history(state.history);
-  if (outcome.finished) write_model(dir, *run.model, config);
 
   Json summary = Json::object();
   summary["status"] = outcome.finished ? "finished" : "interrupted";
