@@ -1,5 +1,5 @@
 """`rnnscope report` / `rnnscope.report` (docs/report.md): a report of every kind of result,
-each made here by rnnscope itself from small configs (configs/ci/report*.toml) or taken from
+each made here by rnnscope itself from small configs (configs/ci/report/*.toml) or taken from
 the committed ltr experiment results, opened in one headless Chromium: no console errors, no
 request leaving the page, every figure loaded and not blank. The figures' data are checked
 against the files they were drawn from, large inputs are timed, and the CLI door is run end
@@ -22,7 +22,7 @@ import rnnscope  # noqa: E402
 from headless_chromium import Chromium  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
-CONFIGS = REPO / "configs" / "ci"
+CONFIGS = REPO / "configs" / "ci" / "report"
 LTR_RESULTS = REPO / "experiments" / "results" / "ltr"
 
 # Figures each kind draws from these inputs (the run and the eval are of a decision task, so
@@ -42,12 +42,12 @@ def results(tmp_path_factory):
     """One result of each kind, written by rnnscope: path by kind."""
     root = tmp_path_factory.mktemp("results")
     run = root / "run"
-    rnnscope.train(str(CONFIGS / "report.toml"), out=run, progress=False)
+    rnnscope.train(str(CONFIGS / "run.toml"), out=run, progress=False)
     rnnscope.evaluate(run, trials=1000, noise=False, out=root / "eval.h5")
     # 400 points: more H0 bars than the barcode draws, so its subsampling is exercised.
     rnnscope.ph(circle(400, 0.05, 0), maxdim=1, out=root / "ph.h5")
     rnnscope.rtd(circle(150, 0.05, 1), circle(150, 0.05, 1) * [2, 1], trials=5, batch=100, out=root / "rtd.h5")
-    rnnscope.sweep(str(CONFIGS / "report_sweep.toml"), out=root / "sweep", progress=False)
+    rnnscope.sweep(str(CONFIGS / "sweep.toml"), out=root / "sweep", progress=False)
     return {"run": run, "eval": root / "eval.h5", "ph": root / "ph.h5", "rtd": root / "rtd.h5", "sweep": root / "sweep",
             "experiment": LTR_RESULTS / "results-quick.h5", "experiment_dir": LTR_RESULTS}
 

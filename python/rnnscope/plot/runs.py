@@ -25,6 +25,7 @@ def learning_curve(run: dict, ax=None, x: str = "step"):
     if (accuracy >= 0).any():  # -1: an objective without accuracy
         lines += ax.plot(clock, accuracy, "o-", color="C0", markersize=3, label="accuracy")
     ax.set_xlabel(_CLOCKS[x])
+    ax.locator_params(axis="x", nbins=6)  # wall times in ms would otherwise print as a crowd of long labels
     ax.set_ylabel("accuracy", color="C0")
     ax.set_ylim(0, 1.02)
     twin = ax.twinx()
@@ -108,15 +109,16 @@ def _condition_text(evaluation: dict, index: int) -> str:
 
 
 def example_trials(evaluation: dict, indices=(0, 1, 2)):
-    """``trial`` for several trials side by side (the channel legend once, at the right), each
-    titled with its conditions."""
+    """``trial`` for several trials, one above the other at full width (so the names of short
+    periods keep their room), each titled with its conditions; the channel legend once, on
+    the first."""
     indices = [i for i in indices if i < len(evaluation["trial_steps"])]
-    fig = pyplot().figure(figsize=(4.2 * len(indices) + 1.5, 4.5), layout="constrained")
-    columns = np.atleast_1d(fig.subfigures(1, len(indices), width_ratios=[1] * (len(indices) - 1) + [1.4]))
-    for k, (column, index) in enumerate(zip(columns, indices)):
-        ax = column.subplots(2, 1, sharex=True)
-        trial(evaluation, index=index, ax=ax, legend=k == len(indices) - 1)
-        column.suptitle(f"trial {index}: {_condition_text(evaluation, index)}", fontsize=8)
+    fig = pyplot().figure(figsize=(10, 3.4 * len(indices)), layout="constrained")
+    rows = np.atleast_1d(fig.subfigures(len(indices), 1))
+    for k, (row, index) in enumerate(zip(rows, indices)):
+        ax = row.subplots(2, 1, sharex=True)
+        trial(evaluation, index=index, ax=ax, legend=k == 0)
+        row.suptitle(f"trial {index}: {_condition_text(evaluation, index)}", fontsize=9, x=0.02, ha="left")
     return fig
 
 
@@ -160,16 +162,14 @@ def recurrent_weights(run: dict, ax=None):
     limit = float(np.abs(w).max()) or 1.0
     image = ax.imshow(w, cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest", aspect="auto")
     ax.figure.colorbar(image, ax=ax, label="weight")
-    gates = str(run.get("model_attrs", {}).get("gate_order", ""))
+    gates = str(run.get("model_attrs", {}).get("gate_order", "")).replace(",", " ").split()
     if name == "W_hh" and gates:
         units = w.shape[1]
-        for g, gate in enumerate(gates.replace(",", " ").split()):
-            if g:
-                ax.axhline(g * units - 0.5, color="k", linewidth=0.8)
-            ax.text(-0.02, (g + 0.5) / (w.shape[0] / units), gate, transform=ax.transAxes, ha="right",
-                    va="center", fontsize=8)
+        for g in range(1, len(gates)):
+            ax.axhline(g * units - 0.5, color="k", linewidth=0.8)
+        ax.set_yticks([(g + 0.5) * units - 0.5 for g in range(len(gates))], gates)
     ax.set_xlabel("from unit")
-    ax.set_ylabel("to unit" if name == "W_rec" else "to gate row")
+    ax.set_ylabel("to unit" if name == "W_rec" else "to gate (a block of units each)")
     ax.set_title(f"{name} [{w.shape[0]} × {w.shape[1]}]", fontsize=9)
     return ax
 
