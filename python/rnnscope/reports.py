@@ -181,10 +181,12 @@ def _run_report(path: str) -> list:
     run = load_run(path)
     summary = run.get("summary", {})
     items = []
+    unfinished = "" if "model" in run else "; no model.h5 yet (a stopped run: resume it to finish), so no trials"
     if "history" in run:
         items.append(Figure("Learning curves", plot.learning_curves(run),
                             f"Evaluation accuracy and loss of {summary.get('task')} · {summary.get('model')} at each "
-                            f"evaluation (history.h5), against optimiser steps (left) and training wall time (right)."))
+                            f"evaluation (history.h5), against optimiser steps (left) and training wall time "
+                            f"(right){unfinished}."))
     if "model" in run:
         items.append(Figure("Recurrent weights", plot.recurrent_weights(run).figure,
                             "The trained recurrent weight matrix (model.h5; rows: to, columns: from), colours "
