@@ -218,7 +218,7 @@ def _ph_report(path: str) -> list:
               f"({int(record['points'])} points)")
     cut = [d for d, b in enumerate(bars) if len(b) > BARCODE_BARS]
     shortened = (f"; of more than {BARCODE_BARS} bars the {BARCODE_BARS} longest are drawn "
-                 f"(H{', H'.join(map(str, cut))}), shorter ones being indistinguishable from the diagonal" if cut else "")
+                 f"(H{', H'.join(map(str, cut))}): the shorter ones would be specks at this scale" if cut else "")
     return [Figure("Persistence diagram", plot.persistence_diagram(bars).figure,
                    f"Birth against death of every bar of {source}: {counts}; classes that never die on the ∞ line."),
             Figure("Barcodes", plot.barcode(bars, max_bars=BARCODE_BARS),
@@ -285,8 +285,8 @@ def _experiment_of(given: Given) -> ExperimentFigures | None:
 @result_kind("experiment", expects="an experiment directory or its results.h5 (from `rnnscope experiment NAME --out`)",
              recognises=lambda g: _experiment_of(g) is not None)
 def _experiment_report(path: str) -> list:
-    experiment = _experiment_of(_given(path))
-    return experiment.draw(_read_h5(_experiment_file(_given(path))))
+    given = _given(path)
+    return _experiment_of(given).draw(_read_h5(_experiment_file(given)))
 
 
 _LTR_PAPER = "Pellegrino, Cayco-Gajic & Chadwick 2023"
