@@ -49,9 +49,9 @@ class Chromium:
         self.replies, from_browser = os.pipe()
         flags = ["--headless", "--remote-debugging-pipe", "--disable-gpu", "--no-first-run", "--no-default-browser-check",
                  "--disable-extensions", "--disable-background-networking", "--disable-component-update",
-                 f"--user-data-dir={self.profile.name}"]
-        if os.geteuid() == 0:
-            flags.append("--no-sandbox")  # Chromium refuses to sandbox itself as root (containers, CI)
+                 # No sandbox: the pages are this project's own files, and CI containers (root, or
+                 # without user namespaces) cannot give Chromium the one it wants.
+                 "--no-sandbox", f"--user-data-dir={self.profile.name}"]
 
         def protocol_fds():
             # In the child: copies made by dup2 are inherited, unlike Python's own fds; the
