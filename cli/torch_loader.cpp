@@ -1,20 +1,14 @@
 // Finds and loads librnnscope_torch_commands.so (see torch_commands.h).
+#include "executable.h"
 #include "torch_commands.h"
 
 #include <dlfcn.h>
-
-#include <filesystem>
-#include <system_error>
 
 namespace rnnscope::cli {
 
 void* load_torch_command(const char* symbol) {
   // The plugin is built and installed next to the executable (build/release/, .venv/bin/).
-  // /proc/self/exe resolves symlinks, so a linked `rnnscope` still finds it.
-  std::error_code ec;
-  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (ec) throw std::runtime_error("cannot locate the rnnscope executable: " + ec.message());
-  const auto path = (exe.parent_path() / "librnnscope_torch_commands.so").string();
+  const auto path = (executable_directory() / "librnnscope_torch_commands.so").string();
   // Never closed: LibTorch does not support being unloaded, and the process ends after the
   // command. RTLD_LOCAL keeps the plugin's copy of the core library to itself.
   void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 apt_packages=(g++ make libhdf5-dev libtomlplusplus-dev libcli11-dev nlohmann-json3-dev
               libgtest-dev zlib1g-dev libeigen3-dev libopenmpi-dev openmpi-bin dataset-fashion-mnist ripser
-              python3-venv)
+              python3-venv chromium)  # chromium: the report tests open pages in it, headless
 missing=()
 for pkg in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

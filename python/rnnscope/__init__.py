@@ -18,9 +18,10 @@ from .decomp import cp
 from .topo import ph, rtd
 from .learning import analyze_learning
 from .experiments import experiment, experiment_names
+from .reports import report
 from .sweeps import load_sweep, sweep
 from .training import evaluate, load_run, train
 
 __version__ = _core.__version__
 
-__all__ = ["train", "evaluate", "load_run", "sweep", "load_sweep", "tasks", "models", "plot", "ph", "rtd", "fit_ltr", "synth_ltr", "synth_reach", "cp", "analyze_learning", "experiment", "experiment_names", "__version__"]
+__all__ = ["train", "evaluate", "load_run", "sweep", "load_sweep", "tasks", "models", "plot", "ph", "rtd", "fit_ltr", "synth_ltr", "synth_reach", "cp", "analyze_learning", "experiment", "experiment_names", "report", "__version__"]

@@ -304,6 +304,18 @@ CLI_CASES = [
      {"run": copy_run("finished"), "c.toml": TINY}, "--force"),
     ("run-no-weight-snapshots", ["analyze-learning", "{tmp}/run"], {"run": copy_run("finished")},
      "save_weights_every"),
+    # reports
+    ("report-missing", ["report", "{tmp}/none", "--out", "{tmp}/r.html"], {}, "none"),
+    ("report-not-a-result", ["report", "{tmp}/d.txt", "--out", "{tmp}/r.html"], {"d.txt": "1 2 3\n"},
+     "expected a run directory"),
+    ("report-foreign-h5", ["report", "{tmp}/p.h5", "--out", "{tmp}/r.html"], {"p.h5": H5({"x": CLOUD})},
+     "an eval file"),
+    ("report-truncated-h5", ["report", "{tmp}/p.h5", "--out", "{tmp}/r.html"],
+     {"p.h5": lambda tmp, runs: truncated_h5(tmp / "p.h5")}, "p.h5"),
+    ("report-exists-no-force", ["report", "{tmp}/run", "--out", "{tmp}/r.html"],
+     {"run": copy_run("finished"), "r.html": "mine"}, "--force"),
+    ("report-out-folder-missing", ["report", "{tmp}/run", "--out", "{tmp}/no/r.html"], {"run": copy_run("finished")},
+     "does not exist"),
 ]
 
 
@@ -368,6 +380,10 @@ PY_CASES = [
     ("py-experiment-unknown", lambda t, r: rnnscope.experiment("nope", out=t / "x"), ValueError, "ltr"),
     ("py-evaluate-nan-model", lambda t, r: rnnscope.evaluate(nan_model_run(t, r), trials=2), ValueError,
      "holds NaN"),
+    ("py-report-force-string", lambda t, r: rnnscope.report(r["finished"], out=t / "r.html", force="yes"), ValueError,
+     "force"),
+    ("py-report-missing", lambda t, r: rnnscope.report(t / "none", out=t / "r.html"), FileNotFoundError, "none"),
+    ("py-report-out-none", lambda t, r: rnnscope.report(r["finished"], out=None), ValueError, "out is required"),
 ]
 
 

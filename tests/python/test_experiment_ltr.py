@@ -64,6 +64,17 @@ def test_results_have_the_documented_datasets_and_shapes(quick_run):
     assert "reach: a 24-unit CTRNN" in proc.stderr
 
 
+def test_the_report_of_the_run_shows_each_claim_beside_its_figure(quick_run, tmp_path):
+    """The experiment directory as written (data/, fits/, results.h5, results.md) is recognised;
+    its page opens in a browser in tests/python/test_report.py (from the committed results)."""
+    import rnnscope
+
+    page = tmp_path / "ltr.html"
+    rnnscope.report(quick_run[0], out=page)
+    text = page.read_text()
+    assert text.count('<p class="claim">') == text.count("<img ") == 2 and "Pellegrino" in text
+
+
 def test_an_unknown_experiment_is_one_line_naming_the_known_ones(cli, tmp_path):
     proc = run(cli, "experiment", "long-deps", "--out", tmp_path / "x")
     assert proc.returncode == 2, proc.stderr
