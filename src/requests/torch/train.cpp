@@ -175,7 +175,7 @@ Json run_train(const TrainRequest& req) {
     // A run finished with train.checkpoint_every = 0 keeps no checkpoint to continue from.
     require(dir.has_checkpoint() || !model_is_final(dir),
             "cannot resume: the run in " + dir.path() +
-                " has finished and kept no checkpoint (train.checkpoint_every = 0), so it cannot be continued");
+                " has already finished and kept no checkpoint (train.checkpoint_every = 0), so it cannot be continued");
     try {
       trainer.resume(!resolved.changes.empty());
     } catch (const Error& e) {
