@@ -64,10 +64,10 @@ void add_analyze_learning_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--restarts", args->request.restarts, "CP-ALS random initialisations per rank")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(at_least_one());
   cmd->add_option("--max-iterations", args->request.max_iterations, "ALS sweeps per restart")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(at_least_one());
   cmd->add_option("--seed", args->request.seed, "seed of the CP initialisations")->capture_default_str()->check(seed_range());
   cmd->add_option("--threads", args->request.threads, "threads for the CP restarts (0 = all cores)")
       ->capture_default_str()

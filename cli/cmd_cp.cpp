@@ -47,7 +47,7 @@ void add_cp_command(CLI::App& app) {
                   "a dataset, /tensor or else the file's only 3-D dataset")
       ->required();
   cmd->add_option("--ranks", args->ranks, "the ranks to fit: A..B (every rank from A to B) or A,B,C (default: 1)");
-  cmd->add_option("--rank", args->rank, "a single rank (the same as --ranks R)")->check(CLI::PositiveNumber);
+  cmd->add_option("--rank", args->rank, "a single rank (the same as --ranks R)")->check(at_least_one());
   cmd->add_option("--restarts", options.restarts, "random initialisations per rank; the best fit is kept")
       ->capture_default_str();
   cmd->add_flag("--nonnegative", options.nonnegative, "non-negative factors (HALS; the tensor must be >= 0)");

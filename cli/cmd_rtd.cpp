@@ -30,7 +30,7 @@ void add_rtd_command(CLI::App& app) {
       ->required();
   cmd->add_option("--trials", args->request.options.trials, "random sub-samples averaged")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(at_least_one());
   cmd->add_option("--batch", args->request.options.batch,
                   "rows per sub-sample, without replacement, the same rows of P and Q (min(batch, n); "
                   "batch >= n uses all rows, no randomness)")

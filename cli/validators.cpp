@@ -20,4 +20,15 @@ CLI::Validator seed_range() {
       "SEED in 0..2^63-1");
 }
 
+CLI::Validator at_least_one() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        const bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+        if (!digits || text.find_first_not_of('0') == std::string::npos)
+          return "'" + text + "' is not allowed; give a whole number >= 1";
+        return "";
+      },
+      "INT >= 1");
+}
+
 }  // namespace rnnscope::cli

@@ -10,4 +10,8 @@ namespace rnnscope::cli {
 // wrap around to 2^64-1 and "99999999999999999999999" cannot saturate.
 CLI::Validator seed_range();
 
+// A count: a whole number >= 1 ("0 is not allowed; give a whole number >= 1"), in place of
+// CLI11's PositiveNumber, whose message spells out the largest double.
+CLI::Validator at_least_one();
+
 }  // namespace rnnscope::cli

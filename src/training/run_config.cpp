@@ -7,6 +7,7 @@
 #include "rnnscope/tasks/registry.h"
 
 #include <algorithm>
+#include <optional>
 
 namespace rnnscope::rnn {
 
@@ -18,6 +19,16 @@ std::string known_task_names() {
   std::string out;
   for (const auto& n : tasks::names()) out += (out.empty() ? "" : ", ") + n;
   return out;
+}
+
+// The error resolving `config` gives, if any.
+std::optional<Error> resolution_error(const Json& config, const std::string& context) {
+  try {
+    resolve_run_config(config, context);
+    return std::nullopt;
+  } catch (const Error& e) {
+    return e;
+  }
 }
 
 }  // namespace
@@ -57,8 +68,23 @@ Json resolve_run_config(const Json& raw, const std::string& context) {
 
 Json resolve_run_config(Json config, const std::vector<std::string>& overrides, const std::string& context,
                         const std::string& override_source) {
+  const Json given = config;
   for (const auto& o : overrides) apply_override(config, o, override_source);
-  return resolve_run_config(config, context);
+  try {
+    return resolve_run_config(config, context);
+  } catch (const Error&) {
+    // Blame the override that broke a config that resolved without it ("--set
+    // model.units=abc: … expected integer"), not the file, which holds no such value.
+    Json partial = given;
+    bool resolved = !resolution_error(partial, context);
+    for (const auto& o : overrides) {
+      apply_override(partial, o, override_source);
+      const auto error = resolution_error(partial, override_source + " " + o);
+      if (resolved && error) throw *error;
+      resolved = !error;
+    }
+    throw;
+  }
 }
 
 }  // namespace rnnscope::rnn

@@ -188,6 +188,10 @@ CLI_CASES = [
      {"c.toml": TINY}, "unknown"),
     ("set-nan", ["train", "{tmp}/c.toml", "--out", "{tmp}/r", "--set", "train.lr=nan"], {"c.toml": TINY}, "lr"),
     ("set-no-equals", ["train", "{tmp}/c.toml", "--out", "{tmp}/r", "--set", "train.lr"], {"c.toml": TINY}, "--set"),
+    ("set-names-the-set", ["train", "{tmp}/c.toml", "--out", "{tmp}/r", "--set", "model.units=abc"],
+     {"c.toml": TINY}, "--set model.units=abc [model]"),
+    ("rtd-trials-zero", ["rtd", "{tmp}/p.h5:/x", "{tmp}/p.h5:/x", "--trials", "0"], {"p.h5": H5({"x": CLOUD})},
+     "'0' is not allowed; give a whole number >= 1"),
     ("set-huge-batch", ["train", "{tmp}/c.toml", "--out", "{tmp}/r", "--set", "train.batch_size=100000000"],
      {"c.toml": TINY}, "train.batch_size = 100000000"),
     # command-line values
@@ -333,6 +337,10 @@ def square(n=6):
 PY_CASES = [
     ("py-evaluate-noise-string", lambda t, r: rnnscope.evaluate(r["finished"], trials=2, noise="no"), ValueError,
      "noise"),
+    ("py-task-batch-seed-negative", lambda t, r: rnnscope.tasks.make("perceptual_dm").batch(4, seed=-1), ValueError,
+     "seed must be >= 0"),
+    ("py-task-batch-zero-trials", lambda t, r: rnnscope.tasks.make("perceptual_dm").batch(0), ValueError,
+     "n must be >= 1"),
     ("py-evaluate-trials-string", lambda t, r: rnnscope.evaluate(r["finished"], trials="10"), ValueError, "trials"),
     ("py-evaluate-trials-zero", lambda t, r: rnnscope.evaluate(r["finished"], trials=0), ValueError, "trials"),
     ("py-evaluate-seed-negative", lambda t, r: rnnscope.evaluate(r["finished"], trials=2, seed=-1), ValueError,
