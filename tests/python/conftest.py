@@ -35,3 +35,28 @@ def toml_text(config: dict) -> str:
         if isinstance(table, dict):
             lines += [f"[{section}]"] + [f"{k} = {value(v)}" for k, v in table.items()]
     return "\n".join(lines) + "\n"
+
+
+def assert_readable(ax, path):
+    """A figure saved at its default size is not blank, has nothing drawn (labels, ticks,
+    legends, period names) outside the canvas, labels its axes, and names in a legend
+    whatever several labelled lines or series an axes shows."""
+    import matplotlib.image
+
+    fig = ax.figure if hasattr(ax, "figure") else ax[0].figure
+    fig.savefig(path)
+    drawn = fig.get_tightbbox(fig.canvas.get_renderer())
+    canvas = fig.bbox_inches
+    assert drawn.x0 >= canvas.x0 - 0.01 and drawn.y0 >= canvas.y0 - 0.01, (drawn, canvas)
+    assert drawn.x1 <= canvas.x1 + 0.01 and drawn.y1 <= canvas.y1 + 0.01, (drawn, canvas)
+    assert matplotlib.image.imread(path).std() > 0.01
+    plotted = [a for a in fig.axes if a.lines or a.collections or a.patches or a.images]
+    assert any(a.get_xlabel() or a.get_ylabel() for a in plotted), "no axis is labelled"
+    # One legend may serve panels that repeat the same series (stacked trials, twin panels).
+    legends = [a.get_legend() for a in fig.axes if a.get_legend()] + list(fig.legends)
+    named = {text.get_text() for legend in legends for text in legend.get_texts()}
+    for a in plotted:
+        labelled = {artist.get_label() for artist in a.lines + a.collections
+                    if not artist.get_label().startswith("_")}
+        if len(labelled) >= 2:
+            assert labelled <= named, f"{sorted(labelled - named)} in no legend"

@@ -6,23 +6,11 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.image  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import rnnscope  # noqa: E402
-
-
-def assert_readable(ax, path):
-    """Saved at default size: not blank, and nothing drawn (labels, ticks, legends, period
-    names) outside the canvas."""
-    fig = ax.figure if hasattr(ax, "figure") else ax[0].figure
-    fig.savefig(path)
-    drawn = fig.get_tightbbox(fig.canvas.get_renderer())
-    canvas = fig.bbox_inches
-    assert drawn.x0 >= canvas.x0 - 0.01 and drawn.y0 >= canvas.y0 - 0.01, (drawn, canvas)
-    assert drawn.x1 <= canvas.x1 + 0.01 and drawn.y1 <= canvas.y1 + 0.01, (drawn, canvas)
-    assert matplotlib.image.imread(path).std() > 0.01
+from conftest import assert_readable  # noqa: E402
 
 
 def train(tmp_path, task, steps, eval_every):

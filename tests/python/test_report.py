@@ -19,7 +19,9 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import rnnscope  # noqa: E402
+from conftest import assert_readable  # noqa: E402
 from headless_chromium import Chromium  # noqa: E402
+from rnnscope import reports as report_kinds  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIGS = REPO / "configs" / "ci" / "report"
@@ -231,3 +233,14 @@ def test_the_browser_check_catches_what_it_looks_for(browser, tmp_path):
                    '<script>console.error("broken")</script></body></html>')
     page = browser.open(str(bad))
     assert page.requests == ["http://127.0.0.1:9/x.png"] and page.errors and page.loaded == [False]
+
+
+@pytest.mark.parametrize("kind", list(EXPECTED_FIGURES))
+def test_every_figure_reads_at_default_size(kind, results, tmp_path):
+    """The figures each kind draws, saved one by one at their own size (as a notebook would):
+    non-blank, everything inside the canvas, axes labelled, several series in a legend."""
+    path = str(results[kind])
+    figures = [item for item in report_kinds._recognise(path).draw(path) if isinstance(item, report_kinds.Figure)]
+    assert figures
+    for number, item in enumerate(figures):
+        assert_readable(item.figure, tmp_path / f"{number}.png")
