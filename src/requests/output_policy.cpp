@@ -2,6 +2,7 @@
 #include "rnnscope/requests/output_policy.h"
 
 #include "rnnscope/core/error.h"
+#include "rnnscope/runs/run_directory.h"
 
 #include <filesystem>
 
@@ -56,6 +57,8 @@ FileLock claim_output_dir(const std::string& dir, Existing policy, Door door) {
   require(lock.has_value(), "another process is writing " + dir + " (it holds " + lock_path +
                                 "); wait for it to end or stop it, then run again");
   prepare_output_dir(dir, policy, door);
+  // Now the one writer: what a killed writer left half-written goes.
+  runs::RunDirectory(dir).remove_stale_temporaries();
   return std::move(*lock);
 }
 

@@ -5,12 +5,35 @@
 #include "rnnscope/core/error.h"
 #include "rnnscope/core/text_file.h"
 
+#include <signal.h>
+
+#include <cerrno>
 #include <filesystem>
 
 namespace fs = std::filesystem;
 
 namespace rnnscope::runs {
 namespace {
+
+// Every file a run directory holds (the list at the top of run_directory.h).
+constexpr const char* kRunFiles[] = {"config.toml", "summary.json", "history.h5", "model.h5",
+                                     "checkpoint.pt", "weights_history.h5", "learning.h5", "fit.h5",
+                                     "rank_selection.h5"};
+
+// The writer's pid when `name` is "<one of kRunFiles>.tmp.<pid>"; 0 otherwise.
+pid_t temporary_writer(const std::string& name) {
+  for (const char* file : kRunFiles) {
+    const std::string prefix = std::string(file) + ".tmp.";
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+    const std::string digits = name.substr(prefix.size());
+    if (digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) return 0;
+    return static_cast<pid_t>(std::stol(digits));
+  }
+  return 0;
+}
+
+// kill(pid, 0) probes without signalling; EPERM means alive but someone else's.
+bool process_alive(pid_t pid) { return ::kill(pid, 0) == 0 || errno == EPERM; }
 
 // A metric of every evaluation: [evaluations] for one replica, [evaluations, K] for K.
 void write_metric(h5::Writer& out, const std::string& name, const std::vector<double>& values, int64_t replicas) {
@@ -135,6 +158,20 @@ H5Contents RunDirectory::read_model() const {
                 Error::Kind::file_not_found);
   }
   return read_h5_contents(model_path());
+}
+
+std::vector<std::string> RunDirectory::remove_stale_temporaries() const {
+  std::vector<std::string> removed;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(path_, ec)) {
+    const std::string name = entry.path().filename().string();
+    const pid_t writer = temporary_writer(name);
+    // A live writer (a command that writes into a run without its lock, such as
+    // analyze-learning) keeps its temporary file; its pid may also be one reused since.
+    if (writer <= 0 || process_alive(writer) || !entry.is_regular_file(ec)) continue;
+    if (fs::remove(entry.path(), ec)) removed.push_back(name);
+  }
+  return removed;
 }
 
 H5Contents read_h5_contents(const std::string& path) {

@@ -95,6 +95,12 @@ class RunDirectory {
   WeightHistory read_weights_history() const;
   H5Contents read_model() const;                // Error (file_not_found) naming --resume when absent
 
+  // Removes the "<file>.tmp.<pid>" a process killed while writing one of the files above
+  // left behind (h5::Writer, write_text_atomic and checkpoints write under that name), when
+  // process <pid> is no longer alive. Only for the holder of the directory's lock, the one
+  // writer (requests/output_policy.h). Returns the names removed.
+  std::vector<std::string> remove_stale_temporaries() const;
+
  private:
   std::string path_;
 };
