@@ -4,9 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# clang-14 + libclang-rt-14-dev: libFuzzer for tests/fuzz (`make fuzz`, and its smoke run in `make test`).
 apt_packages=(g++ make libhdf5-dev libtomlplusplus-dev libcli11-dev nlohmann-json3-dev
               libgtest-dev zlib1g-dev libeigen3-dev libopenmpi-dev openmpi-bin dataset-fashion-mnist ripser
-              python3-venv chromium)  # chromium: the report tests open pages in it, headless
+              python3-venv chromium  # chromium: the report tests open pages in it, headless
+              clang-14 libclang-rt-14-dev)
 missing=()
 for pkg in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -140,6 +140,13 @@ void set_dotted(Json& config, const std::string& key, const Json& value, const s
 }
 
 void apply_override(Json& config, const std::string& assignment, const std::string& source) {
+  // An argument's bytes become JSON strings (config.toml, summary.json, messages), which must
+  // be UTF-8 text: refused here, or writing the config later fails (found by tests/fuzz).
+  try {
+    (void)Json(assignment).dump();
+  } catch (const Json::type_error&) {
+    throw Error(source + ": an assignment that is not UTF-8 text");
+  }
   const auto eq = assignment.find('=');
   require(eq != std::string::npos && eq > 0,
           source + " '" + assignment + "': expected section.key=value");

@@ -2,10 +2,12 @@
 #include "rnnscope/core/hdf5_io.h"
 
 #include "rnnscope/core/error.h"
+#include "rnnscope/core/memory.h"
 
 #include <hdf5.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -38,6 +40,25 @@ class Handle {
 
 void check(herr_t status, const std::string& what) {
   if (status < 0) throw Error("HDF5 error: " + what);
+}
+
+// Why the last HDF5 call failed, from its error stack: the system's reason ("No space left on
+// device") where the file driver recorded one, else HDF5's innermost description.
+std::string hdf5_failure_reason() {
+  std::string innermost;
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD,
+           [](unsigned, const H5E_error2_t* e, void* out) -> herr_t {
+             if (e->desc) *static_cast<std::string*>(out) = e->desc;
+             return 0;
+           },
+           &innermost);
+  const std::string marker = "error message = '";
+  const size_t at = innermost.find(marker);
+  if (at != std::string::npos) {
+    const size_t from = at + marker.size();
+    return innermost.substr(from, innermost.find('\'', from) - from);
+  }
+  return innermost.empty() ? "disk full or directory not writable?" : innermost;
 }
 
 // Object creation properties without modification times: HDF5 stamps every dataset and
@@ -103,6 +124,15 @@ struct Writer::Impl {
   hid_t file = -1;
   bool committed = false;
 
+  // A write that fails (a full disk, a directory that became read-only) names the file the
+  // user asked for, not HDF5's call; the destructor then removes the temporary file.
+  [[noreturn]] void fail_write(const std::string& what) const {
+    throw Error("cannot write " + path + ": " + what + ": " + hdf5_failure_reason());
+  }
+  void check_write(herr_t status, const std::string& what) const {
+    if (status < 0) fail_write(what);
+  }
+
   void write_raw(const std::string& name, hid_t type, const void* data,
                  const std::vector<int64_t>& shape) {
     const auto full = absolute(name);
@@ -114,10 +144,10 @@ struct Writer::Impl {
     const auto dcpl = untimed_creation(H5P_DATASET_CREATE);
     Handle set(H5Dcreate2(file, full.c_str(), type, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
                H5Dclose);
-    if (!set.valid()) throw Error("HDF5 error: cannot create dataset " + full + " in " + path);
+    if (!set.valid()) fail_write("cannot create dataset " + full);
     bool empty = false;
     for (auto d : dims) empty = empty || d == 0;
-    if (!empty) check(H5Dwrite(set.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), "write " + full);
+    if (!empty) check_write(H5Dwrite(set.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), "dataset " + full);
   }
 
   void write_attribute(const std::string& object, const std::string& key, hid_t type,
@@ -127,8 +157,8 @@ struct Writer::Impl {
     Handle space(H5Screate(H5S_SCALAR), H5Sclose);
     Handle attr(H5Acreate2(obj.get(), key.c_str(), type, space.get(), H5P_DEFAULT, H5P_DEFAULT),
                 H5Aclose);
-    if (!attr.valid()) throw Error("HDF5 error: cannot create attribute " + key);
-    check(H5Awrite(attr.get(), type, data), "write attribute " + key);
+    if (!attr.valid()) fail_write("cannot create attribute " + key);
+    check_write(H5Awrite(attr.get(), type, data), "attribute " + key);
   }
 };
 
@@ -137,7 +167,13 @@ Writer::Writer(std::string path) : impl_(std::make_unique<Impl>()) {
   impl_->path = std::move(path);
   impl_->temp_path = impl_->path + ".tmp." + std::to_string(::getpid());
   impl_->file = H5Fcreate(impl_->temp_path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-  if (impl_->file < 0) throw Error("cannot create " + impl_->path + " (is the directory writable?)");
+  if (impl_->file < 0) {
+    // Creating writes the superblock: on a full disk the file exists, empty, and ~Writer does
+    // not run for a constructor that throws.
+    const std::string reason = hdf5_failure_reason();
+    std::remove(impl_->temp_path.c_str());
+    throw Error("cannot write " + impl_->path + ": " + reason);
+  }
 }
 
 Writer::~Writer() {
@@ -198,11 +234,13 @@ void Writer::attribute(const std::string& object, const std::string& key, const 
 }
 
 void Writer::commit() {
-  check(H5Fclose(impl_->file), "close " + impl_->temp_path);
+  // Closing flushes HDF5's caches: most of a file's bytes are written here.
+  const herr_t closed = H5Fclose(impl_->file);
   impl_->file = -1;
+  impl_->check_write(closed, "closing it");
   std::error_code ec;
   std::filesystem::rename(impl_->temp_path, impl_->path, ec);
-  if (ec) throw Error("cannot move " + impl_->temp_path + " to " + impl_->path + ": " + ec.message());
+  if (ec) throw Error("cannot write " + impl_->path + ": " + ec.message());
   impl_->committed = true;
 }
 
@@ -221,9 +259,22 @@ Array read_array(const std::string& path, const std::string& dataset) {
   const int rank = H5Sget_simple_extent_ndims(space.get());
   std::vector<hsize_t> dims(static_cast<size_t>(std::max(rank, 0)));
   if (rank > 0) H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+  // The shape is what the file claims; a damaged one can claim 10^14 values in a few bytes
+  // (found by tests/fuzz: std::bad_alloc). Counted in double (no overflow), checked first
+  // against what the file stores — all of it, unless compressed — then against memory.
+  double values = 1;
+  for (auto d : dims) values *= double(d);
+  const double claimed_bytes = values * double(H5Tget_size(type.get()));
+  Handle dcpl(H5Dget_create_plist(set.get()), H5Pclose);
+  const bool compressed = dcpl.valid() && H5Pget_nfilters(dcpl.get()) > 0;
+  if (!compressed && double(H5Dget_storage_size(set.get())) < claimed_bytes) {
+    throw Error(path + ":" + full + " claims " + std::to_string(int64_t(std::min(values, 9e18))) +
+                " values but the file stores fewer (truncated, damaged, or never written)");
+  }
+  require_memory(values * sizeof(double), path + ":" + full, "its values as float64", MemoryBudget{});
   Array out;
   out.shape.assign(dims.begin(), dims.end());
-  out.data.resize(static_cast<size_t>(out.size()));
+  out.data.resize(static_cast<size_t>(values));
   if (!out.data.empty()) {
     check(H5Dread(set.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data.data()),
           "read " + path + ":" + full + " (truncated file?)");
@@ -292,6 +343,8 @@ std::vector<std::string> list_group(const std::string& path, const std::string& 
   std::vector<std::string> names;
   for (hsize_t i = 0; i < info.nlinks; ++i) {
     const ssize_t len = H5Lget_name_by_idx(g.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, nullptr, 0, H5P_DEFAULT);
+    // Negative for a damaged link table (found by tests/fuzz: it was taken as a huge length).
+    if (len < 0) throw Error(path + ":" + full + " cannot be listed (corrupt file?)");
     std::string name(static_cast<size_t>(len), '\0');
     H5Lget_name_by_idx(g.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, name.data(), name.size() + 1, H5P_DEFAULT);
     names.push_back(name);

@@ -2,7 +2,12 @@
 #include "rnnscope/requests/output_policy.h"
 
 #include "rnnscope/core/error.h"
+#include "rnnscope/core/text_file.h"
 
+#include <signal.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <filesystem>
 
 namespace fs = std::filesystem;
@@ -28,14 +33,21 @@ bool has_content(const std::string& dir) {
 // (NAME.tmp.<pid>, left by a killed process).
 bool is_ours(const fs::directory_entry& entry, const std::vector<std::string>& ours) {
   const std::string name = entry.path().filename().string();
-  for (const auto& our : ours) {
-    if (name == our) return true;
-    const std::string temp = our + ".tmp.";
-    if (name.size() > temp.size() && name.compare(0, temp.size(), temp) == 0 &&
-        name.find_first_not_of("0123456789", temp.size()) == std::string::npos)
-      return true;
+  return std::find(ours.begin(), ours.end(), name) != ours.end() || temporary_writer(name, ours) > 0;
+}
+
+// kill(pid, 0) probes without signalling; EPERM means alive but someone else's.
+bool process_alive(long pid) { return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM; }
+
+// Removes the temporaries of `ours` whose writer has died. A live writer (a command that
+// writes into a run without its lock, such as analyze-learning) keeps its own; its pid may
+// also be one reused since, which only delays the cleanup to a later claim.
+void remove_stale_temporaries(const std::string& dir, const std::vector<std::string>& ours) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const long writer = temporary_writer(entry.path().filename().string(), ours);
+    if (writer > 0 && !process_alive(writer) && entry.is_regular_file(ec)) fs::remove(entry.path(), ec);
   }
-  return false;
 }
 
 }  // namespace
@@ -70,6 +82,8 @@ FileLock claim_output_dir(const std::string& dir, Existing policy, Door door, co
   require(lock.has_value(), "another process is writing " + dir + " (it holds " + lock_path +
                                 "); wait for it to end or stop it, then run again");
   prepare_output_dir(dir, policy, door, ours);
+  // Now the one writer: what a killed writer left half-written goes.
+  remove_stale_temporaries(dir, ours);
   return std::move(*lock);
 }
 

@@ -2,11 +2,13 @@
 #include "training/checkpoint_internal.h"
 
 #include "rnnscope/core/error.h"
+#include "rnnscope/core/text_file.h"
 
-#include <unistd.h>
-
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <sstream>
 
 namespace rnnscope::rnn {
 namespace {
@@ -37,6 +39,39 @@ std::vector<std::string> texts_of(const torch::Tensor& t) {
   for (size_t start = 0, end; (end = joined.find('\n', start)) != std::string::npos; start = end + 1)
     texts.push_back(joined.substr(start, end - start));
   return texts;
+}
+
+// A count stored as a double, checked before the cast (undefined behaviour for NaN or a value
+// out of range: found by tests/fuzz).
+int64_t count_of(double v, const std::string& what, const std::string& path) {
+  require(v >= 0 && v <= 9007199254740992.0 && v == std::floor(v),
+          "checkpoint " + path + " is damaged: " + what + " is not a count");
+  return static_cast<int64_t>(v);
+}
+
+// What the trainer relies on when it continues from a loaded state: one entry per replica of
+// the config's model, history columns of one length, finite times and running sums.
+void require_continuable(const TrainState& s, int64_t replicas, const std::string& path) {
+  const auto& h = s.history;
+  const std::string damaged = "checkpoint " + path + " is damaged: ";
+  require(h.replicas == replicas, "checkpoint " + path + " holds " + std::to_string(h.replicas) +
+                                      " replicas, but the config's model " + std::to_string(replicas) +
+                                      " (a checkpoint of another config)");
+  require(s.last_accuracy.size() == size_t(replicas), damaged + "trainer.last_accuracy is not one value per replica");
+  const size_t rows = h.step.size() * size_t(replicas);
+  require(h.loss.size() == rows && h.accuracy.size() == rows && h.train_loss.size() == rows &&
+              h.wall_seconds.size() == h.step.size(),
+          damaged + "its history columns differ in length");
+  require(s.steps_since_eval <= s.step, damaged + "more steps since the last evaluation than in all");
+  bool finite = std::isfinite(s.train_seconds) && std::isfinite(s.eval_seconds) && std::isfinite(s.loss_sum_since_eval);
+  for (double a : s.last_accuracy) finite = finite && std::isfinite(a);
+  require(finite, damaged + "a time, running loss or accuracy is not finite");
+}
+
+// LibTorch's messages run over several lines (some start with an empty one); ours are one line.
+std::string first_line(const std::string& text) {
+  const size_t start = std::min(text.find_first_not_of(" \n"), text.size());
+  return text.substr(start, text.find('\n', start) - start);
 }
 
 std::string shape_text(at::IntArrayRef sizes) {
@@ -70,11 +105,12 @@ void save_checkpoint(const std::string& path, RecurrentModel& model, torch::opti
   archive.write("trainer.continued_at_step",
                 doubles(std::vector<double>(h.continued_at_step.begin(), h.continued_at_step.end())));
   archive.write("trainer.continued_changes", text_tensor(h.continued_changes));
-  const std::string temp = path + ".tmp." + std::to_string(::getpid());
-  archive.save_to(temp);
-  std::error_code ec;
-  std::filesystem::rename(temp, path, ec);
-  require(!ec, "cannot write checkpoint " + path + ": " + ec.message());
+  // Built in memory, then written by write_text_atomic: LibTorch's own file writer ends the
+  // process when a write fails (a full disk), as its destructor throws a second time. Ours
+  // reports an Error and leaves the previous checkpoint as it was (tests/python/test_failed_writes.py).
+  std::ostringstream bytes;
+  archive.save_to(bytes);
+  write_text_atomic(path, bytes.str());
 }
 
 TrainState load_checkpoint(const std::string& path, RecurrentModel& model, torch::optim::Optimizer& optimizer) {
@@ -106,18 +142,22 @@ TrainState load_checkpoint(const std::string& path, RecurrentModel& model, torch
     archive.read("trainer.scalars", t);
     const auto v = to_vector(t);
     require(v.size() == 7, "checkpoint " + path + " has an unknown layout");
-    s.step = static_cast<int64_t>(v[0]);
+    s.step = count_of(v[0], "the step", path);
     s.finished = v[1] != 0;
     s.train_seconds = v[2];
     s.eval_seconds = v[3];
     s.last_accuracy = {v[4]};
     s.loss_sum_since_eval = v[5];
-    s.steps_since_eval = static_cast<int64_t>(v[6]);
+    s.steps_since_eval = count_of(v[6], "the steps since the last evaluation", path);
     // Checkpoints from before replicas existed hold one replica and no per-replica accuracy.
-    if (archive.try_read("trainer.replicas", t)) s.history.replicas = static_cast<int64_t>(to_vector(t).at(0));
+    if (archive.try_read("trainer.replicas", t)) {
+      const auto replicas = to_vector(t);
+      require(replicas.size() == 1, "checkpoint " + path + " is damaged: trainer.replicas is not one value");
+      s.history.replicas = count_of(replicas[0], "the replica count", path);
+    }
     if (archive.try_read("trainer.last_accuracy", t)) s.last_accuracy = to_vector(t);
     archive.read("trainer.history_step", t);
-    for (double step : to_vector(t)) s.history.step.push_back(static_cast<int64_t>(step));
+    for (double step : to_vector(t)) s.history.step.push_back(count_of(step, "an evaluation's step", path));
     archive.read("trainer.history_loss", t);
     s.history.loss = to_vector(t);
     archive.read("trainer.history_accuracy", t);
@@ -128,16 +168,22 @@ TrainState load_checkpoint(const std::string& path, RecurrentModel& model, torch
     s.history.wall_seconds = to_vector(t);
     // Checkpoints from before continuations were recorded hold none.
     if (archive.try_read("trainer.continued_at_step", t))
-      for (double step : to_vector(t)) s.history.continued_at_step.push_back(static_cast<int64_t>(step));
+      for (double step : to_vector(t))
+        s.history.continued_at_step.push_back(count_of(step, "trainer.continued_at_step", path));
     // Read into a tensor of its own: reading into a defined one keeps that one's dtype.
     torch::Tensor bytes;
     if (archive.try_read("trainer.continued_changes", bytes)) s.history.continued_changes = texts_of(bytes);
     require(s.history.continued_at_step.size() == s.history.continued_changes.size(),
             "checkpoint " + path + " has an unknown layout (continuation records differ in length)");
-  } catch (const c10::Error& e) {
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    // Not only c10::Error: LibTorch's unpickler throws torch::jit::ErrorReport, a plain
+    // std::exception, for a damaged archive (found by tests/fuzz).
     throw Error("cannot read checkpoint " + path + " (truncated or from another config): " +
-                std::string(e.what_without_backtrace()).substr(0, 200));
+                first_line(e.what()).substr(0, 200));
   }
+  require_continuable(s, model.replicas(), path);
   return s;
 }
 

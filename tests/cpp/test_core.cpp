@@ -18,7 +18,11 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <vector>
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 namespace fs = std::filesystem;
 using namespace rnnscope;
@@ -131,6 +135,43 @@ TEST(ConfigIo, OverridesParseTomlValuesAndBareWords) {
   EXPECT_EQ(config["task"]["coherences"].size(), 2u);
   EXPECT_NE(error_of([&] { apply_override(config, "novalue"); }), "");
   EXPECT_NE(error_of([&] { apply_override(config, "model.units.x=1"); }), "");
+}
+
+TEST(ConfigIo, AnOverrideThatIsNotUtf8TextIsRefused) {
+  // Found by tests/fuzz: taken as a string, it made writing config.toml throw a JSON error.
+  Json config = Json::object();
+  EXPECT_NE(error_of([&] { apply_override(config, "train.lr=0.\xb0" "0", "--set"); }).find("--set: an assignment that is not UTF-8"),
+            std::string::npos);
+  EXPECT_TRUE(config.empty());
+  apply_override(config, "model.activation=t\xc3\xa4nh");  // UTF-8 text is fine (and refused later as no activation)
+  EXPECT_EQ(config["model"]["activation"], "t\xc3\xa4nh");
+}
+
+TEST(Hdf5, DamagedFilesFoundByFuzzingAreRefusedWithAnError) {
+  // tests/fuzz/corpus/hdf5/regression-*: a link table whose name length HDF5 reports as -1
+  // (was taken as a huge string length), one on which libhdf5 asks malloc for ~2^64 bytes,
+  // and a dataset claiming 10^13 values in a few bytes (was std::bad_alloc).
+  for (const char* name : {"regression-list-group-negative-length", "regression-libhdf5-huge-malloc",
+                           "regression-claims-huge-shape"}) {
+    const std::string path = std::string(RNNSCOPE_SOURCE_DIR) + "/tests/fuzz/corpus/hdf5/" + name;
+    ASSERT_TRUE(fs::exists(path)) << path;
+    for (const auto& read : std::vector<std::function<void()>>{[&] { h5::list_group(path, "/"); },
+                                                               [&] { h5::read_attributes(path, "/data"); },
+                                                               [&] { h5::read_array(path, "/data"); }}) {
+      try {
+        read();
+      } catch (const Error&) {
+      }  // anything else escapes and fails the test
+    }
+  }
+  EXPECT_NE(error_of([&] {
+              h5::list_group(std::string(RNNSCOPE_SOURCE_DIR) + "/tests/fuzz/corpus/hdf5/regression-list-group-negative-length", "/");
+            }).find("cannot be listed"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] {
+              h5::read_array(std::string(RNNSCOPE_SOURCE_DIR) + "/tests/fuzz/corpus/hdf5/regression-claims-huge-shape", "/data");
+            }).find("the file stores fewer"),
+            std::string::npos);
 }
 
 TEST(Rng, StreamsAreDeterministicAndIndependent) {
@@ -326,6 +367,41 @@ TEST(RunDir, ClaimHoldsALockThatASecondClaimerIsRefused) {
   }
   // Released with its holder.
   EXPECT_NO_THROW(requests::claim_output_dir(dir, Existing::resume, Door::cli, {"config.toml"}));
+  fs::remove_all(dir);
+}
+
+TEST(RunDir, ClaimingRemovesTheTemporariesOfWritersThatDied) {
+  using requests::Door;
+  using requests::Existing;
+  const auto dir = temp_dir("stale");
+  // The pid of a process that has ended (and been reaped): what a killed writer leaves.
+  const pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  ::waitpid(child, nullptr, 0);
+  const std::string dead = std::to_string(child), alive = std::to_string(::getpid());
+  const std::vector<std::string> stale = {"model.h5.tmp." + dead, "checkpoint.pt.tmp." + dead,
+                                          "config.toml.tmp." + dead, "summary.json.tmp." + dead};
+  // Kept: the files themselves, a live writer's temporary, names that are not ours.
+  const std::vector<std::string> kept = {"model.h5", "learning.h5.tmp." + alive, "notes.txt.tmp." + dead,
+                                         "model.h5.tmp.x" + dead, "model.h5.tmp."};
+  const std::vector<std::string> ours = {"config.toml", "summary.json", "model.h5", "checkpoint.pt", "learning.h5"};
+  for (const auto& name : stale) write_text_atomic(dir + "/" + name, "half");
+  for (const auto& name : kept) write_text_atomic(dir + "/" + name, "mine");
+  {
+    const FileLock held = requests::claim_output_dir(dir, Existing::resume, Door::cli, ours);
+    for (const auto& name : stale) EXPECT_FALSE(fs::exists(dir + "/" + name)) << name;
+    for (const auto& name : kept) EXPECT_TRUE(fs::exists(dir + "/" + name)) << name;
+  }
+  fs::remove_all(dir);
+}
+
+TEST(TextFile, AFailedWriteNamesTheFileAndLeavesNoTemporary) {
+  const auto dir = temp_dir("failed_text");
+  const std::string path = dir + "/missing/summary.json";
+  const auto message = error_of([&] { write_text_atomic(path, "{}"); });
+  EXPECT_EQ(message.rfind("cannot write " + path + ": ", 0), 0u) << message;
+  EXPECT_NE(message.find("No such file or directory"), std::string::npos) << message;
+  EXPECT_TRUE(fs::is_empty(dir));
   fs::remove_all(dir);
 }
 

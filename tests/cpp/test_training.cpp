@@ -3,6 +3,7 @@
 // threshold) plugged into the Trainer with a schedule train a tiny CTRNN; checkpoints resume
 // bit-identically through the same parts.
 #include "models/model_internal.h"
+#include "training/checkpoint_internal.h"
 #include "training/fused_adam_internal.h"
 #include "training/trainer.h"
 
@@ -10,14 +11,18 @@
 #include "rnnscope/core/rng.h"
 #include "rnnscope/models/registry.h"
 
+#include "test_errors.h"
+
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 
 #include <unistd.h>
 
 namespace fs = std::filesystem;
 using namespace rnnscope;
+using rnnscope::testing::error_of;
 
 namespace {
 
@@ -177,4 +182,36 @@ TEST(TrainerSeam, ResumeThroughTheSamePartsIsBitIdentical) {
   EXPECT_THROW(third->trainer->resume(), Error);
   fs::remove(a_path);
   fs::remove(b_path);
+}
+
+TEST(Checkpoint, ADamagedTrainerStateIsRefusedNamingTheFile) {
+  const auto path = temp_path("damaged.pt");
+  auto t = toy(path, 10, 1e-9);
+  rnn::FusedAdam optimizer(t->model->parameters(), torch::optim::AdamOptions(0.01));
+  // A checkpoint as save_checkpoint lays it out, with the trainer's scalars given.
+  const auto write = [&](const std::vector<double>& scalars) {
+    torch::serialize::OutputArchive archive, optimizer_archive;
+    t->model->save(archive);
+    optimizer.save(optimizer_archive);
+    archive.write("optimizer", optimizer_archive);
+    archive.write("trainer.scalars", torch::tensor(scalars, torch::kFloat64));
+    for (const char* key : {"trainer.history_step", "trainer.history_loss", "trainer.history_accuracy",
+                            "trainer.history_train_loss", "trainer.history_wall_seconds"}) {
+      archive.write(key, torch::zeros({0}, torch::kFloat64));
+    }
+    archive.save_to(path);
+  };
+  const auto load_error = [&] { return error_of([&] { rnn::load_checkpoint(path, *t->model, optimizer); }); };
+  write({3, 0, 1.5, 0.5, 0.25, 0, 1});
+  EXPECT_EQ(rnn::load_checkpoint(path, *t->model, optimizer).step, 3);
+  // Found by tests/fuzz: a step of 1e300 (or NaN) was cast to int64, undefined behaviour.
+  write({1e300, 0, 1.5, 0.5, 0.25, 0, 1});
+  EXPECT_NE(load_error().find(path + " is damaged: the step is not a count"), std::string::npos) << load_error();
+  write({std::nan(""), 0, 1.5, 0.5, 0.25, 0, 1});
+  EXPECT_NE(load_error().find("the step is not a count"), std::string::npos);
+  write({3, 0, 1.5, 0.5, 0.25, 0, 4});
+  EXPECT_NE(load_error().find("more steps since the last evaluation"), std::string::npos);
+  write({3, 0, INFINITY, 0.5, 0.25, 0, 1});
+  EXPECT_NE(load_error().find("not finite"), std::string::npos);
+  fs::remove(path);
 }

@@ -181,7 +181,11 @@ Json run_train(const TrainRequest& req) {
     } catch (const Error& e) {
       throw Error(std::string(e.what()) + " (" + dir.path() + ")" + (dir.has_model() ? longer : ""), e.kind());
     }
-    require(trainer.state().step < options.max_steps,
+    // A run killed between its last checkpoint (at max_steps, unfinished) and writing its
+    // outputs has its budget done but is not finished: it resumes to write them.
+    const rnn::TrainState& done = trainer.state();
+    const bool outputs_pending = done.step == options.max_steps && !done.finished && resolved.changes.empty();
+    require(done.step < options.max_steps || outputs_pending,
             "cannot resume: the run in " + dir.path() + " has done " + std::to_string(trainer.state().step) +
                 " steps and train.max_steps is " + std::to_string(options.max_steps) + longer);
     trainer.set_learning_rate(tc.at("lr").get<double>());
