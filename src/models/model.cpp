@@ -9,6 +9,10 @@
 
 namespace rnnscope::rnn {
 
+void RecurrentModel::set_temporal_skip(const TemporalSkip&) {
+  throw Error("train.method: skip connections through time need [model] type = \"ctrnn\"");
+}
+
 at::Generator torch_generator(uint64_t seed, const std::string& stream, uint64_t index) {
   return at::make_generator<at::CPUGeneratorImpl>(Rng::derive_seed(seed, stream, index));
 }

@@ -62,11 +62,17 @@ struct TaskScore {
 };
 TaskScore score_task_batch(const tasks::Task& task, const SequenceOutput& out, const TrainBatch& batch);
 
-// The task's masked loss (cross-entropy or MSE, tasks::LossKind) plus L2 penalties on rates
-// and weights; accuracy by the task's own criterion; stops at a target accuracy.
+// The coefficients of the loss's penalties ([train] rate_l2, rate_l1, weight_l2, weight_l1):
+// means of f(x)², |f(x)|, of every weight matrix's squares, and of |W_rec| (|W_hh|).
+struct Penalties {
+  double rate_l2 = 0, rate_l1 = 0, weight_l2 = 0, weight_l1 = 0;
+};
+
+// The task's masked loss (cross-entropy or MSE, tasks::LossKind) plus the penalties;
+// accuracy by the task's own criterion; stops at a target accuracy.
 class TaskObjective final : public Objective {
  public:
-  TaskObjective(const tasks::Task& task, double rate_l2, double weight_l2, double target_accuracy);
+  TaskObjective(const tasks::Task& task, const Penalties& penalties, double target_accuracy);
   torch::Tensor loss(const SequenceOutput& out, const TrainBatch& batch, RecurrentModel& model) override;
   Metrics score(const SequenceOutput& out, const TrainBatch& batch) override;
   bool reached(const Metrics& metrics, size_t replica) const override;
@@ -74,8 +80,7 @@ class TaskObjective final : public Objective {
 
  private:
   const tasks::Task& task_;
-  double rate_l2_;
-  double weight_l2_;
+  Penalties penalties_;
   double target_accuracy_;
 };
 

@@ -94,6 +94,9 @@ bool Trainer::evaluate() {
     all_reached = all_reached && objective_->reached(metrics, r);
   }
   h.wall_seconds.push_back(state_.train_seconds + state_.eval_seconds);
+  for (const auto& schedule : schedules_) {
+    for (const auto& [name, value] : schedule->record(state_.step - 1)) h.schedule[name].push_back(value);
+  }
   state_.loss_sum_since_eval = 0;
   state_.steps_since_eval = 0;
   return all_reached;

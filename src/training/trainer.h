@@ -75,6 +75,9 @@ class Schedule {
   // Called before optimiser step `step` (0-based; also after a resume, so a schedule must
   // derive its state from the step alone).
   virtual void before_step(int64_t step, RecurrentModel& model, torch::optim::Optimizer& optimizer) = 0;
+  // What it sets for step `step`, by name: recorded at every evaluation for the step just
+  // taken (history.h5 /schedule/<name>).
+  virtual std::vector<std::pair<std::string, double>> record(int64_t step) const = 0;
 };
 
 // An observer of training that changes nothing (weight snapshots over learning). It is told

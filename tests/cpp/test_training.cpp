@@ -76,6 +76,9 @@ class StepRecorder final : public rnn::Schedule {
       }
     }
   }
+  std::vector<std::pair<std::string, double>> record(int64_t step) const override {
+    return {{"lr", step < 100 ? 0.01 : 0.005}};
+  }
 
  private:
   std::vector<int64_t>* seen_;
