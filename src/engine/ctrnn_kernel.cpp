@@ -1,6 +1,8 @@
 // The CTRNN's fused whole-sequence kernel (a torch::autograd::Function: one forward loop into
-// preallocated buffers, one BPTT loop) and its reference twin in plain LibTorch ops, the
-// kernel's test oracle; ctrnn_sequence picks one (engine_internal.h, docs/model.md).
+// preallocated buffers, one BPTT loop), for both forms (the current form of Song, Yang & Wang
+// 2016 and the rate form of Soo, Goudar & Wang 2023) as a template parameter, and its
+// reference twin in plain LibTorch ops, the kernel's test oracle, which also runs the
+// training-only skips through time; ctrnn_sequence picks one (engine_internal.h, docs/model.md).
 #include "engine/bptt_internal.h"
 
 #include "rnnscope/linalg/gemm.h"

@@ -39,9 +39,11 @@ class Ctrnn final : public RecurrentModel {
     const double tau = cfg.at("tau").get<double>();
     const int64_t n_fast = std::llround(cfg.at("fast_fraction").get<double>() * double(n));
     const double fast_tau = tau * cfg.at("fast_tau_factor").get<double>();
-    require(dt_ms_ <= tau && (n_fast == 0 || dt_ms_ <= fast_tau),
-            "[model] tau (and tau * fast_tau_factor, with fast units) must be >= task dt (alpha = dt/tau must lie "
-            "in (0, 1])");
+    require(dt_ms_ <= tau, "[model] tau must be >= task dt (alpha = dt/tau = " + std::to_string(dt_ms_ / tau) +
+                               " must lie in (0, 1])");
+    require(n_fast == 0 || dt_ms_ <= fast_tau,
+            "[model] tau * fast_tau_factor must be >= task dt for the fast units (alpha = " +
+                std::to_string(dt_ms_ / fast_tau) + " must lie in (0, 1])");
     auto opts = torch::TensorOptions().dtype(torch::kFloat64);
     alpha_ = at::full({n}, dt_ms_ / tau, opts);
     alpha_.narrow(0, n - n_fast, n_fast).fill_(dt_ms_ / fast_tau);

@@ -58,7 +58,8 @@ Json quick_config(int64_t max_steps) {
 }  // namespace
 
 // d(loss)/d(theta) equals central finite differences, for every parameter, model type,
-// activation, Dale's law and noise on (the noise draw is held fixed), on both engines.
+// activation, Dale's law, CTRNN form (the rate form with every option of the published setup)
+// and noise on (the noise draw is held fixed), on both engines.
 // type, activation, dale, engine, CTRNN form
 using GradientCase = std::tuple<std::string, std::string, bool, std::string, std::string>;
 class ModelGradient : public ::testing::TestWithParam<GradientCase> {};
