@@ -45,10 +45,8 @@ class Ctrnn final : public RecurrentModel {
             "[model] tau * fast_tau_factor must be >= task dt for the fast units (alpha = " +
                 std::to_string(dt_ms_ / fast_tau) + " must lie in (0, 1])");
     auto opts = torch::TensorOptions().dtype(torch::kFloat64);
-    alpha_ = at::full({n}, dt_ms_ / tau, opts);
-    alpha_.narrow(0, n - n_fast, n_fast).fill_(dt_ms_ / fast_tau);
-    // Current form: sqrt(2/α) σ keeps the noise variance in x independent of dt (white noise).
-    noise_scale_ = form_ == CtrnnForm::current ? (2.0 / alpha_).sqrt() * noise_std_ : at::full({n}, noise_std_, opts);
+    tau_ms_ = at::full({n}, tau, opts);
+    tau_ms_.narrow(0, n - n_fast, n_fast).fill_(fast_tau);
     const auto [in_begin, in_end] = unit_range(cfg, "input_units", n);
     const auto [out_begin, out_end] = unit_range(cfg, "readout_units", n);
     auto gen = torch_generator(context.seed, "init");
@@ -90,9 +88,14 @@ class Ctrnn final : public RecurrentModel {
   SequenceOutput run(const torch::Tensor& inputs, const torch::Tensor& noise) override {
     const bool noisy = noise.defined() && noise_std_ > 0;
     const auto options = inputs.options();
-    const CtrnnDynamics dynamics{form_, activation_, alpha_.to(options), noise_scale_.to(options)};
+    const double step_ms = dt_ms_ * double(is_training() ? step_multiple_ : 1);
+    const torch::Tensor alpha = step_ms / tau_ms_;
+    // Current form: sqrt(2/α) σ keeps the noise variance in x independent of dt (white noise).
+    const torch::Tensor noise_scale =
+        form_ == CtrnnForm::current ? (2.0 / alpha).sqrt() * noise_std_ : at::full_like(alpha, noise_std_);
+    const CtrnnDynamics dynamics{form_, activation_, alpha.to(options), noise_scale.to(options)};
     const auto seq = ctrnn_sequence(engine_, workspace_, inputs, effective_w_in(), effective_w_rec(), b_, x0_,
-                                    noisy ? noise_process(noise) : torch::Tensor(), dynamics,
+                                    noisy ? noise_process(noise, step_ms) : torch::Tensor(), dynamics,
                                     Readout{effective_w_out(), b_out_}, is_training() ? skip_ : TemporalSkip{});
     // The rate form's state is its rate: states and rates are one tensor.
     const torch::Tensor& states = form_ == CtrnnForm::rate ? seq.rates : seq.states;
@@ -100,6 +103,14 @@ class Ctrnn final : public RecurrentModel {
   }
 
   void set_temporal_skip(const TemporalSkip& skip) override { skip_ = skip; }
+
+  void set_time_step_multiple(int64_t m) override {
+    const double fastest_tau = tau_ms_.min().item<double>();
+    require(dt_ms_ * double(m) <= fastest_tau,
+            "train.skip_steps = " + std::to_string(m) + ": a coarsened step of " + std::to_string(dt_ms_ * double(m)) +
+                " ms exceeds the smallest time constant, " + std::to_string(fastest_tau) + " ms (alpha must lie in (0, 1])");
+    step_multiple_ = m;
+  }
 
   torch::Tensor weight_penalty() const override {
     return effective_w_in().pow(2).mean() + effective_w_rec().pow(2).mean() + effective_w_out().pow(2).mean();
@@ -118,11 +129,12 @@ class Ctrnn final : public RecurrentModel {
     put("/b_out", b_out_);
     put("/x0", x0_);
     put("/dale_sign", sign_);
-    put("/alpha", alpha_);
+    const torch::Tensor alpha = dt_ms_ / tau_ms_;
+    put("/alpha", alpha);
     out.attribute("/", "model", std::string("ctrnn"));
     out.attribute("/", "form", form_name_);
     // Units share one α unless fast_fraction > 0; /alpha holds every unit's.
-    out.attribute("/", "alpha", alpha_[0].item<double>());
+    out.attribute("/", "alpha", alpha[0].item<double>());
     out.attribute("/", "readout", std::string(sigmoid_readout_ ? "sigmoid" : "linear"));
     out.attribute("/", "activation", activation_name_);
     out.attribute("/", "noise", noise_std_);
@@ -157,10 +169,10 @@ class Ctrnn final : public RecurrentModel {
 
   // The noise the recurrence sees, from standard-normal draws ξ [T, B, N]: ξ itself, or with
   // noise_tau > 0 the Ornstein–Uhlenbeck process of unit stationary variance sampled exactly
-  // at the step, η_0 = ξ_0, η_{t+1} = ρ η_t + sqrt(1 − ρ²) ξ_{t+1}, ρ = exp(−dt/noise_tau).
-  torch::Tensor noise_process(const torch::Tensor& xi) const {
+  // at the step, η_0 = ξ_0, η_{t+1} = ρ η_t + sqrt(1 − ρ²) ξ_{t+1}, ρ = exp(−step/noise_tau).
+  torch::Tensor noise_process(const torch::Tensor& xi, double step_ms) const {
     if (noise_tau_ms_ <= 0) return xi;
-    const double rho = std::exp(-dt_ms_ / noise_tau_ms_), innovation = std::sqrt(1 - rho * rho);
+    const double rho = std::exp(-step_ms / noise_tau_ms_), innovation = std::sqrt(1 - rho * rho);
     torch::Tensor eta = xi.detach().contiguous().clone();
     // One pass over raw memory: per-step ATen ops would cost two dispatches per time step.
     AT_DISPATCH_FLOATING_TYPES(eta.scalar_type(), "rnnscope_ou_noise", [&] {
@@ -186,9 +198,11 @@ class Ctrnn final : public RecurrentModel {
   bool dale_;
   Engine engine_;
   Workspace workspace_;
-  TemporalSkip skip_;  // training only
-  // Per unit [N], float64; converted to the inputs' dtype on each run.
-  torch::Tensor alpha_, noise_scale_;
+  // Training only: the skip through time and the coarsening of dt (train.method).
+  TemporalSkip skip_;
+  int64_t step_multiple_ = 1;
+  // Each unit's time constant [N], float64; α and the noise scale follow on each run.
+  torch::Tensor tau_ms_;
   torch::Tensor w_in_, w_rec_, b_, w_out_, b_out_, x0_, sign_, input_mask_, readout_mask_;
 };
 

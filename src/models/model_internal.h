@@ -42,6 +42,9 @@ class RecurrentModel : public torch::nn::Module {
   // applies in training mode only: in eval mode it runs the plain network, so evaluation sees
   // what the user keeps. Models without one refuse (Error).
   virtual void set_temporal_skip(const TemporalSkip& skip);
+  // Training-only coarsened discretisation (train.method = "cd"): steps of m times the base
+  // dt in training mode, the base dt in eval mode. Models without one refuse (Error).
+  virtual void set_time_step_multiple(int64_t m);
   // The model.h5 contract (see docs/outputs.md).
   virtual void write_weights(h5::Writer& out) const = 0;
   virtual void read_weights(const std::string& path) = 0;

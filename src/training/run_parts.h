@@ -45,9 +45,13 @@ class TaskDataSource final : public DataSource {
   TaskDataSource(const tasks::Task& task, int64_t batch_size, int64_t eval_trials, int64_t units, uint64_t seed);
   TrainBatch train_batch(int64_t step) override;
   const TrainBatch& eval_batch() override { return eval_; }
+  // The task rebuilt at dt·m (its periods recomputed at that step), for training batches.
+  void set_time_step_multiple(int64_t m) override;
 
  private:
   const tasks::Task& task_;
+  int64_t step_multiple_ = 1;
+  std::unique_ptr<tasks::Task> coarse_task_;  // task_ at dt·step_multiple_, while that is > 1
   int64_t batch_size_;
   int64_t units_;
   uint64_t seed_;

@@ -45,9 +45,10 @@ std::vector<ParamSpec> train_param_specs() {
           .with_min(0),
       ParamSpec{"method", ParamKind::string, "none",
                 "training-only long-dependency method (docs/long_deps.md): none, sctt (skip connections "
-                "through time) or dasc (dynamics-aligned skips); ctrnn only"}
-          .with_choices({"none", "sctt", "dasc"}),
-      ParamSpec{"skip_steps", ParamKind::integer, 10, "skip length theta in steps (train.method sctt, dasc)"}
+                "through time), dasc (dynamics-aligned skips) or cd (coarsened discretisation); ctrnn only"}
+          .with_choices({"none", "sctt", "dasc", "cd"}),
+      ParamSpec{"skip_steps", ParamKind::integer, 10,
+                "theta: skip length in steps (sctt, dasc), or the first stage's multiple of dt (cd)"}
           .with_min(1),
       ParamSpec{"beta_init", ParamKind::number, 0.0, "beta of the first stage; beta rises to 1 in train.stages steps"}
           .with_min(0)

@@ -28,6 +28,10 @@ double mean(const std::vector<double>& values) {
 
 }  // namespace
 
+void DataSource::set_time_step_multiple(int64_t) {
+  throw Error("train.method = \"cd\": this data source has no time step to coarsen");
+}
+
 Trainer::Trainer(std::shared_ptr<RecurrentModel> model, std::unique_ptr<DataSource> data,
                  std::unique_ptr<Objective> objective, std::unique_ptr<torch::optim::Optimizer> optimizer,
                  std::vector<std::unique_ptr<Schedule>> schedules, TrainerOptions options,
@@ -115,7 +119,7 @@ TrainOutcome Trainer::run(const TrainerHooks& hooks) {
   }
   while (state_.step < max_steps) {
     const auto step_start = Clock::now();
-    for (auto& schedule : schedules_) schedule->before_step(state_.step, *model_, *optimizer_);
+    for (auto& schedule : schedules_) schedule->before_step(state_.step, *model_, *data_, *optimizer_);
     const TrainBatch batch = data_->train_batch(state_.step);
     const auto out = model_->run(batch.inputs, batch.noise);
     torch::Tensor loss = objective_->loss(out, batch, *model_);

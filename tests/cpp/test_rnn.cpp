@@ -4,11 +4,14 @@
 #include "engine/engine_internal.h"
 #include "training/fused_adam_internal.h"
 #include "training/loss_internal.h"
+#include "training/run_parts.h"
+#include "training/skip_schedule.h"
 #include "models/model_internal.h"
 #include "core/vector_math.h"
 
 #include "rnnscope/core/error.h"
 #include "rnnscope/core/hdf5_io.h"
+#include "rnnscope/core/rng.h"
 #include "rnnscope/models/registry.h"
 #include "rnnscope/requests/eval.h"
 #include "rnnscope/training/run_config.h"
@@ -181,8 +184,12 @@ TEST_P(ResumedRun, IsBitIdenticalToUninterruptedRun) {
     // Evaluations after steps 10, 20, 30: stage 1 (β = 0.75), then plain training.
     for (const auto& dir : {straight, resumed}) {
       EXPECT_EQ(h5::read_array(dir + "/history.h5", "/schedule/stage").data, (std::vector<double>{1, 2, 2}));
-      EXPECT_EQ(h5::read_array(dir + "/history.h5", "/schedule/beta").data, (std::vector<double>{0.75, 1, 1}));
-      EXPECT_EQ(h5::read_array(dir + "/history.h5", "/schedule/theta").data, (std::vector<double>{4, 1, 1}));
+      const bool cd = GetParam() == "cd";
+      // cd: θ_1 = round(4 − 3·1/2) = 3 (dt·3), β stays 1.
+      EXPECT_EQ(h5::read_array(dir + "/history.h5", "/schedule/beta").data,
+                (std::vector<double>{cd ? 1 : 0.75, 1, 1}));
+      EXPECT_EQ(h5::read_array(dir + "/history.h5", "/schedule/theta").data,
+                (std::vector<double>{cd ? 3.0 : 4.0, 1, 1}));
     }
   }
   // A finished run cannot be resumed again.
@@ -191,7 +198,7 @@ TEST_P(ResumedRun, IsBitIdenticalToUninterruptedRun) {
   fs::remove_all(resumed);
 }
 
-INSTANTIATE_TEST_SUITE_P(Methods, ResumedRun, ::testing::Values("none", "sctt", "dasc"));
+INSTANTIATE_TEST_SUITE_P(Methods, ResumedRun, ::testing::Values("none", "sctt", "dasc", "cd"));
 
 TEST(Trainer, RefusesToOverwriteWithoutForce) {
   const auto dir = temp_dir("force");
@@ -428,6 +435,46 @@ TEST(TemporalSkip, MixesStatesAsTheEquationsSay) {
       }
     }
   }
+}
+
+// Coarsened discretisation (docs/long_deps.md): θ = 10 in 3 stages of 5 steps trains at
+// dt·10, dt·7, dt·4, then dt; in training mode the model steps like one built at dt·m (same
+// weights) and the data source's trials are recomputed at dt·m; eval mode keeps dt.
+TEST(CoarsenedDiscretisation, StagesGiveTheDocumentedDtSequence) {
+  rnn::SkipScheduleOptions options;
+  options.method = rnn::LongDepMethod::cd;
+  options.theta = 10;
+  options.stages = 3;
+  options.stage_steps = 5;
+  const rnn::SkipSchedule schedule(options);
+  std::vector<int64_t> multiples;
+  for (int64_t step : {0, 4, 5, 10, 15, 100}) multiples.push_back(schedule.time_step_multiple_at(step));
+  EXPECT_EQ(multiples, (std::vector<int64_t>{10, 10, 7, 4, 1, 1}));
+  EXPECT_FALSE(schedule.skip_at(0).active());
+
+  const auto task = tasks::make("perceptual_dm", Json{{"dt", 10.0}});
+  const auto config = models::resolve(Json{{"type", "ctrnn"}, {"units", 6}, {"tau", 100.0}}, "test [model]");
+  auto coarsened = rnn::make_model(config, task->info(), 10.0, 4), coarse = rnn::make_model(config, task->info(), 40.0, 4);
+  coarsened->set_time_step_multiple(4);
+  auto gen = rnn::torch_generator(4, "cd-test");
+  const auto inputs = at::randn({9, 2, task->info().n_inputs()}, gen), noise = at::randn({9, 2, 6}, gen);
+  torch::NoGradGuard no_grad;
+  EXPECT_TRUE(torch::equal(coarsened->run(inputs, noise).states, coarse->run(inputs, noise).states));
+  coarsened->eval();
+  auto fine = rnn::make_model(config, task->info(), 10.0, 4);
+  EXPECT_TRUE(torch::equal(coarsened->run(inputs, noise).states, fine->run(inputs, noise).states));
+  EXPECT_THROW(coarsened->set_time_step_multiple(11), Error);  // dt·11 > tau: alpha > 1
+
+  rnn::TaskDataSource data(*task, 4, 4, 6, 1);
+  const int64_t fine_steps = data.train_batch(0).inputs.size(0);
+  data.set_time_step_multiple(4);
+  const auto coarse_batch = data.train_batch(0);
+  EXPECT_LT(coarse_batch.inputs.size(0), fine_steps);
+  const auto coarse_task = tasks::make("perceptual_dm", Json{{"dt", 40.0}});
+  EXPECT_EQ(coarse_batch.inputs.size(0), coarse_task->batch(4, Rng::derive_seed(1, "train-batch", 0)).steps);
+  EXPECT_EQ(data.eval_batch().inputs.size(0), rnn::TaskDataSource(*task, 4, 4, 6, 1).eval_batch().inputs.size(0));
+  data.set_time_step_multiple(1);
+  EXPECT_EQ(data.train_batch(0).inputs.size(0), fine_steps);
 }
 
 // model.h5 of the rate form: its form, each unit's α (the last 20% at τ/2) and the unit

@@ -191,3 +191,20 @@ def test_published_rate_form_trains_with_a_skip_method_and_evaluates(cli, tmp_pa
     # The method is part of what was learned: a resumed run may not change it.
     proc = run(cli, "train", "--out", out, "--resume", "--set", "train.method=dasc")
     assert proc.returncode == 2 and "train.method" in proc.stderr
+
+
+def test_coarsened_discretisation_records_its_dt_multiples(cli, tmp_path):
+    """train.method = "cd" (docs/long_deps.md): dt·θ first, then the base dt; β stays 1."""
+    from pathlib import Path
+
+    config = Path(__file__).resolve().parents[2] / "configs" / "soo2023.toml"
+    out = tmp_path / "run"
+    run(cli, "train", config, "--out", out, "--set", "train.method=cd", "--set", "train.skip_steps=4",
+        "--set", "train.stage_steps=2", "--set", "train.max_steps=4", "--set", "train.eval_every=2",
+        "--set", "train.eval_trials=8", "--set", "train.threads=1", check_code=0)
+    with h5py.File(out / "history.h5") as f:
+        assert list(f["schedule/theta"][:]) == [4, 1] and list(f["schedule/beta"][:]) == [1, 1]
+    # dt·θ beyond the fast units' τ/2 = 50 ms is refused by name.
+    proc = run(cli, "train", config, "--out", tmp_path / "bad", "--set", "train.method=cd",
+               "--set", "train.skip_steps=11", "--set", "train.max_steps=2", "--set", "train.threads=1")
+    assert proc.returncode == 2 and "train.skip_steps" in proc.stderr

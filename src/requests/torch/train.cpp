@@ -131,7 +131,9 @@ std::vector<std::unique_ptr<rnn::Schedule>> make_schedules(const Json& config) {
   const auto type = config.at("model").at("type").get<std::string>();
   require(type == "ctrnn", "train.method = \"" + method + "\" needs [model] type = \"ctrnn\" (got \"" + type + "\")");
   rnn::SkipScheduleOptions options;
-  options.kind = method == "dasc" ? rnn::TemporalSkip::Kind::dasc : rnn::TemporalSkip::Kind::sctt;
+  options.method = method == "cd"     ? rnn::LongDepMethod::cd
+                   : method == "dasc" ? rnn::LongDepMethod::dasc
+                                      : rnn::LongDepMethod::sctt;
   options.theta = train.at("skip_steps").get<int64_t>();
   options.beta_init = train.at("beta_init").get<double>();
   options.stages = train.at("stages").get<int64_t>();
