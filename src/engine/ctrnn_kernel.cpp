@@ -1,6 +1,8 @@
 // The CTRNN's fused whole-sequence kernel (a torch::autograd::Function: one forward loop into
-// preallocated buffers, one BPTT loop) and its reference twin in plain LibTorch ops, the
-// kernel's test oracle; ctrnn_sequence picks one (engine_internal.h, docs/model.md).
+// preallocated buffers, one BPTT loop), for both forms (the current form of Song, Yang & Wang
+// 2016 and the rate form of Soo, Goudar & Wang 2023) as a template parameter, and its
+// reference twin in plain LibTorch ops, the kernel's test oracle, which also runs the
+// training-only skips through time; ctrnn_sequence picks one (engine_internal.h, docs/model.md).
 #include "engine/bptt_internal.h"
 
 #include "rnnscope/linalg/gemm.h"
@@ -13,30 +15,49 @@ using torch::Tensor;
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
-// CTRNN. Forward, with z_t = W_rec r_t + W_in u_t + b (+ noise) and r_t = f(x_t):
-//   x_{t+1} = (1 − α) x_t + α z_t.
-// Backward. Let δ_{t+1} = dL/dx_{t+1} (all paths) and dr_{t+1} = dL/dr_{t+1} through z_{t+1}.
+// CTRNN, both forms (engine_internal.h), with per-unit α, z_t = W_rec r_t + W_in u_t + b
+// (+ noise) and row vectors (z = r W_recᵀ).
+//
+// Current form, r_t = f(x_t): x_{t+1} = (1 − α) x_t + α z_t.
+// Let δ_{t+1} = dL/dx_{t+1} (all paths) and dr_{t+1} = dL/dr_{t+1} through z_{t+1}.
 // x_{t+1} reaches the loss directly (g_x[t]), through r_{t+1} (g_r[t], and z_{t+1}) and
 // through x_{t+2}, so
 //   δ_{t+1} = g_x[t] + (1 − α) δ_{t+2} + f'(x_{t+1}) ⊙ (g_r[t] + dr_{t+1}),
-//   dz_t = α δ_{t+1},   dr_t = dz_t W_rec   (row vectors: z = r W_recᵀ),
-// with δ_{T+1} = dr_{T+1} = 0. The same recursion with g = 0 gives dL/dx_0. The weight
-// gradients are dW_rec = Σ_t dz_tᵀ r_t, dW_in = Σ_t dz_tᵀ u_t, db = Σ_t dz_t: the shared
-// products above with dP = dz, prev = rates.
+//   dz_t = α δ_{t+1},   dr_t = dz_t W_rec,
+// with δ_{T+1} = dr_{T+1} = 0.
+//
+// Rate form, r_t = x_t: x_{t+1} = (1 − α) x_t + α a_t with a_t = f(z_t) (the "states" output).
+// x_{t+1} reaches the loss directly (g_r[t]), through x_{t+2} and through z_{t+1}; a_t
+// directly (g_x[t]) and through x_{t+1}, so
+//   δ_{t+1} = g_r[t] + (1 − α) δ_{t+2} + dr_{t+1},
+//   dz_t = f'(z_t) ⊙ (α δ_{t+1} + g_x[t]),   dr_t = dz_t W_rec.
+//
+// In both, the same recursion with g = 0 gives dL/dx_0, and the weight gradients are
+// dW_rec = Σ_t dz_tᵀ r_t, dW_in = Σ_t dz_tᵀ u_t, db = Σ_t dz_t: the shared products above with
+// dP = dz, prev = rates (r_0 = f(x_0), or x_0 in the rate form). f' comes from the stored
+// f(x_{t+1}) (current) or a_t = f(z_t) (rate).
 
-template <Activation A, class T>
-RNNSCOPE_VECTOR_CLONES void ctrnn_forward_step(T alpha, const T* __restrict bias, const T* __restrict noise,
-                                               T noise_scale, const T* __restrict x_prev, T* __restrict x,
-                                               T* __restrict r, int64_t rows, int64_t n) {
-  // On entry x holds W_rec r_t + W_in u_t; adding b + noise_scale ξ_t here rather than in
-  // separate passes over the whole sequence gives z_t. On exit x holds x_{t+1}.
+template <CtrnnForm F, Activation A, class T>
+RNNSCOPE_VECTOR_CLONES void ctrnn_forward_step(const T* __restrict alpha, const T* __restrict bias,
+                                               const T* __restrict noise, const T* __restrict noise_scale,
+                                               const T* __restrict x_prev, T* __restrict p, T* __restrict r,
+                                               int64_t rows, int64_t n) {
+  // On entry p holds W_rec r_t + W_in u_t; adding b + s ξ_t here rather than in separate
+  // passes over the whole sequence gives z_t. On exit p holds x_{t+1} (current) or a_t (rate),
+  // r the rates of step t + 1.
   for (int64_t b = 0; b < rows; ++b) {
     const int64_t o = b * n;
     for (int64_t i = 0; i < n; ++i) {
-      const T z = x[o + i] + bias[i] + noise_scale * noise[o + i];
-      const T v = (T(1) - alpha) * x_prev[o + i] + alpha * z;
-      x[o + i] = v;
-      r[o + i] = activate<A>(v);
+      const T z = p[o + i] + bias[i] + noise_scale[i] * noise[o + i];
+      if constexpr (F == CtrnnForm::current) {
+        const T v = (T(1) - alpha[i]) * x_prev[o + i] + alpha[i] * z;
+        p[o + i] = v;
+        r[o + i] = activate<A>(v);
+      } else {
+        const T a = activate<A>(z);
+        p[o + i] = a;
+        r[o + i] = (T(1) - alpha[i]) * x_prev[o + i] + alpha[i] * a;
+      }
     }
   }
 }
@@ -46,28 +67,47 @@ RNNSCOPE_VECTOR_CLONES void ctrnn_rates(const T* __restrict x, T* __restrict r, 
   for (int64_t i = 0; i < n; ++i) r[i] = activate<A>(x[i]);
 }
 
-template <Activation A, class T>
-RNNSCOPE_VECTOR_CLONES void ctrnn_backward_step(T alpha, const T* __restrict g_x, const T* __restrict g_r,
-                                                const T* __restrict r, const T* __restrict dr, T* __restrict delta,
-                                                T* __restrict dz, int64_t n) {
-  // On entry delta holds δ_{t+2}; on exit δ_{t+1}.
-  for (int64_t i = 0; i < n; ++i) {
-    const T d = g_x[i] + (T(1) - alpha) * delta[i] + slope_from_rate<A>(r[i]) * (g_r[i] + dr[i]);
-    delta[i] = d;
-    dz[i] = alpha * d;
+template <CtrnnForm F, Activation A, class T>
+RNNSCOPE_VECTOR_CLONES void ctrnn_backward_step(const T* __restrict alpha, const T* __restrict g_x,
+                                                const T* __restrict g_r, const T* __restrict slope_source,
+                                                const T* __restrict dr, T* __restrict delta, T* __restrict dz,
+                                                int64_t rows, int64_t n) {
+  // On entry delta holds δ_{t+2}; on exit δ_{t+1}. slope_source: f(x_{t+1}) or a_t.
+  for (int64_t b = 0; b < rows; ++b) {
+    const int64_t o = b * n;
+    for (int64_t i = 0; i < n; ++i) {
+      const T slope = slope_from_rate<A>(slope_source[o + i]);
+      if constexpr (F == CtrnnForm::current) {
+        const T d = g_x[o + i] + (T(1) - alpha[i]) * delta[o + i] + slope * (g_r[o + i] + dr[o + i]);
+        delta[o + i] = d;
+        dz[o + i] = alpha[i] * d;
+      } else {
+        const T d = g_r[o + i] + (T(1) - alpha[i]) * delta[o + i] + dr[o + i];
+        delta[o + i] = d;
+        dz[o + i] = slope * (alpha[i] * d + g_x[o + i]);
+      }
+    }
   }
+}
+
+// Calls f(std::integral_constant<CtrnnForm, form>()), so that loops see the form as a constant.
+template <class Fn>
+void with_form(CtrnnForm form, const Fn& f) {
+  if (form == CtrnnForm::rate) return f(std::integral_constant<CtrnnForm, CtrnnForm::rate>());
+  return f(std::integral_constant<CtrnnForm, CtrnnForm::current>());
 }
 
 class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
  public:
   static variable_list forward(AutogradContext* ctx, const Tensor& inputs, const Tensor& w_in, const Tensor& w_rec,
                                const Tensor& b, const Tensor& x0, const Tensor& w_out, const Tensor& b_out,
-                               const Tensor& noise, double noise_scale, double alpha, int64_t activation,
-                               Workspace* workspace) {
+                               const Tensor& noise, const Tensor& noise_scale, const Tensor& alpha, int64_t form,
+                               int64_t activation, Workspace* workspace) {
     const int64_t T = inputs.size(0), B = inputs.size(1), N = w_rec.size(0);
     const auto act = static_cast<Activation>(activation);
+    const auto ctrnn_form = static_cast<CtrnnForm>(form);
     const SlotLayout layout = ctrnn_layout(N);
-    // The states buffer starts as W_in u_t for every step and becomes x_1..x_T. Backward's
+    // The states buffer starts as W_in u_t for every step and becomes the states. Backward's
     // dL/dz buffer is taken here too, where the workspace is at hand.
     Tensor states = workspace->take(0, {T, B, N}, inputs.options());
     fill_preactivations(layout, inputs, w_in, states);
@@ -77,48 +117,58 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
     Tensor rates = workspace->take(1, {T, B, N}, inputs.options());
     const Tensor dz = workspace->take(2, {T, B, N}, inputs.options());
     const Tensor x0b = x0.expand({B, N}).contiguous();
-    Tensor r0b = at::empty_like(x0b);
+    // r_0: f(x_0), or in the rate form x_0 itself.
+    Tensor r0b = ctrnn_form == CtrnnForm::rate ? x0b : at::empty_like(x0b);
     // Without noise, every step reads one block of zeros.
     const bool noisy = noise.numel() > 0;
     const Tensor noise_or_zeros = noisy ? noise : at::zeros({B, N}, inputs.options());
     const Tensor bias = bias_row(layout, b, Tensor());
     AT_DISPATCH_FLOATING_TYPES(inputs.scalar_type(), "rnnscope_ctrnn_forward", [&] {
-      with_activation(act, [&](auto tag) {
-        constexpr Activation A = decltype(tag)::value;
-        const scalar_t a = static_cast<scalar_t>(alpha), scale = static_cast<scalar_t>(noise_scale);
-        const scalar_t* w = w_rec.const_data_ptr<scalar_t>();
-        const scalar_t* bp = bias.const_data_ptr<scalar_t>();
-        const scalar_t* xi = noise_or_zeros.const_data_ptr<scalar_t>();
-        const int64_t xi_step = noisy ? B * N : 0;
-        scalar_t* x = states.data_ptr<scalar_t>();
-        scalar_t* r = rates.data_ptr<scalar_t>();
-        ctrnn_rates<A>(x0b.const_data_ptr<scalar_t>(), r0b.data_ptr<scalar_t>(), B * N);
-        for (int64_t t = 0; t < T; ++t) {
-          const scalar_t* x_prev = t ? x + (t - 1) * B * N : x0b.const_data_ptr<scalar_t>();
-          const scalar_t* r_prev = t ? r + (t - 1) * B * N : r0b.const_data_ptr<scalar_t>();
-          scalar_t* x_t = x + t * B * N;
-          scalar_t* r_t = r + t * B * N;
-          const scalar_t* xi_t = xi + t * xi_step;
-          gemm<scalar_t>(false, true, B, N, N, r_prev, N, w, N, 1, x_t, N);
-          for_row_chunks(B, N, [&](int64_t begin, int64_t end) {
-            const int64_t o = begin * N;
-            ctrnn_forward_step<A>(a, bp, xi_t + o, scale, x_prev + o, x_t + o, r_t + o, end - begin, N);
-          });
-        }
+      with_form(ctrnn_form, [&](auto form_tag) {
+        with_activation(act, [&](auto tag) {
+          constexpr CtrnnForm F = decltype(form_tag)::value;
+          constexpr Activation A = decltype(tag)::value;
+          const scalar_t* a = alpha.const_data_ptr<scalar_t>();
+          const scalar_t* scale = noise_scale.const_data_ptr<scalar_t>();
+          const scalar_t* w = w_rec.const_data_ptr<scalar_t>();
+          const scalar_t* bp = bias.const_data_ptr<scalar_t>();
+          const scalar_t* xi = noise_or_zeros.const_data_ptr<scalar_t>();
+          const int64_t xi_step = noisy ? B * N : 0;
+          scalar_t* x = states.data_ptr<scalar_t>();
+          scalar_t* r = rates.data_ptr<scalar_t>();
+          if constexpr (F == CtrnnForm::current) {
+            ctrnn_rates<A>(x0b.const_data_ptr<scalar_t>(), r0b.data_ptr<scalar_t>(), B * N);
+          }
+          for (int64_t t = 0; t < T; ++t) {
+            const scalar_t* r_prev = t ? r + (t - 1) * B * N : r0b.const_data_ptr<scalar_t>();
+            // The state the leak acts on: x_t, which the rate form keeps in the rates.
+            const scalar_t* x_prev = F == CtrnnForm::rate ? r_prev
+                                     : t                  ? x + (t - 1) * B * N
+                                                          : x0b.const_data_ptr<scalar_t>();
+            scalar_t* x_t = x + t * B * N;
+            scalar_t* r_t = r + t * B * N;
+            const scalar_t* xi_t = xi + t * xi_step;
+            gemm<scalar_t>(false, true, B, N, N, r_prev, N, w, N, 1, x_t, N);
+            for_row_chunks(B, N, [&](int64_t begin, int64_t end) {
+              const int64_t o = begin * N;
+              ctrnn_forward_step<F, A>(a, bp, xi_t + o, scale, x_prev + o, x_t + o, r_t + o, end - begin, N);
+            });
+          }
+        });
       });
     });
     const Tensor outputs = readout_forward(rates, w_out, b_out);
-    ctx->save_for_backward({inputs, w_in, w_rec, rates, r0b, dz, w_out});
-    ctx->saved_data["alpha"] = alpha;
+    ctx->save_for_backward({inputs, w_in, w_rec, states, rates, r0b, dz, w_out, alpha});
+    ctx->saved_data["form"] = form;
     ctx->saved_data["activation"] = activation;
     return {states, rates, outputs};
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
     const auto saved = ctx->get_saved_variables();
-    const Tensor &inputs = saved[0], &w_in = saved[1], &w_rec = saved[2], &rates = saved[3], &r0b = saved[4],
-                 &dz = saved[5], &w_out = saved[6];
-    const double alpha = ctx->saved_data["alpha"].toDouble();
+    const Tensor &inputs = saved[0], &w_in = saved[1], &w_rec = saved[2], &states = saved[3], &rates = saved[4],
+                 &r0b = saved[5], &dz = saved[6], &w_out = saved[7], &alpha = saved[8];
+    const auto ctrnn_form = static_cast<CtrnnForm>(ctx->saved_data["form"].toInt());
     const auto act = static_cast<Activation>(ctx->saved_data["activation"].toInt());
     const int64_t T = inputs.size(0), B = inputs.size(1), N = w_rec.size(0), BN = B * N;
     // An output with no gradient contributes zeros: point every step at one zero block.
@@ -137,44 +187,52 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
                                         ctx->needs_input_grad(5) && g_out.defined()});
     const int64_t block = gradient_block_steps(B);
     AT_DISPATCH_FLOATING_TYPES(rates.scalar_type(), "rnnscope_ctrnn_backward", [&] {
-      with_activation(act, [&](auto tag) {
-        constexpr Activation A = decltype(tag)::value;
-        const scalar_t a = static_cast<scalar_t>(alpha);
-        const scalar_t* w = w_rec.const_data_ptr<scalar_t>();
-        const scalar_t* z0 = zeros.const_data_ptr<scalar_t>();
-        const scalar_t* gx = g_states.defined() ? g_states.const_data_ptr<scalar_t>() : z0;
-        const scalar_t* gr = g_rates.defined() ? g_rates.const_data_ptr<scalar_t>() : z0;
-        const int64_t gx_step = g_states.defined() ? BN : 0, gr_step = g_rates.defined() ? BN : 0;
-        const scalar_t* r = rates.const_data_ptr<scalar_t>();
-        scalar_t* d = delta.data_ptr<scalar_t>();
-        scalar_t* drp = dr.data_ptr<scalar_t>();
-        scalar_t* dzp = dz.data_ptr<scalar_t>();
-        const scalar_t* gy = g_out.defined() ? g_out.const_data_ptr<scalar_t>() : nullptr;
-        const scalar_t* wo = w_out.const_data_ptr<scalar_t>();
-        for (int64_t t = T - 1; t >= 0; --t) {
-          for_row_chunks(B, N, [&](int64_t begin, int64_t end) {
-            const int64_t o = begin * N;
-            // dr holds dL/dr_{t+1} through z_{t+1}; the readout of r_{t+1} adds its share.
-            if (gy) add_readout_gradient(gy + (t * B + begin) * O, wo, end - begin, O, N, drp + o);
-            ctrnn_backward_step<A>(a, gx + t * gx_step + o, gr + t * gr_step + o, r + t * BN + o, drp + o, d + o,
-                                   dzp + t * BN + o, (end - begin) * N);
-          });
-          gemm<scalar_t>(false, false, B, N, N, dzp + t * BN, N, w, N, 0, drp, N);
-          if (bias_grad) add_column_sums(dzp + t * BN, B, N, column_sums.data_ptr<double>());
-          if (t % block == 0) {
-            add_block_gradients<scalar_t>(layout, dz, inputs, w_in, r0b, rates, g_out, t, std::min(t + block, T), g);
+      with_form(ctrnn_form, [&](auto form_tag) {
+        with_activation(act, [&](auto tag) {
+          constexpr CtrnnForm F = decltype(form_tag)::value;
+          constexpr Activation A = decltype(tag)::value;
+          const scalar_t* a = alpha.const_data_ptr<scalar_t>();
+          const scalar_t* w = w_rec.const_data_ptr<scalar_t>();
+          const scalar_t* z0 = zeros.const_data_ptr<scalar_t>();
+          const scalar_t* gx = g_states.defined() ? g_states.const_data_ptr<scalar_t>() : z0;
+          const scalar_t* gr = g_rates.defined() ? g_rates.const_data_ptr<scalar_t>() : z0;
+          const int64_t gx_step = g_states.defined() ? BN : 0, gr_step = g_rates.defined() ? BN : 0;
+          // f' comes from f(x_{t+1}) (the current form's rates) or a_t (the rate form's states).
+          const scalar_t* slope_source =
+              F == CtrnnForm::current ? rates.const_data_ptr<scalar_t>() : states.const_data_ptr<scalar_t>();
+          scalar_t* d = delta.data_ptr<scalar_t>();
+          scalar_t* drp = dr.data_ptr<scalar_t>();
+          scalar_t* dzp = dz.data_ptr<scalar_t>();
+          const scalar_t* gy = g_out.defined() ? g_out.const_data_ptr<scalar_t>() : nullptr;
+          const scalar_t* wo = w_out.const_data_ptr<scalar_t>();
+          for (int64_t t = T - 1; t >= 0; --t) {
+            for_row_chunks(B, N, [&](int64_t begin, int64_t end) {
+              const int64_t o = begin * N;
+              // dr holds dL/dr_{t+1} through z_{t+1}; the readout of r_{t+1} adds its share.
+              if (gy) add_readout_gradient(gy + (t * B + begin) * O, wo, end - begin, O, N, drp + o);
+              ctrnn_backward_step<F, A>(a, gx + t * gx_step + o, gr + t * gr_step + o, slope_source + t * BN + o,
+                                        drp + o, d + o, dzp + t * BN + o, end - begin, N);
+            });
+            gemm<scalar_t>(false, false, B, N, N, dzp + t * BN, N, w, N, 0, drp, N);
+            if (bias_grad) add_column_sums(dzp + t * BN, B, N, column_sums.data_ptr<double>());
+            if (t % block == 0) {
+              add_block_gradients<scalar_t>(layout, dz, inputs, w_in, r0b, rates, g_out, t, std::min(t + block, T),
+                                            g);
+            }
           }
-        }
-        if (ctx->needs_input_grad(4)) {
-          // δ_0 = (1 − α) δ_1 + f'(x_0) ⊙ dr_0: the same step with no direct gradient.
-          Tensor discard = at::empty_like(delta);
-          ctrnn_backward_step<A>(a, z0, z0, r0b.const_data_ptr<scalar_t>(), drp, d, discard.data_ptr<scalar_t>(), BN);
-        }
+          if (ctx->needs_input_grad(4)) {
+            // δ_0 = (1 − α) δ_1 + f'(x_0) ⊙ dr_0 (current) or + dr_0 (rate): the same step with
+            // no direct gradient.
+            Tensor discard = at::empty_like(delta);
+            ctrnn_backward_step<F, A>(a, z0, z0, r0b.const_data_ptr<scalar_t>(), drp, d, discard.data_ptr<scalar_t>(),
+                                      B, N);
+          }
+        });
       });
     });
     finish_parameter_gradients(layout, column_sums, w_in, g_out, {bias_grad, false, ctx->needs_input_grad(6)}, g);
     const Tensor grad_x0 = ctx->needs_input_grad(4) ? delta.sum(0) : Tensor();
-    return {g.inputs, g.w_ih,   g.w_hh,   g.b_ih,   grad_x0,  g.w_out, g.b_out,
+    return {g.inputs, g.w_ih,   g.w_hh,   g.b_ih,   grad_x0,  g.w_out,  g.b_out,
             Tensor(), Tensor(), Tensor(), Tensor(), Tensor(), Tensor()};
   }
 };
@@ -192,22 +250,48 @@ Tensor activate_reference(Activation a, const Tensor& x) {
   return torch::relu(x);
 }
 
+// The skip's source for the state after step t + 1 = k·θ (engine_internal.h: TemporalSkip),
+// from xs = x_0..x_t and the new base state x^base_{t+1}.
+Tensor skip_source(const TemporalSkip& skip, const std::vector<Tensor>& xs, const Tensor& base) {
+  const auto theta = static_cast<size_t>(skip.every);
+  const Tensor& back = xs[xs.size() - theta];
+  if (skip.kind == TemporalSkip::Kind::sctt) return back;
+  // x_{t+2−θ}: with θ = 1 the base state itself.
+  const Tensor& next = theta > 1 ? xs[xs.size() - theta + 1] : base;
+  return back + double(skip.every) * (next - back);
+}
+
 CtrnnSequence ctrnn_reference(const Tensor& inputs, const Tensor& w_in, const Tensor& w_rec, const Tensor& b,
-                              const Tensor& x0, const Tensor& noise, double noise_scale, double alpha,
-                              Activation activation, const Readout& readout) {
+                              const Tensor& x0, const Tensor& noise, const CtrnnDynamics& dynamics,
+                              const Readout& readout, const TemporalSkip& skip) {
   const int64_t steps = inputs.size(0), batch = inputs.size(1), n = w_rec.size(0);
   const Tensor w_rec_t = w_rec.t();
+  const Tensor& alpha = dynamics.alpha;
+  const bool rate_form = dynamics.form == CtrnnForm::rate;
   Tensor drive = torch::matmul(inputs, w_in.t()) + b;
-  if (noise.defined()) drive = drive + noise * noise_scale;
+  if (noise.defined()) drive = drive + noise * dynamics.noise_scale;
   Tensor x = x0.unsqueeze(0).expand({batch, n});
-  Tensor r = activate_reference(activation, x);
-  std::vector<Tensor> states, rates;
+  Tensor r = rate_form ? x : activate_reference(dynamics.activation, x);
+  std::vector<Tensor> states, rates, xs;
   states.reserve(static_cast<size_t>(steps));
   rates.reserve(static_cast<size_t>(steps));
+  // The states a skip reaches back to: x_0..x_t.
+  if (skip.active()) xs.push_back(x);
   for (int64_t t = 0; t < steps; ++t) {
-    x = (1.0 - alpha) * x + alpha * torch::addmm(drive[t], r, w_rec_t);
-    r = activate_reference(activation, x);
-    states.push_back(x);
+    const Tensor z = torch::addmm(drive[t], r, w_rec_t);
+    Tensor a;
+    if (rate_form) {
+      a = activate_reference(dynamics.activation, z);
+      x = (1.0 - alpha) * x + alpha * a;
+    } else {
+      x = (1.0 - alpha) * x + alpha * z;
+    }
+    if (skip.active() && (t + 1) % skip.every == 0) {
+      x = (1.0 - skip.beta) * skip_source(skip, xs, x) + skip.beta * x;
+    }
+    if (skip.active()) xs.push_back(x);
+    r = rate_form ? x : activate_reference(dynamics.activation, x);
+    states.push_back(rate_form ? a : x);
     rates.push_back(r);
   }
   CtrnnSequence out{torch::stack(states), torch::stack(rates), Tensor()};
@@ -219,17 +303,18 @@ CtrnnSequence ctrnn_reference(const Tensor& inputs, const Tensor& w_in, const Te
 
 CtrnnSequence ctrnn_sequence(Engine engine, Workspace& workspace, const Tensor& inputs, const Tensor& w_in,
                              const Tensor& w_rec, const Tensor& b, const Tensor& x0, const Tensor& noise,
-                             double noise_scale, double alpha, Activation activation, const Readout& readout) {
-  if (engine == Engine::reference) {
-    return ctrnn_reference(inputs, w_in, w_rec, b, x0, noise, noise_scale, alpha, activation, readout);
+                             const CtrnnDynamics& dynamics, const Readout& readout, const TemporalSkip& skip) {
+  if (engine == Engine::reference || skip.active()) {
+    return ctrnn_reference(inputs, w_in, w_rec, b, x0, noise, dynamics, readout, skip);
   }
   // Autograd functions take defined tensors only: no noise or no readout is an empty one.
   const Tensor none = at::empty({0}, inputs.options());
   const bool read = readout.w.defined();
-  const auto out = CtrnnFunction::apply(inputs.contiguous(), w_in.contiguous(), w_rec.contiguous(), b, x0,
-                                        read ? readout.w.contiguous() : none, read ? readout.b : none,
-                                        noise.defined() ? noise.contiguous() : none, noise_scale, alpha,
-                                        static_cast<int64_t>(activation), &workspace);
+  const auto out = CtrnnFunction::apply(
+      inputs.contiguous(), w_in.contiguous(), w_rec.contiguous(), b, x0, read ? readout.w.contiguous() : none,
+      read ? readout.b : none, noise.defined() ? noise.contiguous() : none, dynamics.noise_scale.contiguous(),
+      dynamics.alpha.contiguous(), static_cast<int64_t>(dynamics.form), static_cast<int64_t>(dynamics.activation),
+      &workspace);
   return {out[0], out[1], read ? out[2] : Tensor()};
 }
 

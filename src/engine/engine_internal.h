@@ -44,22 +44,59 @@ struct Readout {
   torch::Tensor w, b;
 };
 
-// The CTRNN recurrence over a whole sequence (docs/model.md):
-//   x_{t+1} = (1 − α) x_t + α (W_rec f(x_t) + W_in u_t + b + noise_scale · ξ_t)
+// The CTRNN recurrence over a whole sequence (docs/model.md), in one of two forms, with
+// z_t = W_rec r_t + W_in u_t + b + s ⊙ ξ_t and per-unit α = dt/τ and noise scale s [N]:
+//   current (Song, Yang & Wang 2016): x_{t+1} = (1 − α) x_t + α z_t,    r_t = f(x_t)
+//   rate (Soo, Goudar & Wang 2023):    x_{t+1} = (1 − α) x_t + α f(z_t), r_t = x_t
+// In the rate form the state is the rate and f acts on the input current instead.
+enum class CtrnnForm { current, rate };
+// `name` is one of the validated config choices ("current", "rate").
+CtrnnForm parse_ctrnn_form(const std::string& name);
+
+// What the recurrence is besides its weights: the form, f, and per-unit α and noise scale
+// [N] (of the inputs' dtype).
+struct CtrnnDynamics {
+  CtrnnForm form = CtrnnForm::current;
+  Activation activation = Activation::relu;
+  torch::Tensor alpha;
+  torch::Tensor noise_scale;
+};
+// The same α and noise scale for every one of `units` units.
+CtrnnDynamics uniform_ctrnn_dynamics(CtrnnForm form, Activation activation, double alpha, double noise_scale,
+                                     int64_t units, const torch::TensorOptions& options);
+
+// A training-only skip connection through time (Soo, Goudar & Wang 2023; docs/long_deps.md):
+// after every `every`-th step, t + 1 = k·θ, the new state is mixed with a source from θ
+// steps back,
+//   x_{t+1} ← (1 − β) s + β x^base_{t+1},  s = x_{t+1−θ}                          (sctt)
+//                                         s = x_{t+1−θ} + θ (x_{t+2−θ} − x_{t+1−θ})  (dasc:
+// one Euler step of θ·dt of the same dynamics). β = 1 (or kind none) is the plain network.
+struct TemporalSkip {
+  enum class Kind { none, sctt, dasc };
+  Kind kind = Kind::none;
+  int64_t every = 1;  // θ, in steps
+  double beta = 1;
+  bool active() const { return kind != Kind::none && beta < 1; }
+};
+
 // inputs [T, B, n_in], w_in [N, n_in], w_rec [N, N] (the effective matrix: Dale's law is
 // applied by the caller, so autograd carries its gradient), b [N], x0 [N], noise ξ
-// [T, B, N] or undefined. Returns {states x_1..x_T, rates f(x_1)..f(x_T)}, each [T, B, N],
+// [T, B, N] or undefined. Returns each [T, B, N]:
+//   current form: states x_1..x_T and rates f(x_1)..f(x_T);
+//   rate form:    states f(z_0)..f(z_{T−1}) (what each step adds, the drive) and rates x_1..x_T;
 // and with a readout its outputs [T, B, n_out] of the rates (else undefined).
 struct CtrnnSequence {
   torch::Tensor states;
   torch::Tensor rates;
   torch::Tensor outputs;
 };
-// `workspace` holds the fused kernel's buffers between calls (the reference ignores it).
+// `workspace` holds the fused kernel's buffers between calls (the reference ignores it). An
+// active `skip` runs on the reference twin whatever `engine` says: the fused kernel has no
+// skip (docs/long_deps.md measures the cost).
 CtrnnSequence ctrnn_sequence(Engine engine, Workspace& workspace, const torch::Tensor& inputs,
                              const torch::Tensor& w_in, const torch::Tensor& w_rec, const torch::Tensor& b,
-                             const torch::Tensor& x0, const torch::Tensor& noise, double noise_scale,
-                             double alpha, Activation activation, const Readout& readout = {});
+                             const torch::Tensor& x0, const torch::Tensor& noise, const CtrnnDynamics& dynamics,
+                             const Readout& readout = {}, const TemporalSkip& skip = {});
 
 // Gated layers in PyTorch's conventions (torch.nn.GRU / torch.nn.LSTM, one layer,
 // time-major). Gate rows of w_ih [G·H, n_in], w_hh [G·H, H], b_ih, b_hh [G·H] are in

@@ -71,8 +71,9 @@ LayerRunResult run_layer(const LayerRun& run) {
   const Tensor grad_states = from_array(run.grad_states, "grad_states", {T, B, n});
   Workspace workspace;
   const Tensor states =
-      ctrnn ? ctrnn_sequence(engine, workspace, inputs, w["W_in"], w["W_rec"], w["b"], w["x0"], Tensor(), 0.0, run.alpha,
-                             parse_activation(run.activation))
+      ctrnn ? ctrnn_sequence(engine, workspace, inputs, w["W_in"], w["W_rec"], w["b"], w["x0"], Tensor(),
+                             uniform_ctrnn_dynamics(CtrnnForm::current, parse_activation(run.activation), run.alpha,
+                                                    0.0, n, inputs.options()))
                   .states
             : gated_sequence(engine, workspace, run.type == "gru" ? GatedKind::gru : GatedKind::lstm, inputs, w["W_ih"],
                              w["W_hh"], w["b_ih"], w["b_hh"], w["x0"])

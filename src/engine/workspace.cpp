@@ -1,5 +1,5 @@
 // The engine's small shared pieces (engine_internal.h): the workspace of reused buffers and
-// the parsing of the [model] activation and engine choices.
+// the parsing of the [model] activation, form and engine choices.
 #include "engine/engine_internal.h"
 
 #include "rnnscope/core/error.h"
@@ -18,6 +18,17 @@ Engine parse_engine(const std::string& name) {
   if (name == "reference") return Engine::reference;
   require(name == "fused", "[model] engine = \"" + name + "\" is not allowed; allowed: fused, reference");
   return Engine::fused;
+}
+
+CtrnnForm parse_ctrnn_form(const std::string& name) {
+  if (name == "rate") return CtrnnForm::rate;
+  require(name == "current", "[model] form = \"" + name + "\" is not allowed; allowed: current, rate");
+  return CtrnnForm::current;
+}
+
+CtrnnDynamics uniform_ctrnn_dynamics(CtrnnForm form, Activation activation, double alpha, double noise_scale,
+                                     int64_t units, const torch::TensorOptions& options) {
+  return {form, activation, at::full({units}, alpha, options), at::full({units}, noise_scale, options)};
 }
 
 int64_t gate_count(GatedKind kind) { return kind == GatedKind::gru ? 3 : 4; }

@@ -9,6 +9,14 @@
 
 namespace rnnscope::rnn {
 
+void RecurrentModel::set_temporal_skip(const TemporalSkip&) {
+  throw Error("train.method: skip connections through time need [model] type = \"ctrnn\"");
+}
+
+void RecurrentModel::set_time_step_multiple(int64_t) {
+  throw Error("train.method = \"cd\": coarsened discretisation needs [model] type = \"ctrnn\"");
+}
+
 at::Generator torch_generator(uint64_t seed, const std::string& stream, uint64_t index) {
   return at::make_generator<at::CPUGeneratorImpl>(Rng::derive_seed(seed, stream, index));
 }

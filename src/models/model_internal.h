@@ -1,6 +1,8 @@
 // Recurrent models as LibTorch modules (private to the LibTorch library: the public API is torch-free).
 #pragma once
 
+#include "engine/engine_internal.h"
+
 #include "rnnscope/core/hdf5_io.h"
 #include "rnnscope/core/params.h"
 #include "rnnscope/tasks/task.h"
@@ -36,6 +38,13 @@ class RecurrentModel : public torch::nn::Module {
   // The weight matrices as model.h5 names them (without the leading "/"), for snapshots over
   // learning (weights_history.h5): W_in, W_rec (effective), W_out; W_ih, W_hh, W_out for gru/lstm.
   virtual std::vector<std::pair<std::string, torch::Tensor>> weight_matrices() const = 0;
+  // A training-only skip through time (train.method, docs/long_deps.md), which the model
+  // applies in training mode only: in eval mode it runs the plain network, so evaluation sees
+  // what the user keeps. Models without one refuse (Error).
+  virtual void set_temporal_skip(const TemporalSkip& skip);
+  // Training-only coarsened discretisation (train.method = "cd"): steps of m times the base
+  // dt in training mode, the base dt in eval mode. Models without one refuse (Error).
+  virtual void set_time_step_multiple(int64_t m);
   // The model.h5 contract (see docs/outputs.md).
   virtual void write_weights(h5::Writer& out) const = 0;
   virtual void read_weights(const std::string& path) = 0;

@@ -103,6 +103,7 @@ void RunDirectory::write_history(const History& h) const {
     out.write("/continuations/step", h.continued_at_step);
     out.write("/continuations/changes", h.continued_changes);
   }
+  for (const auto& [name, values] : h.schedule) out.write("/schedule/" + name, values);
   out.commit();
 }
 
@@ -120,6 +121,12 @@ History RunDirectory::read_history() const {
   require(h.loss.size() == rows && h.accuracy.size() == rows && h.train_loss.size() == rows &&
               h.wall_seconds.size() == h.step.size(),
           path + ": datasets /step, /loss, /accuracy, /train_loss, /wall_seconds differ in length");
+  if (h5::is_group(path, "/schedule")) {
+    for (const auto& name : h5::list_group(path, "/schedule")) {
+      h.schedule[name] = h5::read_array(path, "/schedule/" + name).data;
+      require(h.schedule[name].size() == h.step.size(), path + ": /schedule/" + name + " and /step differ in length");
+    }
+  }
   return h;
 }
 

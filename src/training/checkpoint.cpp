@@ -105,6 +105,15 @@ void save_checkpoint(const std::string& path, RecurrentModel& model, torch::opti
   archive.write("trainer.continued_at_step",
                 doubles(std::vector<double>(h.continued_at_step.begin(), h.continued_at_step.end())));
   archive.write("trainer.continued_changes", text_tensor(h.continued_changes));
+  // The schedules' records: their names, and their values one name after another.
+  std::vector<std::string> schedule_names;
+  std::vector<double> schedule_values;
+  for (const auto& [name, values] : h.schedule) {
+    schedule_names.push_back(name);
+    schedule_values.insert(schedule_values.end(), values.begin(), values.end());
+  }
+  archive.write("trainer.schedule_names", text_tensor(schedule_names));
+  archive.write("trainer.schedule_values", doubles(schedule_values));
   // Built in memory, then written by write_text_atomic: LibTorch's own file writer ends the
   // process when a write fails (a full disk), as its destructor throws a second time. Ours
   // reports an Error and leaves the previous checkpoint as it was (tests/python/test_failed_writes.py).
@@ -175,6 +184,19 @@ TrainState load_checkpoint(const std::string& path, RecurrentModel& model, torch
     if (archive.try_read("trainer.continued_changes", bytes)) s.history.continued_changes = texts_of(bytes);
     require(s.history.continued_at_step.size() == s.history.continued_changes.size(),
             "checkpoint " + path + " has an unknown layout (continuation records differ in length)");
+    // Checkpoints from before schedules were recorded hold none.
+    torch::Tensor names;
+    if (archive.try_read("trainer.schedule_names", names)) {
+      archive.read("trainer.schedule_values", t);
+      const auto values = to_vector(t);
+      const auto schedule_names = texts_of(names);
+      const size_t rows = s.history.step.size();
+      require(values.size() == rows * schedule_names.size(),
+              "checkpoint " + path + " has an unknown layout (schedule records differ in length)");
+      for (size_t i = 0; i < schedule_names.size(); ++i) {
+        s.history.schedule[schedule_names[i]].assign(values.begin() + long(i * rows), values.begin() + long((i + 1) * rows));
+      }
+    }
   } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {

@@ -45,9 +45,13 @@ class TaskDataSource final : public DataSource {
   TaskDataSource(const tasks::Task& task, int64_t batch_size, int64_t eval_trials, int64_t units, uint64_t seed);
   TrainBatch train_batch(int64_t step) override;
   const TrainBatch& eval_batch() override { return eval_; }
+  // The task rebuilt at dt·m (its periods recomputed at that step), for training batches.
+  void set_time_step_multiple(int64_t m) override;
 
  private:
   const tasks::Task& task_;
+  int64_t step_multiple_ = 1;
+  std::unique_ptr<tasks::Task> coarse_task_;  // task_ at dt·step_multiple_, while that is > 1
   int64_t batch_size_;
   int64_t units_;
   uint64_t seed_;
@@ -62,11 +66,17 @@ struct TaskScore {
 };
 TaskScore score_task_batch(const tasks::Task& task, const SequenceOutput& out, const TrainBatch& batch);
 
-// The task's masked loss (cross-entropy or MSE, tasks::LossKind) plus L2 penalties on rates
-// and weights; accuracy by the task's own criterion; stops at a target accuracy.
+// The coefficients of the loss's penalties ([train] rate_l2, rate_l1, weight_l2, weight_l1):
+// means of f(x)², |f(x)|, of every weight matrix's squares, and of |W_rec| (|W_hh|).
+struct Penalties {
+  double rate_l2 = 0, rate_l1 = 0, weight_l2 = 0, weight_l1 = 0;
+};
+
+// The task's masked loss (cross-entropy or MSE, tasks::LossKind) plus the penalties;
+// accuracy by the task's own criterion; stops at a target accuracy.
 class TaskObjective final : public Objective {
  public:
-  TaskObjective(const tasks::Task& task, double rate_l2, double weight_l2, double target_accuracy);
+  TaskObjective(const tasks::Task& task, const Penalties& penalties, double target_accuracy);
   torch::Tensor loss(const SequenceOutput& out, const TrainBatch& batch, RecurrentModel& model) override;
   Metrics score(const SequenceOutput& out, const TrainBatch& batch) override;
   bool reached(const Metrics& metrics, size_t replica) const override;
@@ -74,8 +84,7 @@ class TaskObjective final : public Objective {
 
  private:
   const tasks::Task& task_;
-  double rate_l2_;
-  double weight_l2_;
+  Penalties penalties_;
   double target_accuracy_;
 };
 

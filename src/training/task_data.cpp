@@ -2,6 +2,7 @@
 #include "training/run_parts.h"
 
 #include "rnnscope/core/rng.h"
+#include "rnnscope/tasks/registry.h"
 
 namespace rnnscope::rnn {
 
@@ -28,8 +29,19 @@ TaskDataSource::TaskDataSource(const tasks::Task& task, int64_t batch_size, int6
       eval_(task_train_batch(task.batch(eval_trials, Rng::derive_seed(seed, "eval-batch")), units, seed,
                              "eval-noise", 0)) {}
 
+void TaskDataSource::set_time_step_multiple(int64_t m) {
+  if (m == step_multiple_) return;
+  step_multiple_ = m;
+  coarse_task_.reset();
+  if (m == 1) return;
+  Json params = task_.params();
+  params["dt"] = params.at("dt").get<double>() * double(m);
+  coarse_task_ = tasks::make(task_.info().name, params, "[task] at dt * train.skip_steps");
+}
+
 TrainBatch TaskDataSource::train_batch(int64_t step) {
-  return task_train_batch(task_.batch(batch_size_, Rng::derive_seed(seed_, "train-batch", uint64_t(step))), units_,
+  const tasks::Task& task = coarse_task_ ? *coarse_task_ : task_;
+  return task_train_batch(task.batch(batch_size_, Rng::derive_seed(seed_, "train-batch", uint64_t(step))), units_,
                           seed_, "train-noise", uint64_t(step));
 }
 

@@ -3,6 +3,7 @@
 
 #include "training/loss_internal.h"
 
+#include "rnnscope/core/error.h"
 #include "rnnscope/tasks/task.h"
 
 namespace rnnscope::rnn {
@@ -17,13 +18,27 @@ TaskScore score_task_batch(const tasks::Task& task, const SequenceOutput& out, c
   return score;
 }
 
-TaskObjective::TaskObjective(const tasks::Task& task, double rate_l2, double weight_l2, double target_accuracy)
-    : task_(task), rate_l2_(rate_l2), weight_l2_(weight_l2), target_accuracy_(target_accuracy) {}
+namespace {
+
+// The recurrent matrix among a model's weight matrices: W_rec (ctrnn) or W_hh (gru, lstm).
+torch::Tensor recurrent_matrix(const RecurrentModel& model) {
+  for (const auto& [name, w] : model.weight_matrices()) {
+    if (name == "W_rec" || name == "W_hh") return w;
+  }
+  throw Error("train.weight_l1: this model type has no recurrent weight matrix (W_rec or W_hh)");
+}
+
+}  // namespace
+
+TaskObjective::TaskObjective(const tasks::Task& task, const Penalties& penalties, double target_accuracy)
+    : task_(task), penalties_(penalties), target_accuracy_(target_accuracy) {}
 
 torch::Tensor TaskObjective::loss(const SequenceOutput& out, const TrainBatch& batch, RecurrentModel& model) {
   torch::Tensor loss = task_loss(task_.info().loss, out.outputs, batch.targets, batch.mask);
-  if (rate_l2_ > 0) loss = loss + rate_l2_ * out.rates.pow(2).mean();
-  if (weight_l2_ > 0) loss = loss + weight_l2_ * model.weight_penalty();
+  if (penalties_.rate_l2 > 0) loss = loss + penalties_.rate_l2 * out.rates.pow(2).mean();
+  if (penalties_.rate_l1 > 0) loss = loss + penalties_.rate_l1 * out.rates.abs().mean();
+  if (penalties_.weight_l2 > 0) loss = loss + penalties_.weight_l2 * model.weight_penalty();
+  if (penalties_.weight_l1 > 0) loss = loss + penalties_.weight_l1 * recurrent_matrix(model).abs().mean();
   return loss;
 }
 

@@ -36,9 +36,27 @@ std::vector<ParamSpec> train_param_specs() {
           .with_min(0),
       ParamSpec{"rate_l2", ParamKind::number, 0.0, "L2 penalty on rates: coefficient * mean(f(x)^2)"}
           .with_min(0),
+      ParamSpec{"rate_l1", ParamKind::number, 0.0, "L1 penalty on rates: coefficient * mean(|f(x)|)"}.with_min(0),
       ParamSpec{"weight_l2", ParamKind::number, 0.0,
                 "L2 penalty on weights: coefficient * (mean(W_in^2) + mean(W_rec^2) + mean(W_out^2))"}
           .with_min(0),
+      ParamSpec{"weight_l1", ParamKind::number, 0.0,
+                "L1 penalty on the recurrent weights: coefficient * mean(|W_rec|) (|W_hh| for gru/lstm)"}
+          .with_min(0),
+      ParamSpec{"method", ParamKind::string, "none",
+                "training-only long-dependency method (docs/long_deps.md): none, sctt (skip connections "
+                "through time), dasc (dynamics-aligned skips) or cd (coarsened discretisation); ctrnn only"}
+          .with_choices({"none", "sctt", "dasc", "cd"}),
+      ParamSpec{"skip_steps", ParamKind::integer, 10,
+                "theta: skip length in steps (sctt, dasc), or the first stage's multiple of dt (cd)"}
+          .with_min(1),
+      ParamSpec{"beta_init", ParamKind::number, 0.0, "beta of the first stage; beta rises to 1 in train.stages steps"}
+          .with_min(0)
+          .with_max(1),
+      ParamSpec{"stages", ParamKind::integer, 1, "equal steps of beta from beta_init to 1 (train.method)"}.with_min(1),
+      ParamSpec{"stage_steps", ParamKind::integer, 500,
+                "optimiser steps per stage; after the last stage training is plain (beta = 1)"}
+          .with_min(1),
       ParamSpec{"threads", ParamKind::integer, 0,
                 "CPU threads for LibTorch (0 = all cores); results are reproducible for a fixed count"}
           .with_min(0),
@@ -47,8 +65,8 @@ std::vector<ParamSpec> train_param_specs() {
 
 const std::vector<std::string>& continuable_train_keys() {
   static const std::vector<std::string> keys = {"max_steps",  "lr",        "target_accuracy", "eval_every",
-                                                "checkpoint_every", "grad_clip", "rate_l2", "weight_l2",
-                                                "threads"};
+                                                "checkpoint_every", "grad_clip", "rate_l2", "rate_l1",
+                                                "weight_l2", "weight_l1", "threads"};
   return keys;
 }
 

@@ -28,6 +28,10 @@ double mean(const std::vector<double>& values) {
 
 }  // namespace
 
+void DataSource::set_time_step_multiple(int64_t) {
+  throw Error("train.method = \"cd\": this data source has no time step to coarsen");
+}
+
 Trainer::Trainer(std::shared_ptr<RecurrentModel> model, std::unique_ptr<DataSource> data,
                  std::unique_ptr<Objective> objective, std::unique_ptr<torch::optim::Optimizer> optimizer,
                  std::vector<std::unique_ptr<Schedule>> schedules, TrainerOptions options,
@@ -94,6 +98,9 @@ bool Trainer::evaluate() {
     all_reached = all_reached && objective_->reached(metrics, r);
   }
   h.wall_seconds.push_back(state_.train_seconds + state_.eval_seconds);
+  for (const auto& schedule : schedules_) {
+    for (const auto& [name, value] : schedule->record(state_.step - 1)) h.schedule[name].push_back(value);
+  }
   state_.loss_sum_since_eval = 0;
   state_.steps_since_eval = 0;
   return all_reached;
@@ -112,7 +119,7 @@ TrainOutcome Trainer::run(const TrainerHooks& hooks) {
   }
   while (state_.step < max_steps) {
     const auto step_start = Clock::now();
-    for (auto& schedule : schedules_) schedule->before_step(state_.step, *model_, *optimizer_);
+    for (auto& schedule : schedules_) schedule->before_step(state_.step, *model_, *data_, *optimizer_);
     const TrainBatch batch = data_->train_batch(state_.step);
     const auto out = model_->run(batch.inputs, batch.noise);
     torch::Tensor loss = objective_->loss(out, batch, *model_);

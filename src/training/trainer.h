@@ -45,6 +45,10 @@ class DataSource {
   virtual TrainBatch train_batch(int64_t step) = 0;
   // The fixed evaluation set, the same at every evaluation so scores are comparable.
   virtual const TrainBatch& eval_batch() = 0;
+  // Training batches from here on at m times the base step (coarsened discretisation,
+  // train.method = "cd"; 1 = the base step); the evaluation set keeps the base step. Sources
+  // without a time step refuse (Error).
+  virtual void set_time_step_multiple(int64_t m);
 };
 
 // Metrics of one evaluation, one entry per replica. `accuracy` is empty for objectives
@@ -74,7 +78,11 @@ class Schedule {
   virtual ~Schedule() = default;
   // Called before optimiser step `step` (0-based; also after a resume, so a schedule must
   // derive its state from the step alone).
-  virtual void before_step(int64_t step, RecurrentModel& model, torch::optim::Optimizer& optimizer) = 0;
+  virtual void before_step(int64_t step, RecurrentModel& model, DataSource& data,
+                           torch::optim::Optimizer& optimizer) = 0;
+  // What it sets for step `step`, by name: recorded at every evaluation for the step just
+  // taken (history.h5 /schedule/<name>).
+  virtual std::vector<std::pair<std::string, double>> record(int64_t step) const = 0;
 };
 
 // An observer of training that changes nothing (weight snapshots over learning). It is told

@@ -73,13 +73,16 @@ class MaskedMse final : public rnn::Objective {
 class StepRecorder final : public rnn::Schedule {
  public:
   explicit StepRecorder(std::vector<int64_t>* seen) : seen_(seen) {}
-  void before_step(int64_t step, rnn::RecurrentModel&, torch::optim::Optimizer& optimizer) override {
+  void before_step(int64_t step, rnn::RecurrentModel&, rnn::DataSource&, torch::optim::Optimizer& optimizer) override {
     seen_->push_back(step);
     if (step == 100) {
       for (auto& group : optimizer.param_groups()) {
         static_cast<torch::optim::AdamOptions&>(group.options()).lr(0.005);
       }
     }
+  }
+  std::vector<std::pair<std::string, double>> record(int64_t step) const override {
+    return {{"lr", step < 100 ? 0.01 : 0.005}};
   }
 
  private:

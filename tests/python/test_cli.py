@@ -163,3 +163,48 @@ def test_eval_refuses_a_model_with_nan_weights(cli, tmp_path):
     import rnnscope
     with pytest.raises(ValueError, match="W_rec holds NaN"):
         rnnscope.evaluate(out, trials=4)
+
+
+def test_published_rate_form_trains_with_a_skip_method_and_evaluates(cli, tmp_path):
+    """configs/soo2023.toml (the rate form, docs/model.md) with SCTT (docs/long_deps.md): the
+    schedule is recorded per evaluation, model.h5 names the form, and eval runs the network."""
+    from pathlib import Path
+
+    config = Path(__file__).resolve().parents[2] / "configs" / "soo2023.toml"
+    out = tmp_path / "run"
+    run(cli, "train", config, "--out", out, "--set", "train.method=sctt", "--set", "train.stages=2",
+        "--set", "train.stage_steps=2", "--set", "train.beta_init=0.5", "--set", "train.max_steps=6",
+        "--set", "train.eval_every=2", "--set", "train.eval_trials=8", "--set", "train.threads=1", check_code=0)
+    with h5py.File(out / "history.h5") as f:
+        assert list(f["schedule/stage"][:]) == [0, 1, 2]
+        assert list(f["schedule/beta"][:]) == [0.5, 0.75, 1.0]
+        assert list(f["schedule/theta"][:]) == [10, 10, 1]
+    with h5py.File(out / "model.h5") as f:
+        assert f.attrs["form"] == "rate" and f.attrs["readout"] == "sigmoid"
+        assert list(f["alpha"][:]).count(f["alpha"][0]) == 40  # the last 10 of 50 units are fast
+        assert not f["W_in"][20:].any() and not f["W_out"][:, :20].any() and not f["W_out"][:, 40:].any()
+    ev = tmp_path / "eval.h5"
+    run(cli, "eval", out, "--trials", 4, "--out", ev, "--no-noise", check_code=0)
+    with h5py.File(ev) as f:
+        assert f["states"].shape[0] == 4 and f["states"].shape[2] == 50
+        assert ((f["outputs"][:] >= 0) & (f["outputs"][:] < 1)).all()  # the sigmoid readout (padding: 0)
+    # The method is part of what was learned: a resumed run may not change it.
+    proc = run(cli, "train", "--out", out, "--resume", "--set", "train.method=dasc")
+    assert proc.returncode == 2 and "train.method" in proc.stderr
+
+
+def test_coarsened_discretisation_records_its_dt_multiples(cli, tmp_path):
+    """train.method = "cd" (docs/long_deps.md): dt·θ first, then the base dt; β stays 1."""
+    from pathlib import Path
+
+    config = Path(__file__).resolve().parents[2] / "configs" / "soo2023.toml"
+    out = tmp_path / "run"
+    run(cli, "train", config, "--out", out, "--set", "train.method=cd", "--set", "train.skip_steps=4",
+        "--set", "train.stage_steps=2", "--set", "train.max_steps=4", "--set", "train.eval_every=2",
+        "--set", "train.eval_trials=8", "--set", "train.threads=1", check_code=0)
+    with h5py.File(out / "history.h5") as f:
+        assert list(f["schedule/theta"][:]) == [4, 1] and list(f["schedule/beta"][:]) == [1, 1]
+    # dt·θ beyond the fast units' τ/2 = 50 ms is refused by name.
+    proc = run(cli, "train", config, "--out", tmp_path / "bad", "--set", "train.method=cd",
+               "--set", "train.skip_steps=11", "--set", "train.max_steps=2", "--set", "train.threads=1")
+    assert proc.returncode == 2 and "train.skip_steps" in proc.stderr

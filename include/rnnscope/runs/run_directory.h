@@ -3,7 +3,8 @@
 //   config.toml    the resolved config (every default filled in)
 //   summary.json   status, stop reason, seed, versions, timings, final metrics
 //   history.h5     one row per evaluation: /step, /loss, /accuracy, /train_loss, /wall_seconds;
-//                  a continued run also /continuations/step, /continuations/changes
+//                  a continued run also /continuations/step, /continuations/changes; a run
+//                  with schedules /schedule/<name>
 //   model.h5       the trained weights (written by the model) and run attributes
 //   checkpoint.pt  model, optimiser and trainer state, for --resume (LibTorch archive)
 //   weights_history.h5  weight matrices at chosen optimiser steps (train.save_weights_every)
@@ -35,6 +36,9 @@ struct History {
   std::vector<double> accuracy;      // evaluation accuracy (-1 where the objective has none)
   std::vector<double> train_loss;    // mean training loss since the previous evaluation
   std::vector<double> wall_seconds;  // training + evaluation time so far
+  // What the training schedules set for the step before each evaluation, by name (one value
+  // per evaluation; train.method: "stage", "beta", "theta"), stored as /schedule/<name>.
+  std::map<std::string, std::vector<double>> schedule;
   // Continuations (resume with changed budget or schedule keys): the step each began at and
   // what it changed ("train.max_steps: 200 -> 400", several joined by "; ").
   std::vector<int64_t> continued_at_step;

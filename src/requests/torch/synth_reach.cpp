@@ -175,7 +175,7 @@ SynthReachResult run_synth_reach(const SynthReachRequest& req) {
       run.model,
       std::make_unique<rnn::TaskDataSource>(*run.task, tc.at("batch_size").get<int64_t>(),
                                             tc.at("eval_trials").get<int64_t>(), req.units, run.seed),
-      std::make_unique<rnn::TaskObjective>(*run.task, 0.0, 0.0, run.task->info().default_target_accuracy),
+      std::make_unique<rnn::TaskObjective>(*run.task, rnn::Penalties{}, run.task->info().default_target_accuracy),
       std::make_unique<rnn::FusedAdam>(run.model->parameters(), torch::optim::AdamOptions(tc.at("lr").get<double>())),
       {}, pre_options);
   require_not_interrupted(pretraining.run(hooks(req, "pretraining")), "pretraining");
@@ -201,7 +201,7 @@ SynthReachResult run_synth_reach(const SynthReachRequest& req) {
   adapt_options.grad_clip = pre_options.grad_clip;
   rnn::Trainer adaptation(
       run.model, std::make_unique<RecordedTrialData>(trials, req.units, req.seed),
-      std::make_unique<rnn::TaskObjective>(trials.plain_task(), 0.0, 0.0, 2.0),
+      std::make_unique<rnn::TaskObjective>(trials.plain_task(), rnn::Penalties{}, 2.0),
       std::make_unique<torch::optim::SGD>(run.model->parameters(), torch::optim::SGDOptions(req.adapt_lr)), {},
       adapt_options, std::move(recorders));
   require_not_interrupted(adaptation.run(hooks(req, "adaptation")), "adaptation");

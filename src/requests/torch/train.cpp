@@ -5,6 +5,7 @@
 
 #include "training/fused_adam_internal.h"
 #include "training/run_parts.h"
+#include "training/skip_schedule.h"
 #include "training/weight_snapshots.h"
 
 #include "rnnscope/core/config_io.h"
@@ -121,6 +122,26 @@ class ModelFile final : public rnn::Recorder {
   bool finished_ = false;
 };
 
+// The schedules of the run: the skip annealing of train.method (none for "none").
+std::vector<std::unique_ptr<rnn::Schedule>> make_schedules(const Json& config) {
+  std::vector<std::unique_ptr<rnn::Schedule>> schedules;
+  const Json& train = config.at("train");
+  const auto method = train.at("method").get<std::string>();
+  if (method == "none") return schedules;
+  const auto type = config.at("model").at("type").get<std::string>();
+  require(type == "ctrnn", "train.method = \"" + method + "\" needs [model] type = \"ctrnn\" (got \"" + type + "\")");
+  rnn::SkipScheduleOptions options;
+  options.method = method == "cd"     ? rnn::LongDepMethod::cd
+                   : method == "dasc" ? rnn::LongDepMethod::dasc
+                                      : rnn::LongDepMethod::sctt;
+  options.theta = train.at("skip_steps").get<int64_t>();
+  options.beta_init = train.at("beta_init").get<double>();
+  options.stages = train.at("stages").get<int64_t>();
+  options.stage_steps = train.at("stage_steps").get<int64_t>();
+  schedules.push_back(std::make_unique<rnn::SkipSchedule>(options));
+  return schedules;
+}
+
 std::string joined(const std::vector<std::string>& texts, const std::string& separator) {
   std::string out;
   for (const auto& t : texts) out += (out.empty() ? "" : separator) + t;
@@ -164,12 +185,13 @@ Json run_train(const TrainRequest& req) {
   options.checkpoint_path = dir.checkpoint_path();
   auto optimizer = make_optimizer(tc, run.model->parameters());
   auto data = std::make_unique<rnn::TaskDataSource>(task, batch_size, eval_trials, run.model->units(), run.seed);
-  auto objective = std::make_unique<rnn::TaskObjective>(task, tc.at("rate_l2").get<double>(),
-                                                        tc.at("weight_l2").get<double>(), target_accuracy);
+  const rnn::Penalties penalties{tc.at("rate_l2").get<double>(), tc.at("rate_l1").get<double>(),
+                                 tc.at("weight_l2").get<double>(), tc.at("weight_l1").get<double>()};
+  auto objective = std::make_unique<rnn::TaskObjective>(task, penalties, target_accuracy);
   auto recorders = make_recorders(tc, dir, req.resume);
   recorders.push_back(std::make_unique<ModelFile>(dir, run.model, config));
-  rnn::Trainer trainer(run.model, std::move(data), std::move(objective), std::move(optimizer), {}, options,
-                       std::move(recorders));
+  rnn::Trainer trainer(run.model, std::move(data), std::move(objective), std::move(optimizer),
+                       make_schedules(config), options, std::move(recorders));
   if (req.resume) {
     const std::string longer = "; to train it longer, resume with " + spell_override(req.door, "train.max_steps");
     // A run finished with train.checkpoint_every = 0 keeps no checkpoint to continue from.
