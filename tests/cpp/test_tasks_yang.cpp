@@ -3,6 +3,7 @@
 // performance measure on hand-made outputs.
 #include "rnnscope/tasks/registry.h"
 #include "rnnscope/tasks/scoring.h"
+#include "task_view.h"
 
 #include <gtest/gtest.h>
 
@@ -28,35 +29,17 @@ double profile(double direction, int64_t unit) {
   return 0.8 * std::exp(-0.5 * std::pow(8 * d / M_PI, 2));
 }
 
-struct View {
-  const Task& task;
-  const Batch& b;
-  float in(int64_t t, int64_t k, int64_t c) const {
-    return b.inputs[static_cast<size_t>((t * b.trials + k) * b.n_inputs + c)];
+// Whether ring `offset` shows strength·profile(direction) at step t (sigma = 0).
+bool ring_shows(const View& v, int64_t t, int64_t k, int64_t offset, double direction, double strength) {
+  for (int64_t i = 0; i < 32; ++i) {
+    if (std::fabs(v.in(t, k, offset + i) - strength * profile(direction, i)) > 1e-5) return false;
   }
-  float target(int64_t t, int64_t k, int64_t c) const {
-    return b.targets[static_cast<size_t>((t * b.trials + k) * b.n_outputs + c)];
-  }
-  float mask(int64_t t, int64_t k) const { return b.mask[static_cast<size_t>(t * b.trials + k)]; }
-  std::pair<int64_t, int64_t> steps(const std::string& period, int64_t k) const {
-    return period_steps(b, period_index(task.info(), period), k);
-  }
-  double cond(const std::string& name, int64_t k) const {
-    return b.conditions.at(name)[static_cast<size_t>(k)];
-  }
-  bool has(const std::string& period) const {
-    const auto& p = task.info().periods;
-    return std::find(p.begin(), p.end(), period) != p.end();
-  }
-  // Whether ring `offset` shows strength·profile(direction) at step t (sigma = 0).
-  bool ring_shows(int64_t t, int64_t k, int64_t offset, double direction, double strength) const {
-    for (int64_t i = 0; i < 32; ++i) {
-      if (std::fabs(in(t, k, offset + i) - strength * profile(direction, i)) > 1e-5) return false;
-    }
-    return true;
-  }
-  bool ring_silent(int64_t t, int64_t k, int64_t offset) const { return ring_shows(t, k, offset, 0, 0); }
-};
+  return true;
+}
+
+bool ring_silent(const View& v, int64_t t, int64_t k, int64_t offset) {
+  return ring_shows(v, t, k, offset, 0, 0);
+}
 
 std::vector<std::string> family_names() {
   std::vector<std::string> out;
@@ -123,7 +106,7 @@ TEST_P(YangTask, BurnInShowsOnlyTheRuleAndCarriesNoLoss) {
     for (int64_t t = s; t < e; ++t) {
       EXPECT_EQ(v.mask(t, k), 0.0f);
       EXPECT_EQ(v.in(t, k, kFixIn), 0.0f);
-      EXPECT_TRUE(v.ring_silent(t, k, kMod1) && v.ring_silent(t, k, kMod2)) << t;
+      EXPECT_TRUE(ring_silent(v, t, k, kMod1) && ring_silent(v, t, k, kMod2)) << t;
     }
     // The rule one-hot is on at every step, at Yang's index.
     for (int64_t t = 0; t < b.trial_steps[static_cast<size_t>(k)]; ++t) {
@@ -178,8 +161,8 @@ TEST(YangFamily, RingProfileIsYangs) {
     const auto [s0, s1] = v.steps("stimulus", k);
     const int64_t r1 = v.steps("response", k).second;
     for (int64_t t = v.steps("fixation", k).first; t < r1; ++t) {
-      EXPECT_TRUE(t < s0 ? v.ring_silent(t, k, shown) : v.ring_shows(t, k, shown, dir, 1.0)) << t;
-      EXPECT_TRUE(v.ring_silent(t, k, other));
+      EXPECT_TRUE(t < s0 ? ring_silent(v, t, k, shown) : ring_shows(v, t, k, shown, dir, 1.0)) << t;
+      EXPECT_TRUE(ring_silent(v, t, k, other));
     }
     EXPECT_NEAR(v.cond("answer_direction", k), dir, 1e-12);
   }
@@ -198,7 +181,7 @@ TEST(YangFamily, DelayedAndReactionTasksShowTheStimulusInTheirEpochOnly) {
       const int64_t shown = v.cond("modality", k) == 0 ? kMod1 : kMod2;
       const auto [on, off] = v.steps(reaction ? "response" : "stimulus", k);
       for (int64_t t = v.steps("fixation", k).first; t < b.trial_steps[static_cast<size_t>(k)]; ++t) {
-        EXPECT_TRUE(t >= on && t < off ? v.ring_shows(t, k, shown, dir, 1.0) : v.ring_silent(t, k, shown))
+        EXPECT_TRUE(t >= on && t < off ? ring_shows(v, t, k, shown, dir, 1.0) : ring_silent(v, t, k, shown))
             << name << " step " << t;
       }
       const double answer = v.cond("answer_direction", k);
@@ -226,11 +209,11 @@ TEST(YangFamily, DecisionTasksAnswerTheStrongerStimulusByTheirRule) {
       EXPECT_EQ(v.cond("responds", k), 1);
       // Modality 2 is silent unless both modalities show the stimuli.
       const int64_t t_first = v.steps(sequential ? "stimulus1" : "stimulus", k).first;
-      EXPECT_EQ(v.ring_silent(t_first, k, kMod2), !both) << name;
-      EXPECT_FALSE(v.ring_silent(t_first, k, kMod1)) << name;
+      EXPECT_EQ(ring_silent(v, t_first, k, kMod2), !both) << name;
+      EXPECT_FALSE(ring_silent(v, t_first, k, kMod1)) << name;
       if (sequential) {
         // Stimulus 1 alone, then the delay shows nothing.
-        EXPECT_TRUE(v.ring_silent(v.steps("delay", k).first, k, kMod1));
+        EXPECT_TRUE(ring_silent(v, v.steps("delay", k).first, k, kMod1));
         // At the unit nearest each direction the profile is 0.8 within 3%, so the two peaks
         // differ by 0.8·((mean + d) − (mean − d)) = 0.8·d1 up to 0.05.
         const auto peak = [&](int64_t t, double dir) {
@@ -264,10 +247,10 @@ TEST(YangFamily, MatchTasksRespondByMatchAndCategory) {
       EXPECT_EQ(v.cond("responds", k) == 1, match == go_on_match) << name;
       responses += v.cond("responds", k) == 1;
       const int64_t shown = v.cond("modality", k) == 0 ? kMod1 : kMod2;
-      EXPECT_TRUE(v.ring_shows(v.steps("stimulus1", k).first, k, shown, sample, 1.0));
-      EXPECT_TRUE(v.ring_silent(v.steps("delay", k).first, k, shown));
-      EXPECT_TRUE(v.ring_shows(v.steps("stimulus2", k).first, k, shown, test, 1.0));
-      EXPECT_TRUE(v.ring_silent(v.steps("response", k).first, k, shown));
+      EXPECT_TRUE(ring_shows(v, v.steps("stimulus1", k).first, k, shown, sample, 1.0));
+      EXPECT_TRUE(ring_silent(v, v.steps("delay", k).first, k, shown));
+      EXPECT_TRUE(ring_shows(v, v.steps("stimulus2", k).first, k, shown, test, 1.0));
+      EXPECT_TRUE(ring_silent(v, v.steps("response", k).first, k, shown));
     }
     EXPECT_GT(responses, 32) << name;
     EXPECT_LT(responses, 96) << name;
