@@ -33,6 +33,7 @@ const std::vector<TaskEntry>& registry() {
                                   delayed_match_entry(),         n_parity_entry(),
                                   interval_reproduction_entry(), centre_out_reach_entry()};
     for (auto& e : yang_family_entries()) all.push_back(std::move(e));
+    all.push_back(rule_reversal_entry());
     return all;
   }();
   return entries;
