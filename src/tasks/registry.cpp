@@ -28,9 +28,14 @@ std::string channel_text(const std::vector<ChannelGroup>& groups) {
 
 const std::vector<TaskEntry>& registry() {
   // Built once on first use and never modified afterwards: a constant table, not state.
-  static const std::vector<TaskEntry> entries = {
-      perceptual_dm_entry(), context_dm_entry(), delayed_match_entry(), n_parity_entry(),
-      interval_reproduction_entry(), centre_out_reach_entry()};
+  static const std::vector<TaskEntry> entries = [] {
+    std::vector<TaskEntry> all = {perceptual_dm_entry(),         context_dm_entry(),
+                                  delayed_match_entry(),         n_parity_entry(),
+                                  interval_reproduction_entry(), centre_out_reach_entry()};
+    for (auto& e : yang_family_entries()) all.push_back(std::move(e));
+    all.push_back(rule_reversal_entry());
+    return all;
+  }();
   return entries;
 }
 

@@ -2,6 +2,7 @@
 #include "rnnscope/tasks/scoring.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace rnnscope::tasks {
 
@@ -52,6 +53,30 @@ int64_t first_crossing(const Batch& batch, const float* outputs, int64_t trial, 
     if (output_at(batch, outputs, t, trial, channel) >= threshold) return t;
   }
   return -1;
+}
+
+double population_vector_angle(const std::vector<double>& ring) {
+  double x = 0, y = 0;
+  const double step = 2.0 * M_PI / static_cast<double>(ring.size());
+  for (size_t i = 0; i < ring.size(); ++i) {
+    x += ring[i] * std::cos(step * static_cast<double>(i));
+    y += ring[i] * std::sin(step * static_cast<double>(i));
+  }
+  const double angle = std::atan2(y, x);
+  return angle < 0 ? angle + 2.0 * M_PI : angle;
+}
+
+double circular_distance(double a, double b) {
+  const double d = std::fmod(std::fabs(a - b), 2.0 * M_PI);
+  return std::min(d, 2.0 * M_PI - d);
+}
+
+bool stays_above(const Batch& batch, const float* outputs, int64_t trial, int64_t channel,
+                 int64_t start, int64_t end, double threshold) {
+  for (int64_t t = start; t < end; ++t) {
+    if (!(output_at(batch, outputs, t, trial, channel) > threshold)) return false;
+  }
+  return true;
 }
 
 }  // namespace rnnscope::tasks

@@ -11,6 +11,10 @@ namespace rnnscope::tasks {
 // evidence for the direction grows with the coherence (percent).
 std::vector<double> motion_stimulus(int64_t direction, double coherence, int64_t n_channels);
 
+// Yang et al. (2019)'s ring code: n units with preferred directions θ_i = 2πi/n respond
+// 0.8·exp(−½(8Δ_i/π)²) to a direction (radians), Δ_i its circular distance to θ_i.
+std::vector<double> ring_profile(double direction, int64_t n_units);
+
 // 1 on channel k of n, 0 elsewhere.
 std::vector<double> one_hot(int64_t k, int64_t n);
 

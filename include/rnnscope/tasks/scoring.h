@@ -1,5 +1,6 @@
 // Reading a network's outputs [T, B, n_outputs] trial by trial, for tasks' criteria: the
-// steps of a period, the mean output over a range, its argmax, a threshold crossing.
+// steps of a period, the mean output over a range, its argmax, a threshold crossing, the
+// population-vector angle of a ring of outputs.
 #pragma once
 
 #include "rnnscope/tasks/task.h"
@@ -33,5 +34,16 @@ bool chooses(const Batch& batch, const float* outputs, int64_t trial, int64_t pe
 // The first step in [from, trial end) at which output `channel` is >= threshold; −1 if none.
 int64_t first_crossing(const Batch& batch, const float* outputs, int64_t trial, int64_t channel,
                        int64_t from, double threshold);
+
+// The angle in [0, 2π) of the population vector Σ_i r_i (cos θ_i, sin θ_i) of a ring of
+// units with preferred directions θ_i = 2πi/n (Yang et al. 2019's readout of a response).
+double population_vector_angle(const std::vector<double>& ring);
+
+// Distance in [0, π] between two angles in radians, going round the circle either way.
+double circular_distance(double a, double b);
+
+// Whether output `channel` of trial `trial` is above `threshold` at every step of [start, end).
+bool stays_above(const Batch& batch, const float* outputs, int64_t trial, int64_t channel,
+                 int64_t start, int64_t end, double threshold);
 
 }  // namespace rnnscope::tasks
