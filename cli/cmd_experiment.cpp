@@ -40,16 +40,18 @@ void run_experiment(ExperimentArgs args) {
 void add_experiment_command(CLI::App& app) {
   auto args = std::make_shared<ExperimentArgs>();
   auto& req = args->request;
-  auto* cmd = app.add_subcommand("experiment", "Run a one-command reproduction (known: ltr)");
-  cmd->add_option("NAME", req.name, "the experiment: ltr (low tensor rank learning, docs/ltr.md)")->required();
+  auto* cmd = app.add_subcommand("experiment", "Run a one-command reproduction (known: ltr, long-deps)");
+  cmd->add_option("NAME", req.name, "the experiment: ltr (low tensor rank learning, docs/ltr.md) or long-deps (skip connections "
+                  "through time against plain CTRNNs, docs/long_deps.md)")->required();
   cmd->add_option("--out,-o", req.out, "output directory (results.h5, results.md and every run it made)")
       ->required();
-  cmd->add_flag("--quick", args->quick, "a smaller version: about a minute on 2 cores instead of tens of minutes");
+  cmd->add_flag("--quick", args->quick, "a smaller version: minutes on 2 cores instead of tens of minutes or hours");
   cmd->add_option("--seed", req.seed, "seed of every step (default 0)")->check(seed_range());
   cmd->add_option("--threads", req.threads, "CPU threads of the fits and trainings (default: all cores)");
   cmd->add_flag("--force", req.force, "overwrite an existing output directory: removes the files it writes "
                                       "(docs/outputs.md) and keeps any others");
-  cmd->footer("Example:\n  rnnscope experiment ltr --quick --out experiments/ltr-quick");
+  cmd->footer("Examples:\n  rnnscope experiment ltr --quick --out experiments/ltr-quick\n"
+              "  rnnscope experiment long-deps --quick --out experiments/long-deps-quick");
   cmd->callback([args] { run_experiment(*args); });
 }
 

@@ -80,8 +80,18 @@ py::dict record_to_dict(const requests::Record& record) {
       parent = parent[key].cast<py::dict>();
       rest = rest.substr(slash + 1);
     }
-    parent[py::str(rest)] = std::visit([&](const auto& values) -> py::object { return to_numpy(values, array.shape); },
-                                       array.data);
+    parent[py::str(rest)] = std::visit(
+        [&](const auto& values) -> py::object {
+          // Texts as a numpy array of str, as h5py's `.asstr()[:]` gives them from the file.
+          if constexpr (std::is_same_v<std::decay_t<decltype(values)>, std::vector<std::string>>) {
+            py::list texts;
+            for (const auto& text : values) texts.append(py::str(text));
+            return py::module_::import("numpy").attr("array")(texts);
+          } else {
+            return to_numpy(values, array.shape);
+          }
+        },
+        array.data);
   }
   for (const auto& [key, value] : record.attributes.items()) out[py::str(key)] = from_json(value);
   return out;

@@ -1,7 +1,9 @@
 """The one-command reproductions (``rnnscope experiment NAME``), from Python.
 
 ``ltr`` reproduces Pellegrino, Cayco-Gajic & Chadwick 2023 on rnnscope's own tools
-(docs/ltr.md, "The experiment").
+(docs/ltr.md, "The experiment"); ``long-deps`` compares plain CTRNNs with skip connections
+through time, dynamics-aligned skips and coarsened discretisation (Soo, Goudar & Wang 2023;
+docs/long_deps.md, "The experiment").
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ def experiment(name: str, *, out: str | os.PathLike, quick: bool = False, seed: 
         name: one of ``experiment_names()``.
         quick: the small size (minutes; the end-to-end test's) instead of the reported one.
         seed: every step's seed derives from it.
-        threads: CPU threads of the fits and trainings (0: all cores).
+        threads: CPU threads of the fits and trainings (0: all cores); long-deps runs that
+            many trainings at once, one thread each.
         force: replace an existing non-empty ``out``.
         progress: print each step as it starts (True), call a function with its text, or
             stay silent (False).

@@ -4,6 +4,8 @@
 #include "rnnscope/core/error.h"
 #include "rnnscope/core/hdf5_io.h"
 
+#include <type_traits>
+
 namespace rnnscope::requests {
 
 const RecordArray& Record::array(const std::string& name) const {
@@ -16,7 +18,16 @@ const RecordArray& Record::array(const std::string& name) const {
 void write_record(const std::string& path, const Record& record) {
   h5::Writer out(path);
   for (const auto& a : record.arrays) {
-    std::visit([&](const auto& values) { out.write("/" + a.name, values.data(), a.shape); }, a.data);
+    std::visit(
+        [&](const auto& values) {
+          if constexpr (std::is_same_v<std::decay_t<decltype(values)>, std::vector<std::string>>) {
+            require(a.shape.size() == 1, "the record's text array '" + a.name + "' is not 1-D");
+            out.write("/" + a.name, values);
+          } else {
+            out.write("/" + a.name, values.data(), a.shape);
+          }
+        },
+        a.data);
   }
   for (const auto& [key, value] : record.attributes.items()) {
     if (value.is_string()) {

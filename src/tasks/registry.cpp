@@ -73,6 +73,12 @@ std::unique_ptr<Task> make(const std::string& name, const Json& params,
   }
 }
 
+std::unique_ptr<Task> evaluation_task(const Task& task) {
+  Json params = task.params();
+  for (const auto& [key, value] : task.info().evaluation_params.items()) params[key] = value;
+  return make(task.info().name, params, "[task] as evaluated");
+}
+
 std::string describe(const std::string& name) {
   const TaskEntry& entry = find(name);
   const auto task = make(name, Json::object());

@@ -141,6 +141,7 @@ TaskInfo make_info(const Declaration& d) {
                   {"ring", kRingUnits, "bump at the answer direction in the response, 0.05 elsewhere"}};
   info.loss = LossKind::mse;
   info.default_target_accuracy = 0.99;
+  info.evaluation_params = {{"jitter_ms", 0.0}};
   info.integer_conditions = {"responds"};
   if (is_match(d)) info.integer_conditions.insert(info.integer_conditions.end(), {"modality", "match"});
   if (d.answer == Answer::pro || d.answer == Answer::anti) info.integer_conditions.push_back("modality");

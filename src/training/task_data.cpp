@@ -26,8 +26,8 @@ TaskDataSource::TaskDataSource(const tasks::Task& task, int64_t batch_size, int6
       batch_size_(batch_size),
       units_(units),
       seed_(seed),
-      eval_(task_train_batch(task.batch(eval_trials, Rng::derive_seed(seed, "eval-batch")), units, seed,
-                             "eval-noise", 0)) {}
+      eval_(task_train_batch(tasks::evaluation_task(task)->batch(eval_trials, Rng::derive_seed(seed, "eval-batch")),
+                             units, seed, "eval-noise", 0)) {}
 
 void TaskDataSource::set_time_step_multiple(int64_t m) {
   if (m == step_multiple_) return;

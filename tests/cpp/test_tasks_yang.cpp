@@ -69,9 +69,12 @@ TEST_P(YangTask, SharedLayoutLossAndCriterion) {
   EXPECT_TRUE(info.is_integer_condition("responds"));
 }
 
-TEST_P(YangTask, EpochsJitterByAtMost100MsInTrainingAndNotAtAll) {
+TEST_P(YangTask, EpochsJitterByAtMost100MsInTrainingAndNotAtAllWhenEvaluated) {
   const auto jittered = make(GetParam(), Json::object());  // dt 20 ms
-  const auto fixed = make(GetParam(), Json{{"jitter_ms", 0}});
+  // What the trainer's evaluation and `rnnscope eval` draw from (MISSION.md §1).
+  const auto fixed = evaluation_task(*jittered);
+  EXPECT_EQ(fixed->params().at("jitter_ms"), 0.0);
+  EXPECT_EQ(jittered->params().at("jitter_ms"), 100.0);
   const Batch bj = jittered->batch(64, 3);
   const Batch bf = fixed->batch(16, 3);
   const View vj{*jittered, bj}, vf{*fixed, bf};
@@ -94,6 +97,11 @@ TEST_P(YangTask, EpochsJitterByAtMost100MsInTrainingAndNotAtAll) {
       EXPECT_EQ(e - s, nominal) << period;
     }
   }
+}
+
+TEST(YangFamily, TasksWithoutEvaluationParametersAreEvaluatedAsConfigured) {
+  const auto task = make("delayed_match", Json{{"dt", 25}});
+  EXPECT_EQ(evaluation_task(*task)->params(), task->params());
 }
 
 TEST_P(YangTask, BurnInShowsOnlyTheRuleAndCarriesNoLoss) {

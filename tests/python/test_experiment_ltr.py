@@ -76,10 +76,10 @@ def test_the_report_of_the_run_shows_each_claim_beside_its_figure(quick_run, tmp
 
 
 def test_an_unknown_experiment_is_one_line_naming_the_known_ones(cli, tmp_path):
-    proc = run(cli, "experiment", "long-deps", "--out", tmp_path / "x")
+    proc = run(cli, "experiment", "n-back", "--out", tmp_path / "x")
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.strip() == proc.stderr.strip().splitlines()[0]
-    assert "long-deps" in proc.stderr and "ltr" in proc.stderr
+    assert "n-back" in proc.stderr and "ltr, long-deps" in proc.stderr
 
 
 def test_an_existing_output_directory_is_kept_without_force(cli, tmp_path):
@@ -105,6 +105,6 @@ def test_python_door_gives_the_cli_results(quick_run, tmp_path):
         for name in ["recovered_rank", "heldout_nmse", "reach_endpoint_error_deg", "learning_cp_error"]:
             np.testing.assert_array_equal(result[name], f[name][:], err_msg=name)
     with pytest.raises(ValueError, match="ltr"):
-        rnnscope.experiment("long-deps", out=tmp_path / "x")
+        rnnscope.experiment("n-back", out=tmp_path / "x")
     with pytest.raises(ValueError, match="force"):
         rnnscope.experiment("ltr", out=tmp_path / "ltr", quick=True)

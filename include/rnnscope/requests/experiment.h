@@ -1,7 +1,8 @@
 // `rnnscope experiment NAME --out DIR` / `rnnscope.experiment`: the one-command reproductions.
 // An experiment composes existing requests (synth-ltr, fit-ltr, train, analyze-learning, ...)
 // into one output directory with a results.h5 and a results.md; "ltr" reproduces the claims
-// of Pellegrino, Cayco-Gajic & Chadwick 2023 (docs/ltr.md, "The experiment").
+// of Pellegrino, Cayco-Gajic & Chadwick 2023 (docs/ltr.md, "The experiment"), "long-deps"
+// the claim of Soo, Goudar & Wang 2023 (docs/long_deps.md, "The experiment").
 #pragma once
 
 #include "rnnscope/requests/door.h"
@@ -23,7 +24,8 @@ struct ExperimentRequest {
   std::string out;                       // output directory
   ExperimentSize size = ExperimentSize::full;
   uint64_t seed = 0;                     // every step's seed derives from it
-  int64_t threads = 0;                   // CPU threads of the fits and trainings (0: all cores)
+  int64_t threads = 0;                   // CPU threads of the fits and trainings (0: all cores);
+                                         // long-deps: trainings at once, one thread each
   bool force = false;                    // overwrite an existing output directory
   std::function<void(const std::string& step)> progress;  // called as each step starts
   std::function<bool()> stop_requested;  // polled by the fits and trainings (Ctrl-C)

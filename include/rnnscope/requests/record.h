@@ -16,7 +16,10 @@ namespace rnnscope::requests {
 struct RecordArray {
   std::string name;              // "states", "conditions/coherence", "trial_0/forward_h1"
   std::vector<int64_t> shape;
-  std::variant<std::vector<float>, std::vector<double>, std::vector<int64_t>, std::vector<uint8_t>> data;
+  // Texts are 1-D (HDF5 UTF-8 strings; h5py: `.asstr()[:]`).
+  std::variant<std::vector<float>, std::vector<double>, std::vector<int64_t>, std::vector<uint8_t>,
+               std::vector<std::string>>
+      data;
 };
 
 struct Record {

@@ -34,6 +34,10 @@ Json resolve(const std::string& name, const Json& params,
 std::unique_ptr<Task> make(const std::string& name, const Json& params,
                            const std::string& context = "task parameters");
 
+// The task as evaluations see it: rebuilt with its TaskInfo::evaluation_params over its own
+// parameters (the trainer's evaluation set, `rnnscope eval`).
+std::unique_ptr<Task> evaluation_task(const Task& task);
+
 // Human-readable description: periods, channels, criterion, parameters with defaults.
 std::string describe(const std::string& name);
 

@@ -38,6 +38,9 @@ struct TaskInfo {
   // The conditions that are labels or indices (choices, contexts, bits): int64 in eval files
   // and numpy arrays; the others (coherences, durations, angles) are real numbers.
   std::vector<std::string> integer_conditions;
+  // Parameters every evaluation sets over the configured ones: the Yang family trains on
+  // jittered epochs and is evaluated on the nominal ones (jitter_ms = 0, MISSION.md §1).
+  Json evaluation_params = Json::object();
   int64_t n_inputs() const;
   int64_t n_outputs() const;
   bool is_integer_condition(const std::string& condition) const;

@@ -4,9 +4,10 @@ One function draws each picture, for notebooks and for ``rnnscope report`` alike
 function of one panel takes ``ax=`` and returns its axes; a function of several panels
 returns its figure (``.figure`` of either is the figure). Modules by area: ``runs``
 (training and evaluation), ``topology`` (persistence, RTD), ``sweeps``, ``ltr`` (fits and
-the ltr experiment).
+the ltr experiment), ``long_deps`` (the long-deps experiment).
 """
 
+from .long_deps import long_deps_steps
 from .ltr import ltr_learning_rank, ltr_planted_recovery, rank_selection, reach_behaviour, trial_factors
 from .runs import (example_trials, learning_curve, learning_curves, psychometric, recurrent_weights,
                    state_trajectories, trial)
@@ -15,4 +16,4 @@ from .topology import barcode, persistence_diagram, rtd_trials
 
 __all__ = ["learning_curve", "learning_curves", "trial", "example_trials", "psychometric", "recurrent_weights",
            "state_trajectories", "persistence_diagram", "barcode", "rtd_trials", "sweep_axis", "rank_selection",
-           "trial_factors", "reach_behaviour", "ltr_planted_recovery", "ltr_learning_rank"]
+           "trial_factors", "reach_behaviour", "ltr_planted_recovery", "ltr_learning_rank", "long_deps_steps"]

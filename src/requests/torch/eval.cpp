@@ -9,6 +9,7 @@
 #include "rnnscope/core/rng.h"
 #include "rnnscope/requests/output_policy.h"
 #include "rnnscope/runs/run_directory.h"
+#include "rnnscope/tasks/registry.h"
 #include "rnnscope/training/run_config.h"
 
 namespace rnnscope::requests {
@@ -98,8 +99,9 @@ EvalResult run_eval(const EvalRequest& req) {
   result.units = run.model->units();
   result.period_names = run.task->info().periods;
   result.loss = run.task->info().loss;
-  const auto batch = rnn::task_train_batch(run.task->batch(req.trials, Rng::derive_seed(seed, "eval-batch")),
-                                           result.units, seed, req.noise ? "eval-noise" : "", 0);
+  const auto batch = rnn::task_train_batch(
+      tasks::evaluation_task(*run.task)->batch(req.trials, Rng::derive_seed(seed, "eval-batch")), result.units, seed,
+      req.noise ? "eval-noise" : "", 0);
   rnn::SequenceOutput out;
   {
     torch::NoGradGuard no_grad;

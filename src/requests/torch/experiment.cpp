@@ -14,6 +14,7 @@ struct Experiment {
 
 const Experiment kExperiments[] = {
     {"ltr", run_ltr_experiment},
+    {"long-deps", run_long_deps_experiment},
 };
 
 }  // namespace

@@ -8,5 +8,7 @@ namespace rnnscope::requests {
 
 // Planted-rank recovery by fit-ltr and the tensor rank of a task-trained RNN's weight updates.
 ExperimentResult run_ltr_experiment(const ExperimentRequest& request);
+// Base CTRNN against SCTT, DASC and CD (GRU, LSTM as reference) on tasks with long delays.
+ExperimentResult run_long_deps_experiment(const ExperimentRequest& request);
 
 }  // namespace rnnscope::requests

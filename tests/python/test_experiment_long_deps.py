@@ -1,0 +1,116 @@
+"""`rnnscope experiment long-deps --quick` end to end (under a minute on 2 cores) and from
+Python (docs/long_deps.md, "The experiment")."""
+
+import json
+import subprocess
+
+import h5py
+import numpy as np
+import pytest
+
+METHODS = ["ctrnn", "ctrnn_skip", "ctrnn_dasc", "ctrnn_cd", "gru", "lstm"]
+TASKS = ["dlygo", "dms", "rule_reversal"]
+
+
+def run(cli, *args):
+    return subprocess.run([cli, *map(str, args)], capture_output=True, text=True, timeout=900)
+
+
+@pytest.fixture(scope="module")
+def quick_run(cli, tmp_path_factory):
+    out = tmp_path_factory.mktemp("experiment") / "long-deps"
+    proc = run(cli, "experiment", "long-deps", "--quick", "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    return out, proc
+
+
+def test_results_have_the_documented_datasets_and_agree_with_every_run(quick_run):
+    out, proc = quick_run
+    with h5py.File(out / "results.h5") as f:
+        assert list(f["methods"].asstr()[:]) == METHODS
+        assert list(f["tasks"].asstr()[:]) == TASKS
+        seeds = f["seeds"][:]
+        assert seeds.shape == (2,) and seeds[0] != seeds[1]
+        budgets = f["budget_steps"][:]
+        np.testing.assert_array_equal(budgets, [2000, 2000, 1500])
+        steps, seconds, accuracy = (f[name][:] for name in ["steps_to_criterion", "seconds_to_criterion",
+                                                            "final_accuracy"])
+        assert steps.shape == seconds.shape == accuracy.shape == (6, 3, 2)
+        assert f.attrs["size"] == "quick" and f.attrs["skip_steps"] == 2 and f.attrs["cd_steps"] == 4
+    # NaN exactly where the criterion was never reached; reached runs stop at an evaluation.
+    reached = np.isfinite(steps)
+    np.testing.assert_array_equal(reached, np.isfinite(seconds))
+    assert reached.sum() >= 24, steps  # the CTRNN methods learn every task at this size
+    assert (steps[reached] % 25 == 0).all() and (steps[reached] <= np.broadcast_to(budgets[None, :, None],
+                                                                                    steps.shape)[reached]).all()
+    assert np.isfinite(accuracy).all() and ((accuracy >= 0) & (accuracy <= 1)).all()
+    # Each number is the run's own: the sweep cells' summaries.
+    for task_index, task in enumerate(TASKS):
+        for family, methods in [("ctrnn", METHODS[:4]), ("gated", METHODS[4:])]:
+            sweep = out / "sweeps" / f"{task}-{family}"
+            cells = json.loads((sweep / "sweep.json").read_text())["cells"]
+            assert len(cells) == len(methods) * 2
+            for cell in cells:
+                summary = json.loads((sweep / "cells" / cell["id"] / "summary.json").read_text())
+                values = cell["values"]
+                name = values.get("model.type") or {"none": "ctrnn", "sctt": "ctrnn_skip", "dasc": "ctrnn_dasc",
+                                                     "cd": "ctrnn_cd"}[values["train.method"]]
+                m, s = METHODS.index(name), list(seeds).index(cell["seed"])
+                assert accuracy[m, task_index, s] == summary["final_accuracy"]
+                assert np.isfinite(steps[m, task_index, s]) == summary["reached_target"]
+                if summary["reached_target"]:
+                    assert steps[m, task_index, s] == summary["steps"]
+    markdown = (out / "results.md").read_text()
+    assert markdown in proc.stdout
+    assert "| method | reached criterion | median steps to criterion |" in markdown
+    for method in METHODS[1:4]:
+        assert f"- **{method}** needed fewer steps than `ctrnn` on " in markdown
+    assert "dms: cell 0000 done" in proc.stderr
+
+
+def test_the_skip_methods_ran_their_schedules(quick_run):
+    """SCTT's beta starts at beta_init (0.5) and CD's dt multiple at 4; both end plain."""
+    out, _ = quick_run
+    cells = out / "sweeps" / "dms-ctrnn" / "cells"
+    with h5py.File(cells / "0002" / "history.h5") as f:  # sctt, first seed (none, sctt, dasc, cd; seeds inner)
+        beta, theta = f["/schedule/beta"][:], f["/schedule/theta"][:]
+    assert beta[0] == 0.5 and theta[0] == 2 and beta[-1] == 1 and theta[-1] == 1, (beta, theta)
+    with h5py.File(cells / "0006" / "history.h5") as f:  # cd, first seed
+        theta = f["/schedule/theta"][:]
+    assert theta[0] == 4 and theta[-1] == 1, theta
+
+
+def test_python_door_gives_the_cli_results_and_its_report_shows_the_claim(quick_run, tmp_path):
+    import rnnscope
+
+    out, _ = quick_run
+    steps = []
+    result = rnnscope.experiment("long-deps", out=tmp_path / "ld", quick=True, progress=steps.append)
+    assert "long-deps" in rnnscope.experiment_names()
+    assert list(result["methods"]) == METHODS and list(result["tasks"]) == TASKS
+    assert any(step.startswith("rule_reversal: gru, lstm") for step in steps)
+    # Same seed, same machine: the same numbers, run for run (seconds aside).
+    with h5py.File(out / "results.h5") as f:
+        for name in ["steps_to_criterion", "final_accuracy", "seeds"]:
+            np.testing.assert_array_equal(result[name], f[name][:], err_msg=name)
+    page = tmp_path / "ld.html"
+    rnnscope.report(out, out=page)
+    text = page.read_text()
+    assert text.count('<p class="claim">') == text.count("<img ") == 1 and "Soo, Goudar" in text
+
+
+@pytest.mark.parametrize("name", ["results.h5", "results-quick.h5"])
+def test_the_committed_results_figure_reads_at_default_size(name, tmp_path):
+    """The committed full (10 tasks, two rows of panels) and quick results, as h5py reads them."""
+    import pathlib
+
+    import rnnscope
+    from conftest import assert_readable
+
+    path = pathlib.Path(__file__).resolve().parents[2] / "experiments" / "results" / "long-deps" / name
+    with h5py.File(path) as f:
+        results = {key: f[key][()] for key in f}
+    figure = rnnscope.plot.long_deps_steps(results)
+    assert_readable(figure, tmp_path / "steps.png")
+    panels = [ax for ax in figure.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in panels] == [t.decode() for t in results["tasks"]]
