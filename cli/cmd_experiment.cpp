@@ -47,7 +47,8 @@ void add_experiment_command(CLI::App& app) {
       ->required();
   cmd->add_flag("--quick", args->quick, "a smaller version: minutes on 2 cores instead of tens of minutes or hours");
   cmd->add_option("--seed", req.seed, "seed of every step (default 0)")->check(seed_range());
-  cmd->add_option("--threads", req.threads, "CPU threads of the fits and trainings (default: all cores)");
+  cmd->add_option("--threads", req.threads, "CPU threads of the fits and trainings (default 0: all cores); long-deps runs "
+                                      "that many trainings at once, one thread each");
   cmd->add_flag("--force", req.force, "overwrite an existing output directory: removes the files it writes "
                                       "(docs/outputs.md) and keeps any others");
   cmd->footer("Examples:\n  rnnscope experiment ltr --quick --out experiments/ltr-quick\n"

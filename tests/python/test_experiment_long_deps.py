@@ -114,3 +114,10 @@ def test_the_committed_results_figure_reads_at_default_size(name, tmp_path):
     assert_readable(figure, tmp_path / "steps.png")
     panels = [ax for ax in figure.axes if ax.get_visible()]
     assert [ax.get_title() for ax in panels] == [t.decode() for t in results["tasks"]]
+
+
+def test_negative_threads_are_refused_before_anything_is_written(cli, tmp_path):
+    out = tmp_path / "ld"
+    proc = run(cli, "experiment", "long-deps", "--quick", "--threads", -1, "--out", out)
+    assert proc.returncode == 2 and proc.stderr.strip() == "rnnscope: error: --threads must be >= 0 (0: all cores), got -1"
+    assert not out.exists()

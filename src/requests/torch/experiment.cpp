@@ -26,6 +26,9 @@ std::vector<std::string> experiment_names() {
 }
 
 ExperimentResult run_experiment(const ExperimentRequest& request) {
+  // Checked before an experiment prepares its directory.
+  require(request.threads >= 0, argument_name(request.door, "threads") + " must be >= 0 (0: all cores), got " +
+                                    std::to_string(request.threads));
   for (const Experiment& e : kExperiments)
     if (request.name == e.name) return e.run(request);
   std::string known;
