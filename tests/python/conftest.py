@@ -7,8 +7,9 @@ import pytest
 
 @pytest.fixture(scope="session")
 def cli() -> str:
-    """Path of the `rnnscope` program installed beside this Python."""
-    path = os.path.join(os.path.dirname(sys.executable), "rnnscope")
+    """Path of the `rnnscope` program installed beside this Python, or $RNNSCOPE_CLI (make
+    test-sanitize runs the CLI tests against the sanitizer build's program)."""
+    path = os.environ.get("RNNSCOPE_CLI") or os.path.join(os.path.dirname(sys.executable), "rnnscope")
     if not os.path.exists(path):
         path = shutil.which("rnnscope")
     assert path, "the rnnscope CLI is not installed (run `make`)"
