@@ -68,6 +68,13 @@ std::function<bool()> keyboard_interrupt_check() {
   };
 }
 
+std::shared_ptr<py::object> shared_object(const py::object& object) {
+  return std::shared_ptr<py::object>(new py::object(object), [](py::object* held) {
+    py::gil_scoped_acquire gil;
+    delete held;
+  });
+}
+
 py::dict record_to_dict(const requests::Record& record) {
   py::dict out;
   for (const auto& array : record.arrays) {

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <vector>
 
 namespace rnnscope::python {
@@ -37,6 +38,13 @@ DoubleArray to_numpy(const h5::Array& a);
 // A request's record as the Python door gives it: arrays named "a/b" become d["a"]["b"],
 // attributes are top-level keys (requests/record.h).
 pybind11::dict record_to_dict(const requests::Record& record);
+
+// A Python object that C++ may copy and drop with the GIL released: copies share one
+// reference, and the last one lets it go under the GIL. For the callbacks handed to requests
+// that run without the GIL (a request copies its callbacks into hooks and workers; copying a
+// py::object there would change a reference count without the GIL: found by the module's
+// debug checks under make test-sanitize).
+std::shared_ptr<pybind11::object> shared_object(const pybind11::object& object);
 
 // A request's stop flag for long work started from Python: true once Ctrl-C
 // (KeyboardInterrupt) arrived, which is then cleared so the call returns its partial result.

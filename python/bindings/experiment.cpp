@@ -24,9 +24,9 @@ py::dict experiment(const std::string& name, const std::string& out, bool quick,
   req.force = force;
   req.door = requests::Door::python;
   if (!progress.is_none()) {
-    req.progress = [progress](const std::string& step) {
+    req.progress = [callback = shared_object(progress)](const std::string& step) {
       py::gil_scoped_acquire gil;
-      progress(step);
+      (*callback)(step);
     };
   }
   req.stop_requested = keyboard_interrupt_check();

@@ -64,7 +64,7 @@ py::object sweep(const py::object& spec, const std::string& out, int64_t workers
   req.list = list;
   req.door = requests::Door::python;
   if (!progress.is_none()) {
-    req.progress = [progress](const requests::SweepProgress& p) {
+    req.progress = [callback = shared_object(progress)](const requests::SweepProgress& p) {
       py::gil_scoped_acquire gil;
       py::dict d;
       d["cells"] = p.cells;
@@ -73,7 +73,7 @@ py::object sweep(const py::object& spec, const std::string& out, int64_t workers
       d["running"] = p.running;
       d["eta_seconds"] = p.eta_seconds;
       d["event"] = p.event;
-      progress(d);
+      (*callback)(d);
     };
   }
   req.stop_requested = keyboard_interrupt_check();

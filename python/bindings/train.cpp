@@ -34,7 +34,7 @@ py::object train(const py::object& config, const std::string& out, const std::ve
   req.memory_limit_gb = memory_limit_gb;
   req.door = requests::Door::python;
   if (!progress.is_none()) {
-    req.progress = [progress](const rnn::TrainProgress& p) {
+    req.progress = [callback = shared_object(progress)](const rnn::TrainProgress& p) {
       py::gil_scoped_acquire gil;
       py::dict d;
       d["step"] = p.step;
@@ -44,7 +44,7 @@ py::object train(const py::object& config, const std::string& out, const std::ve
       d["steps_per_second"] = p.steps_per_second;
       d["eta_seconds"] = p.eta_seconds;
       d["evaluated"] = p.evaluated;
-      progress(d);
+      (*callback)(d);
     };
   }
   // Ctrl-C (KeyboardInterrupt) in a notebook stops training cleanly at the end of the

@@ -19,11 +19,17 @@ CONFIG = toml_text({**SMALL_CONFIG, "train": {**SMALL_CONFIG["train"], "max_step
                                                "checkpoint_every": 4}})
 
 
+def preload():
+    """The shim after what is preloaded already (make test-sanitize preloads libasan, which
+    must come first)."""
+    return " ".join(filter(None, [os.environ.get("LD_PRELOAD"), str(SHIM)]))
+
+
 def run(cli, *args, fail=None):
     env = dict(os.environ)
     if fail:
         assert SHIM.exists(), f"{SHIM} is missing: build the C++ tests (make build)"
-        env["LD_PRELOAD"] = str(SHIM)
+        env["LD_PRELOAD"] = preload()
         env["RNNSCOPE_FAIL_WRITES"] = fail
     return subprocess.run([cli, *map(str, args)], capture_output=True, text=True, timeout=600, env=env)
 
@@ -111,7 +117,7 @@ def test_python_ph_out_whose_write_fails_raises_value_error(tmp_path, mode):
               "except ValueError as e:\n"
               "    print('ValueError:', e)\n")
     assert SHIM.exists(), f"{SHIM} is missing: build the C++ tests (make build)"
-    env = {**os.environ, "LD_PRELOAD": str(SHIM), "RNNSCOPE_FAIL_WRITES": f"{mode}:{out}"}
+    env = {**os.environ, "LD_PRELOAD": preload(), "RNNSCOPE_FAIL_WRITES": f"{mode}:{out}"}
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, env=env)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("ValueError: cannot write " + str(out)), proc.stdout + proc.stderr
