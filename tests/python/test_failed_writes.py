@@ -9,6 +9,7 @@ import pathlib
 import subprocess
 import sys
 
+import h5py
 import pytest
 
 from conftest import SMALL_CONFIG, toml_text
@@ -76,9 +77,12 @@ def test_train_whose_write_fails_exits_2_and_keeps_the_file(cli, tmp_path, faili
     if failing == "checkpoint.pt":  # the first write of a resume but model.h5, written just before it
         assert {k: v for k, v in after.items() if k != "model.h5"} == {
             k: v for k, v in before.items() if k != "model.h5"}
-    # Nothing lost: with room again, the run resumes and finishes.
+    # Nothing lost: with room again, the run resumes and finishes (also when its last
+    # checkpoint was at max_steps and only the outputs were missing: no step is taken then).
     proc = run(cli, "train", "--out", run_dir, "--resume", "-q")
     assert proc.returncode == 0, proc.stderr
+    with h5py.File(run_dir / "model.h5") as f:
+        assert f.attrs["finished"] == 1 and f.attrs["step"] == 12
 
 
 @pytest.mark.parametrize("mode", ["ENOSPC", "EROFS"])

@@ -102,7 +102,12 @@ class ModelFile final : public rnn::Recorder {
     step_ = steps_done;
     finished_ = last;
   }
-  void resume(int64_t steps_done) override { step_ = steps_done; }
+  // A run resumed with its budget already done (killed after its last checkpoint, before its
+  // outputs) takes no step, so observe never tells it the run is finished: the same rule here.
+  void resume(int64_t steps_done) override {
+    step_ = steps_done;
+    finished_ = steps_done >= config_.at("train").at("max_steps").get<int64_t>();
+  }
   void persist() override {
     h5::Writer out(dir_.model_path());
     model_->write_weights(out);
@@ -208,7 +213,7 @@ Json run_train(const TrainRequest& req) {
     const rnn::TrainState& done = trainer.state();
     const bool outputs_pending = done.step == options.max_steps && !done.finished && resolved.changes.empty();
     require(done.step < options.max_steps || outputs_pending,
-            "cannot resume: the run in " + dir.path() + " has done " + std::to_string(trainer.state().step) +
+            "cannot resume: the run in " + dir.path() + " has done " + std::to_string(done.step) +
                 " steps and train.max_steps is " + std::to_string(options.max_steps) + longer);
     trainer.set_learning_rate(tc.at("lr").get<double>());
     if (!resolved.changes.empty()) trainer.record_continuation(joined(resolved.changes, "; "));
