@@ -72,6 +72,7 @@ Row SweepDirectory::row(const Cell& cell) const {
     row.steps = summary.at("steps").get<int64_t>();
     row.wall_seconds = summary.at("wall_seconds").get<double>();
     row.steps_per_second = summary.at("train_steps_per_second").get<double>();
+    row.reached_target = summary.value("reached_target", false);
   } else if (row.status == CellStatus::failed) {
     row.error = read_text(cell_error_path(cell.id));
     while (!row.error.empty() && row.error.back() == '\n') row.error.pop_back();

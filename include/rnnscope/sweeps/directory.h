@@ -35,6 +35,7 @@ struct Row {
   int64_t steps = 0;
   double wall_seconds = 0;
   double steps_per_second = 0;
+  bool reached_target = false;  // stopped at its criterion (summary.json); not a table column
   std::string error;    // the failed cell's message
 };
 

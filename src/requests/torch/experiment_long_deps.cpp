@@ -12,7 +12,6 @@
 #include "rnnscope/core/text_file.h"
 #include "rnnscope/requests/output_policy.h"
 #include "rnnscope/requests/sweep.h"
-#include "rnnscope/runs/run_directory.h"
 
 #include <algorithm>
 #include <chrono>
@@ -160,7 +159,7 @@ void run_task_sweep(const ExperimentRequest& req, const LongDepsSizes& sizes, co
     const auto seed = size_t(std::find(seeds.begin(), seeds.end(), row.seed) - seeds.begin());
     Outcome& o = outcomes[size_t(method_of(row))][seed];
     o.final_accuracy = row.final_accuracy;
-    if (runs::RunDirectory(dir.cell_dir(row.cell)).read_summary().value("reached_target", false)) {
+    if (row.reached_target) {
       o.steps = double(row.steps);
       o.seconds = row.wall_seconds;
     }
