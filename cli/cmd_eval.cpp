@@ -40,9 +40,7 @@ void add_eval_command(CLI::App& app) {
   cmd->add_flag("--no-noise", args->no_noise, "switch recurrent noise off");
   cmd->add_option("--seed", args->seed, "seed for the trials and noise (default: derived from the run's seed)")->check(seed_range());
   cmd->add_flag("--force", req.force, "overwrite --out if it exists");
-  cmd->add_option("--memory-limit", req.memory_limit_gb,
-                  "refuse trials whose memory estimate exceeds this many GB (default 0: the memory available)")
-      ->check(CLI::NonNegativeNumber);
+  add_memory_limit_option(cmd, req.memory_limit_gb, "trials");
   cmd->footer("Example:\n  rnnscope eval runs/demo --trials 500 --no-noise --out runs/demo/eval.h5");
   cmd->callback([args] { run_eval(*args); });
 }
