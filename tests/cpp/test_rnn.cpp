@@ -910,22 +910,27 @@ TEST(Engine, ThreadedChunksEqualReference) {
                                   at::randn({N}, gen, opts), at::randn({N}, gen, opts),
                                   at::randn({2, N}, gen, opts), at::randn({2}, gen, opts)};
   const auto noise = at::randn({T, B, N}, gen, opts);
-  std::vector<torch::Tensor> results;
-  for (const auto engine : {rnn::Engine::fused, rnn::Engine::reference}) {
-    for (auto& t : w) t = t.detach().requires_grad_();
-    // The loss sees the readout only, as in training without a rate penalty.
-    const auto seq = rnn::ctrnn_sequence(
-        engine, workspace, u, w[0], w[1], w[2], w[3], noise,
-        rnn::uniform_ctrnn_dynamics(rnn::CtrnnForm::current, rnn::Activation::softplus, 0.2, 0.3, N, opts),
-        rnn::Readout{w[4], w[5]});
-    seq.outputs.pow(2).sum().backward();
-    results.push_back(seq.outputs);
-    results.push_back(w[1].grad());
-    results.push_back(w[3].grad());
-    results.push_back(w[4].grad());
-    results.push_back(w[5].grad());
+  // Plain, and with a skip whose mix (after step 2) reaches back to x_1 and x_0 (w[3]).
+  for (const auto& skip : {rnn::TemporalSkip{}, rnn::TemporalSkip{rnn::TemporalSkip::Kind::dasc, 2, 0.3}}) {
+    std::vector<torch::Tensor> results;
+    for (const auto engine : {rnn::Engine::fused, rnn::Engine::reference}) {
+      for (auto& t : w) t = t.detach().requires_grad_();
+      // The loss sees the readout only, as in training without a rate penalty.
+      const auto seq = rnn::ctrnn_sequence(
+          engine, workspace, u, w[0], w[1], w[2], w[3], noise,
+          rnn::uniform_ctrnn_dynamics(rnn::CtrnnForm::current, rnn::Activation::softplus, 0.2, 0.3, N, opts),
+          rnn::Readout{w[4], w[5]}, skip);
+      seq.outputs.pow(2).sum().backward();
+      results.push_back(seq.outputs);
+      results.push_back(w[1].grad());
+      results.push_back(w[3].grad());
+      results.push_back(w[4].grad());
+      results.push_back(w[5].grad());
+    }
+    for (size_t i = 0; i < 5; ++i) {
+      EXPECT_LE(relative_difference(results[i], results[i + 5]), 1e-10) << i << " skip " << int(skip.kind);
+    }
   }
-  for (size_t i = 0; i < 5; ++i) EXPECT_LE(relative_difference(results[i], results[i + 5]), 1e-10) << i;
   at::set_num_threads(previous);
 }
 
