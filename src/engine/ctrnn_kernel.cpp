@@ -1,8 +1,8 @@
 // The CTRNN's fused whole-sequence kernel (a torch::autograd::Function: one forward loop into
 // preallocated buffers, one BPTT loop), for both forms (the current form of Song, Yang & Wang
 // 2016 and the rate form of Soo, Goudar & Wang 2023) as a template parameter, and its
-// reference twin in plain LibTorch ops, the kernel's test oracle, which also runs the
-// training-only skips through time; ctrnn_sequence picks one (engine_internal.h, docs/model.md).
+// reference twin in plain LibTorch ops, the kernel's test oracle; both run the training-only
+// skips through time. ctrnn_sequence picks one (engine_internal.h, docs/model.md).
 #include "engine/bptt_internal.h"
 
 #include "rnnscope/linalg/gemm.h"
@@ -97,15 +97,97 @@ void with_form(CtrnnForm form, const Fn& f) {
   return f(std::integral_constant<CtrnnForm, CtrnnForm::current>());
 }
 
+// The skip through time (engine_internal.h: TemporalSkip) as the fused kernel runs it. After
+// step j = k·θ the state is one linear combination,
+//   x_j = c_base x^base_j + c_back x_{j−θ} + c_next x_{j−θ+1},
+//   sctt: c_base = β, c_back = 1 − β,               c_next = 0;
+//   dasc: c_base = β, c_back = (1 − β)(1 − θ),      c_next = (1 − β) θ,
+// except dasc with θ = 1, whose x_{j−θ+1} is x^base_j itself: the mix is the identity
+// (c_base = 1). Backward, with δ_j = dL/dx_j over all paths: the base state receives
+// c_base δ_j, which takes δ_j's place in the step's own derivatives (what dz_{j−1} and the
+// leak to x_{j−1} see); δ_j itself is kept ("pending") until the BPTT loop reaches
+// x_{j−θ+1}, where c_next δ_j joins that state's direct gradient, and x_{j−θ} (itself mixed,
+// or x_0), where c_back δ_j does and the next mix back replaces the pending δ.
+struct SkipMix {
+  int64_t every = 0;  // θ; 0 when the skip is off
+  double base = 1, back = 0, next = 0;
+
+  SkipMix(TemporalSkip::Kind kind, int64_t theta, double beta) {
+    if (!TemporalSkip{kind, theta, beta}.active() || (kind == TemporalSkip::Kind::dasc && theta == 1)) return;
+    every = theta;
+    base = beta;
+    back = kind == TemporalSkip::Kind::sctt ? 1 - beta : (1 - beta) * double(1 - theta);
+    next = kind == TemporalSkip::Kind::sctt ? 0 : (1 - beta) * double(theta);
+  }
+  // Whether x_{t+1}, the state after step t, is mixed.
+  bool mixes(int64_t t) const { return every > 0 && (t + 1) % every == 0; }
+  // The coefficient with which the pending δ of the next mix reaches x_{t+1} (t = −1: x_0).
+  double reaches(int64_t t) const {
+    if (every == 0) return 0;
+    const int64_t phase = (t + 1) % every;
+    return phase == 0 ? back : phase == 1 ? next : 0;
+  }
+};
+
+// Forward: mixes one step's rows of the new state x^base_{t+1} with back = x_{t+1−θ} and
+// next = x_{t+2−θ} (any block when c_next = 0). Current form: the state is p (the states
+// buffer) and the rates are recomputed from it; rate form: the state is r.
+template <CtrnnForm F, Activation A, class T>
+RNNSCOPE_VECTOR_CLONES void ctrnn_skip_mix(T c_base, T c_back, T c_next, const T* __restrict back,
+                                           const T* __restrict next, T* __restrict p, T* __restrict r,
+                                           int64_t count) {
+  for (int64_t i = 0; i < count; ++i) {
+    if constexpr (F == CtrnnForm::current) {
+      const T v = c_base * p[i] + c_back * back[i] + c_next * next[i];
+      p[i] = v;
+      r[i] = activate<A>(v);
+    } else {
+      r[i] = c_base * r[i] + c_back * back[i] + c_next * next[i];
+    }
+  }
+}
+
+// Backward, after ctrnn_backward_step of a mixed state x_{t+1}: delta holds δ_{t+1}. Keeps it
+// as the pending δ and puts c_base δ_{t+1} in its place, in delta and in dz_t (α c_base δ, or
+// in the rate form f'(z_t) ⊙ (α c_base δ + g_x[t])).
+template <CtrnnForm F, Activation A, class T>
+RNNSCOPE_VECTOR_CLONES void ctrnn_skip_unmix(T c_base, const T* __restrict alpha, const T* __restrict g_x,
+                                             const T* __restrict slope_source, T* __restrict delta,
+                                             T* __restrict dz, T* __restrict pending, int64_t rows, int64_t n) {
+  for (int64_t b = 0; b < rows; ++b) {
+    const int64_t o = b * n;
+    for (int64_t i = 0; i < n; ++i) {
+      const T d = delta[o + i];
+      const T share = c_base * d;
+      pending[o + i] = d;
+      delta[o + i] = share;
+      if constexpr (F == CtrnnForm::current) {
+        dz[o + i] = alpha[i] * share;
+      } else {
+        dz[o + i] = slope_from_rate<A>(slope_source[o + i]) * (alpha[i] * share + g_x[o + i]);
+      }
+    }
+  }
+}
+
+// out = g + c · pending: a state's direct gradient with the pending mix's share added.
+template <class T>
+RNNSCOPE_VECTOR_CLONES void add_pending(const T* __restrict g, T c, const T* __restrict pending, T* __restrict out,
+                                        int64_t count) {
+  for (int64_t i = 0; i < count; ++i) out[i] = g[i] + c * pending[i];
+}
+
 class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
  public:
   static variable_list forward(AutogradContext* ctx, const Tensor& inputs, const Tensor& w_in, const Tensor& w_rec,
                                const Tensor& b, const Tensor& x0, const Tensor& w_out, const Tensor& b_out,
                                const Tensor& noise, const Tensor& noise_scale, const Tensor& alpha, int64_t form,
-                               int64_t activation, Workspace* workspace) {
+                               int64_t activation, int64_t skip_kind, int64_t skip_every, double skip_beta,
+                               Workspace* workspace) {
     const int64_t T = inputs.size(0), B = inputs.size(1), N = w_rec.size(0);
     const auto act = static_cast<Activation>(activation);
     const auto ctrnn_form = static_cast<CtrnnForm>(form);
+    const SkipMix mix(static_cast<TemporalSkip::Kind>(skip_kind), skip_every, skip_beta);
     const SlotLayout layout = ctrnn_layout(N);
     // The states buffer starts as W_in u_t for every step and becomes the states. Backward's
     // dL/dz buffer is taken here too, where the workspace is at hand.
@@ -139,19 +221,28 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
           if constexpr (F == CtrnnForm::current) {
             ctrnn_rates<A>(x0b.const_data_ptr<scalar_t>(), r0b.data_ptr<scalar_t>(), B * N);
           }
+          // x_k, the state after step k − 1 (x_0 for k = 0), which the rate form keeps in the rates.
+          const auto state = [&](int64_t k) -> const scalar_t* {
+            return k == 0 ? x0b.const_data_ptr<scalar_t>() : (F == CtrnnForm::rate ? r : x) + (k - 1) * B * N;
+          };
           for (int64_t t = 0; t < T; ++t) {
             const scalar_t* r_prev = t ? r + (t - 1) * B * N : r0b.const_data_ptr<scalar_t>();
-            // The state the leak acts on: x_t, which the rate form keeps in the rates.
-            const scalar_t* x_prev = F == CtrnnForm::rate ? r_prev
-                                     : t                  ? x + (t - 1) * B * N
-                                                          : x0b.const_data_ptr<scalar_t>();
+            // The state the leak acts on: x_t.
+            const scalar_t* x_prev = state(t);
             scalar_t* x_t = x + t * B * N;
             scalar_t* r_t = r + t * B * N;
             const scalar_t* xi_t = xi + t * xi_step;
             gemm<scalar_t>(false, true, B, N, N, r_prev, N, w, N, 1, x_t, N);
+            const bool mixed = mix.mixes(t);
+            const scalar_t* back = mixed ? state(t + 1 - mix.every) : nullptr;
+            const scalar_t* next = mixed && mix.next != 0 ? state(t + 2 - mix.every) : back;
             for_row_chunks(B, N, [&](int64_t begin, int64_t end) {
               const int64_t o = begin * N;
               ctrnn_forward_step<F, A>(a, bp, xi_t + o, scale, x_prev + o, x_t + o, r_t + o, end - begin, N);
+              if (mixed) {
+                ctrnn_skip_mix<F, A>(scalar_t(mix.base), scalar_t(mix.back), scalar_t(mix.next), back + o, next + o,
+                                     x_t + o, r_t + o, (end - begin) * N);
+              }
             });
           }
         });
@@ -161,6 +252,9 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
     ctx->save_for_backward({inputs, w_in, w_rec, states, rates, r0b, dz, w_out, alpha});
     ctx->saved_data["form"] = form;
     ctx->saved_data["activation"] = activation;
+    ctx->saved_data["skip_kind"] = skip_kind;
+    ctx->saved_data["skip_every"] = skip_every;
+    ctx->saved_data["skip_beta"] = skip_beta;
     return {states, rates, outputs};
   }
 
@@ -170,6 +264,8 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
                  &r0b = saved[5], &dz = saved[6], &w_out = saved[7], &alpha = saved[8];
     const auto ctrnn_form = static_cast<CtrnnForm>(ctx->saved_data["form"].toInt());
     const auto act = static_cast<Activation>(ctx->saved_data["activation"].toInt());
+    const SkipMix mix(static_cast<TemporalSkip::Kind>(ctx->saved_data["skip_kind"].toInt()),
+                      ctx->saved_data["skip_every"].toInt(), ctx->saved_data["skip_beta"].toDouble());
     const int64_t T = inputs.size(0), B = inputs.size(1), N = w_rec.size(0), BN = B * N;
     // An output with no gradient contributes zeros: point every step at one zero block.
     const Tensor zeros = at::zeros({B, N}, rates.options());
@@ -179,6 +275,13 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
     const int64_t O = w_out.size(0);
     Tensor delta = at::zeros({B, N}, rates.options());
     Tensor dr = at::zeros({B, N}, rates.options());
+    // With a skip: the pending δ of the last mix the loop has passed, and the direct gradient
+    // of a state that it reaches.
+    Tensor pending, direct;
+    if (mix.every > 0) {
+      pending = at::empty({B, N}, rates.options());
+      direct = at::empty({B, N}, rates.options());
+    }
     const bool bias_grad = ctx->needs_input_grad(3);
     Tensor column_sums = at::zeros({bias_grad ? N : 0}, rates.options().dtype(at::kDouble));
     const SlotLayout layout = ctrnn_layout(N);
@@ -205,14 +308,34 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
           scalar_t* dzp = dz.data_ptr<scalar_t>();
           const scalar_t* gy = g_out.defined() ? g_out.const_data_ptr<scalar_t>() : nullptr;
           const scalar_t* wo = w_out.const_data_ptr<scalar_t>();
+          scalar_t* pend = mix.every > 0 ? pending.data_ptr<scalar_t>() : nullptr;
+          scalar_t* dir = mix.every > 0 ? direct.data_ptr<scalar_t>() : nullptr;
+          bool passed_mix = false;
+          // The direct gradient g of x_{t+1} (rows from o) with the pending δ's share where it
+          // reaches x_{t+1}. It is g_x in the current form, g_r in the rate form (whose g_x is a_t's).
+          const auto state_gradient = [&](int64_t t, const scalar_t* g, int64_t o, int64_t count) -> const scalar_t* {
+            const double reach = passed_mix ? mix.reaches(t) : 0.0;
+            if (reach == 0) return g;
+            add_pending<scalar_t>(g, scalar_t(reach), pend + o, dir + o, count);
+            return dir + o;
+          };
           for (int64_t t = T - 1; t >= 0; --t) {
+            const bool mixed = mix.mixes(t);
             for_row_chunks(B, N, [&](int64_t begin, int64_t end) {
               const int64_t o = begin * N;
               // dr holds dL/dr_{t+1} through z_{t+1}; the readout of r_{t+1} adds its share.
               if (gy) add_readout_gradient(gy + (t * B + begin) * O, wo, end - begin, O, N, drp + o);
-              ctrnn_backward_step<F, A>(a, gx + t * gx_step + o, gr + t * gr_step + o, slope_source + t * BN + o,
-                                        drp + o, d + o, dzp + t * BN + o, end - begin, N);
+              const scalar_t *g_x = gx + t * gx_step + o, *g_r = gr + t * gr_step + o;
+              const scalar_t*& g_state = F == CtrnnForm::current ? g_x : g_r;
+              g_state = state_gradient(t, g_state, o, (end - begin) * N);
+              ctrnn_backward_step<F, A>(a, g_x, g_r, slope_source + t * BN + o, drp + o, d + o, dzp + t * BN + o,
+                                        end - begin, N);
+              if (mixed) {
+                ctrnn_skip_unmix<F, A>(scalar_t(mix.base), a, g_x, slope_source + t * BN + o, d + o,
+                                       dzp + t * BN + o, pend + o, end - begin, N);
+              }
             });
+            passed_mix = passed_mix || mixed;
             gemm<scalar_t>(false, false, B, N, N, dzp + t * BN, N, w, N, 0, drp, N);
             if (bias_grad) add_column_sums(dzp + t * BN, B, N, column_sums.data_ptr<double>());
             if (t % block == 0) {
@@ -224,16 +347,17 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
             // δ_0 = (1 − α) δ_1 + f'(x_0) ⊙ dr_0 (current) or + dr_0 (rate): the same step with
             // no direct gradient.
             Tensor discard = at::empty_like(delta);
-            ctrnn_backward_step<F, A>(a, z0, z0, r0b.const_data_ptr<scalar_t>(), drp, d, discard.data_ptr<scalar_t>(),
-                                      B, N);
+            const scalar_t* g_state = state_gradient(-1, z0, 0, BN);
+            ctrnn_backward_step<F, A>(a, F == CtrnnForm::current ? g_state : z0, F == CtrnnForm::rate ? g_state : z0,
+                                      r0b.const_data_ptr<scalar_t>(), drp, d, discard.data_ptr<scalar_t>(), B, N);
           }
         });
       });
     });
     finish_parameter_gradients(layout, column_sums, w_in, g_out, {bias_grad, false, ctx->needs_input_grad(6)}, g);
     const Tensor grad_x0 = ctx->needs_input_grad(4) ? delta.sum(0) : Tensor();
-    return {g.inputs, g.w_ih,   g.w_hh,   g.b_ih,   grad_x0,  g.w_out,  g.b_out,
-            Tensor(), Tensor(), Tensor(), Tensor(), Tensor(), Tensor()};
+    return {g.inputs, g.w_ih,   g.w_hh,   g.b_ih,   grad_x0,  g.w_out,  g.b_out,  Tensor(),
+            Tensor(), Tensor(), Tensor(), Tensor(), Tensor(), Tensor(), Tensor(), Tensor()};
   }
 };
 
@@ -304,7 +428,7 @@ CtrnnSequence ctrnn_reference(const Tensor& inputs, const Tensor& w_in, const Te
 CtrnnSequence ctrnn_sequence(Engine engine, Workspace& workspace, const Tensor& inputs, const Tensor& w_in,
                              const Tensor& w_rec, const Tensor& b, const Tensor& x0, const Tensor& noise,
                              const CtrnnDynamics& dynamics, const Readout& readout, const TemporalSkip& skip) {
-  if (engine == Engine::reference || skip.active()) {
+  if (engine == Engine::reference) {
     return ctrnn_reference(inputs, w_in, w_rec, b, x0, noise, dynamics, readout, skip);
   }
   // Autograd functions take defined tensors only: no noise or no readout is an empty one.
@@ -314,7 +438,7 @@ CtrnnSequence ctrnn_sequence(Engine engine, Workspace& workspace, const Tensor& 
       inputs.contiguous(), w_in.contiguous(), w_rec.contiguous(), b, x0, read ? readout.w.contiguous() : none,
       read ? readout.b : none, noise.defined() ? noise.contiguous() : none, dynamics.noise_scale.contiguous(),
       dynamics.alpha.contiguous(), static_cast<int64_t>(dynamics.form), static_cast<int64_t>(dynamics.activation),
-      &workspace);
+      static_cast<int64_t>(skip.kind), skip.every, skip.beta, &workspace);
   return {out[0], out[1], read ? out[2] : Tensor()};
 }
 
