@@ -74,7 +74,7 @@ TEST(Decoders, ChanceIsTheMajorityClassRate) {
 
 TEST(Decoders, SolutionIsTheStationaryPointOfThePenalisedLoss) {
   const Planted p = planted_code(3, 30, 5, 1.0, 4);
-  const DecoderOptions options{0.5, 5, 0, 50, 1e-12};
+  const DecoderOptions options{0.5, 5, 0, 100, 1e-11};
   const LinearDecoder d = fit_decoder(p.x, p.y, options);
   for (Eigen::Index c = 0; c < 3; ++c) {
     Vector residual(p.x.rows());

@@ -1,8 +1,8 @@
 // Linear decoders of a discrete variable from population activity, cross-validated, as the
 // latent-geometry analyses of Lei, Ito & Bashivan (NeurIPS 2024) use them (docs/nback.md).
 // The paper used one-vs-rest linear SVMs; here each class gets a one-vs-rest L2-regularised
-// logistic regression (the same one-vs-rest normals, a smooth loss that Newton's method solves
-// to convergence), and a sample goes to the class of largest score x·w_c + b_c.
+// logistic regression (the same one-vs-rest normals, a smooth convex loss that truncated Newton
+// steps solve to convergence), and a sample goes to the class of largest score x·w_c + b_c.
 // Every accuracy comes with its chance level: the accuracy, on the same test samples, of always
 // answering the class most frequent in the training samples.
 #pragma once
@@ -21,8 +21,8 @@ struct DecoderOptions {
   double l2 = 1.0;          // penalty (l2 / 2)·‖w‖² beside the summed log-loss (scikit-learn's C = 1 / l2); intercepts are not penalised
   int folds = 5;            // stratified cross-validation folds (>= 2)
   uint64_t seed = 0;        // assigns samples to folds
-  int max_iterations = 50;  // Newton steps per class
-  double tolerance = 1e-10; // stop when a step lowers the objective by less than this, relative
+  int max_iterations = 100; // Newton steps per class
+  double tolerance = 1e-8;  // stop when the gradient's norm is below this times its norm at w = 0
 };
 
 // One-vs-rest decoder: class c scores x·normals.row(c) + intercepts(c).
