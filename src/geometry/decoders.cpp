@@ -34,24 +34,33 @@ void check_options(const DecoderOptions& o) {
 // log(1 + e^z) without overflow.
 double softplus(double z) { return std::max(z, 0.0) + std::log1p(std::exp(-std::abs(z))); }
 
-// Σ_i [log(1 + e^{z_i}) − t_i z_i] + (l2 / 2)·‖w‖², z = X w + b, beta = [w; b].
-double objective(const Matrix& x, const Vector& t, const Vector& beta, double l2) {
+// The problems of all classes advance together, as the columns of beta [features + 1, classes]
+// (a column is [w; b]) and of the targets T [samples, classes] (1 for the class, 0 for the
+// rest): every pass over X is then one matrix product for all classes instead of one
+// matrix-vector product per class, which reads X once instead of once per class.
+
+// Per column k: Σ_i [log(1 + e^{z_ik}) − t_ik z_ik] + (l2 / 2)·‖w_k‖², Z = X W + 1 bᵀ.
+Vector objectives(const Matrix& x, const Matrix& t, const Matrix& beta, double l2) {
   const Eigen::Index d = x.cols();
-  const Vector z = (x * beta.head(d)).array() + beta(d);
-  double loss = 0;
-  for (Eigen::Index i = 0; i < z.size(); ++i) loss += softplus(z(i)) - t(i) * z(i);
-  return loss + 0.5 * l2 * beta.head(d).squaredNorm();
+  const Matrix z = (x * beta.topRows(d)).rowwise() + beta.row(d);
+  Vector out(beta.cols());
+  for (Eigen::Index k = 0; k < beta.cols(); ++k) {
+    double loss = 0;
+    for (Eigen::Index i = 0; i < z.rows(); ++i) loss += softplus(z(i, k)) - t(i, k) * z(i, k);
+    out(k) = loss + 0.5 * l2 * beta.col(k).head(d).squaredNorm();
+  }
+  return out;
 }
 
-// The Hessian of the objective at D = diag(p(1 − p)) times v = [v_w; v_b]:
-// [Xᵀ D u + l2·v_w; 1ᵀ D u] with u = X v_w + v_b — two passes over X, never the
+// The Hessian of column k's objective at D_k = diag(p_k(1 − p_k)) times v_k = [v_w; v_b]:
+// [Xᵀ D_k u + l2·v_w; 1ᵀ D_k u] with u = X v_w + v_b — two passes over X, never the
 // (features + 1)² matrix itself.
-Vector hessian_times(const Matrix& x, const Vector& curvature, double l2, const Vector& v) {
+Matrix hessian_times(const Matrix& x, const Matrix& curvature, double l2, const Matrix& v) {
   const Eigen::Index d = x.cols();
-  const Vector weighted = ((x * v.head(d)).array() + v(d)).cwiseProduct(curvature.array()).matrix();
-  Vector out(d + 1);
-  out.head(d) = x.transpose() * weighted + l2 * v.head(d);
-  out(d) = weighted.sum();
+  const Matrix weighted = ((x * v.topRows(d)).rowwise() + v.row(d)).cwiseProduct(curvature);
+  Matrix out(d + 1, v.cols());
+  out.topRows(d) = x.transpose() * weighted + l2 * v.topRows(d);
+  out.row(d) = weighted.colwise().sum();
   return out;
 }
 
@@ -59,48 +68,104 @@ Vector hessian_times(const Matrix& x, const Vector& curvature, double l2, const 
 // newton-cg solvers): each step solves H s = g by conjugate gradients to a relative residual
 // η = min(0.1, √(‖g‖/‖g₀‖)), which tightens as the gradient falls (superlinear convergence),
 // at O(samples · features) per product instead of the O(samples · features²) of forming H.
-Vector newton_cg_step(const Matrix& x, const Vector& curvature, double l2, const Vector& gradient, double eta) {
-  Vector step = Vector::Zero(gradient.size());
-  Vector residual = gradient, direction = gradient;
-  double rr = residual.squaredNorm();
-  const double target = eta * eta * rr;
-  for (Eigen::Index k = 0; k <= gradient.size() && rr > target; ++k) {
-    const Vector hd = hessian_times(x, curvature, l2, direction);
-    const double alpha = rr / direction.dot(hd);
-    step += alpha * direction;
-    residual -= alpha * hd;
-    const double next = residual.squaredNorm();
-    direction = residual + (next / rr) * direction;
-    rr = next;
+// Preconditioned by H's diagonal (Jacobi: [(X∘X)ᵀ D + l2; Σ D], from squares = X∘X), which
+// evens out features of different scales. A column whose gradient is zero gets a zero step.
+Matrix newton_cg_steps(const Matrix& x, const Matrix& squares, const Matrix& curvature, double l2,
+                       const Matrix& gradient, const Vector& eta) {
+  const Eigen::Index d = x.cols(), classes = gradient.cols();
+  Matrix inverse_diagonal(d + 1, classes);
+  inverse_diagonal.topRows(d) = ((squares.transpose() * curvature).array() + l2).inverse();
+  inverse_diagonal.row(d) = curvature.colwise().sum().array().max(1e-300).inverse();
+  Matrix step = Matrix::Zero(d + 1, classes);
+  Matrix residual = gradient;
+  Matrix preconditioned = inverse_diagonal.cwiseProduct(residual);
+  Matrix direction = preconditioned;
+  Vector rz = residual.cwiseProduct(preconditioned).colwise().sum();
+  Vector rr = residual.colwise().squaredNorm();
+  const Vector target = eta.cwiseProduct(eta).cwiseProduct(rr);
+  for (Eigen::Index iteration = 0; iteration <= d + 1; ++iteration) {
+    std::vector<bool> running(static_cast<size_t>(classes));
+    bool any = false;
+    for (Eigen::Index k = 0; k < classes; ++k) {
+      running[static_cast<size_t>(k)] = rr(k) > target(k);
+      any = any || running[static_cast<size_t>(k)];
+      if (!running[static_cast<size_t>(k)]) direction.col(k).setZero();
+    }
+    if (!any) break;
+    const Matrix hd = hessian_times(x, curvature, l2, direction);
+    for (Eigen::Index k = 0; k < classes; ++k) {
+      if (!running[static_cast<size_t>(k)]) continue;
+      const double alpha = rz(k) / direction.col(k).dot(hd.col(k));
+      step.col(k) += alpha * direction.col(k);
+      residual.col(k) -= alpha * hd.col(k);
+      preconditioned.col(k) = inverse_diagonal.col(k).cwiseProduct(residual.col(k));
+      const double next = residual.col(k).dot(preconditioned.col(k));
+      direction.col(k) = preconditioned.col(k) + (next / rz(k)) * direction.col(k);
+      rz(k) = next;
+      rr(k) = residual.col(k).squaredNorm();
+    }
   }
   return step;
 }
 
-// Minimises the objective for one binary problem (targets t in {0, 1}); returns beta = [w; b].
-Vector fit_binary(const Matrix& x, const Vector& t, const DecoderOptions& o) {
+// The gradient of every column's objective at beta, given the probabilities p = σ(Z).
+Matrix gradients(const Matrix& x, const Matrix& t, const Matrix& beta, const Matrix& p, double l2) {
   const Eigen::Index d = x.cols();
-  Vector beta = Vector::Zero(d + 1);
-  double current = objective(x, t, beta, o.l2), first_norm = 0;
+  const Matrix r = p - t;
+  Matrix g(d + 1, beta.cols());
+  g.topRows(d) = x.transpose() * r + l2 * beta.topRows(d);
+  g.row(d) = r.colwise().sum();
+  return g;
+}
+
+// Minimises every column's objective from `beta` (zeros, or a nearby solution: the optimum is
+// unique, so the start changes only how many steps it takes); returns the minimiser. Each
+// column stops on its own, when its gradient norm falls below tolerance times its norm at
+// beta = 0, or when step halving finds no descent (converged to rounding).
+Matrix fit_one_vs_rest(const Matrix& x, const Matrix& t, Matrix beta, const DecoderOptions& o) {
+  const Eigen::Index d = x.cols(), classes = t.cols();
+  const Vector first_norm =
+      gradients(x, t, Matrix::Zero(d + 1, classes), Matrix::Constant(x.rows(), classes, 0.5), o.l2).colwise().norm();
+  const Matrix squares = x.cwiseAbs2();
+  Vector current = objectives(x, t, beta, o.l2);
+  std::vector<bool> active(static_cast<size_t>(classes), true);
   for (int iteration = 0; iteration < o.max_iterations; ++iteration) {
-    const Vector z = (x * beta.head(d)).array() + beta(d);
-    const Vector p = z.unaryExpr([](double v) { return 1.0 / (1.0 + std::exp(-v)); });
-    const Vector r = p - t;
-    Vector gradient(d + 1);
-    gradient.head(d) = x.transpose() * r + o.l2 * beta.head(d);
-    gradient(d) = r.sum();
-    const double norm = gradient.norm();
-    if (iteration == 0) first_norm = norm;
-    if (norm <= o.tolerance * first_norm) break;
-    const Vector curvature = p.array() * (1 - p.array());
-    const Vector step = newton_cg_step(x, curvature, o.l2, gradient, std::min(0.1, std::sqrt(norm / first_norm)));
-    double length = 1, next = objective(x, t, beta - step, o.l2);
-    while (next > current && length > 1e-8) {
-      length /= 2;
-      next = objective(x, t, beta - length * step, o.l2);
+    const Matrix z = (x * beta.topRows(d)).rowwise() + beta.row(d);
+    const Matrix p = z.unaryExpr([](double v) { return 1.0 / (1.0 + std::exp(-v)); });
+    Matrix gradient = gradients(x, t, beta, p, o.l2);
+    const Vector norms = gradient.colwise().norm();
+    Vector eta(classes);
+    bool any = false;
+    for (Eigen::Index k = 0; k < classes; ++k) {
+      const bool a = active[static_cast<size_t>(k)] && norms(k) > o.tolerance * first_norm(k);
+      active[static_cast<size_t>(k)] = a;
+      if (!a) gradient.col(k).setZero();
+      eta(k) = a ? std::min(0.1, std::sqrt(norms(k) / first_norm(k))) : 0.0;
+      any = any || a;
     }
-    if (next > current) break;  // no descent left along the Newton direction: converged to rounding
-    beta -= length * step;
-    current = next;
+    if (!any) break;
+    const Matrix curvature = p.array() * (1 - p.array());
+    const Matrix step = newton_cg_steps(x, squares, curvature, o.l2, gradient, eta);
+    // Step halving, per column, until each objective decreases.
+    Vector length = Vector::Ones(classes);
+    Vector next = objectives(x, t, beta - step * length.asDiagonal(), o.l2);
+    for (int halving = 0; halving < 27; ++halving) {
+      bool shortened = false;
+      for (Eigen::Index k = 0; k < classes; ++k) {
+        if (active[static_cast<size_t>(k)] && next(k) > current(k)) length(k) /= 2, shortened = true;
+      }
+      if (!shortened) break;
+      next = objectives(x, t, beta - step * length.asDiagonal(), o.l2);
+    }
+    for (Eigen::Index k = 0; k < classes; ++k) {
+      if (!active[static_cast<size_t>(k)]) continue;
+      if (next(k) > current(k)) {
+        active[static_cast<size_t>(k)] = false;  // no descent left along the Newton direction
+        continue;
+      }
+      beta.col(k) -= length(k) * step.col(k);
+      current(k) = next(k);
+    }
   }
   return beta;
 }
@@ -134,7 +199,10 @@ double LinearDecoder::accuracy(const Matrix& x, const std::vector<int64_t>& y) c
   return static_cast<double>(right) / static_cast<double>(y.size());
 }
 
-LinearDecoder fit_decoder(const Matrix& x, const std::vector<int64_t>& y, const DecoderOptions& options) {
+namespace {
+
+// fit_decoder, started from `warm`'s coefficients when given (the same classes).
+LinearDecoder fit(const Matrix& x, const std::vector<int64_t>& y, const DecoderOptions& options, const LinearDecoder* warm) {
   check_samples(x, y, "decoder");
   check_options(options);
   LinearDecoder decoder;
@@ -144,16 +212,25 @@ LinearDecoder fit_decoder(const Matrix& x, const std::vector<int64_t>& y, const 
   require(decoder.classes.size() >= 2, "decoder: y has one class (" + std::to_string(decoder.classes[0]) +
                                            "); decoding needs at least 2");
   const auto k = static_cast<Eigen::Index>(decoder.classes.size());
-  decoder.normals.resize(k, x.cols());
-  decoder.intercepts.resize(k);
-  for (Eigen::Index c = 0; c < k; ++c) {
-    Vector t(x.rows());
-    for (Eigen::Index i = 0; i < x.rows(); ++i) t(i) = y[static_cast<size_t>(i)] == decoder.classes[static_cast<size_t>(c)];
-    const Vector beta = fit_binary(x, t, options);
-    decoder.normals.row(c) = beta.head(x.cols()).transpose();
-    decoder.intercepts(c) = beta(x.cols());
+  Matrix t(x.rows(), k);
+  for (Eigen::Index i = 0; i < x.rows(); ++i) {
+    for (Eigen::Index c = 0; c < k; ++c) t(i, c) = y[static_cast<size_t>(i)] == decoder.classes[static_cast<size_t>(c)];
   }
+  Matrix start = Matrix::Zero(x.cols() + 1, k);
+  if (warm && warm->classes == decoder.classes) {
+    start.topRows(x.cols()) = warm->normals.transpose();
+    start.row(x.cols()) = warm->intercepts.transpose();
+  }
+  const Matrix beta = fit_one_vs_rest(x, t, std::move(start), options);
+  decoder.normals = beta.topRows(x.cols()).transpose();
+  decoder.intercepts = beta.row(x.cols()).transpose();
   return decoder;
+}
+
+}  // namespace
+
+LinearDecoder fit_decoder(const Matrix& x, const std::vector<int64_t>& y, const DecoderOptions& options) {
+  return fit(x, y, options, nullptr);
 }
 
 int64_t most_frequent(const std::vector<int64_t>& y) {
@@ -188,7 +265,9 @@ Decoding decode(const Matrix& x, const std::vector<int64_t>& y, const DecoderOpt
     for (size_t i = indices.size(); i > 1; --i) std::swap(indices[i - 1], indices[static_cast<size_t>(rng.integer(static_cast<int64_t>(i)))]);
     for (Eigen::Index i : indices) fold_of[static_cast<size_t>(i)] = next++ % options.folds;
   }
+  // The decoder on all samples first: each fold's fit starts from it, which saves Newton steps.
   Decoding out;
+  out.decoder = fit_decoder(x, y, options);
   for (int fold = 0; fold < options.folds; ++fold) {
     std::vector<Eigen::Index> train, test;
     std::vector<int64_t> y_train, y_test;
@@ -196,7 +275,7 @@ Decoding decode(const Matrix& x, const std::vector<int64_t>& y, const DecoderOpt
       (fold_of[i] == fold ? test : train).push_back(static_cast<Eigen::Index>(i));
       (fold_of[i] == fold ? y_test : y_train).push_back(y[i]);
     }
-    const LinearDecoder decoder = fit_decoder(rows_of(x, train), y_train, options);
+    const LinearDecoder decoder = fit(rows_of(x, train), y_train, options, &out.decoder);
     out.fold_accuracy.push_back(decoder.accuracy(rows_of(x, test), y_test));
     out.fold_chance.push_back(constant_accuracy(most_frequent(y_train), y_test));
   }
@@ -205,7 +284,6 @@ Decoding decode(const Matrix& x, const std::vector<int64_t>& y, const DecoderOpt
     out.accuracy += out.fold_accuracy[static_cast<size_t>(f)] / folds;
     out.chance += out.fold_chance[static_cast<size_t>(f)] / folds;
   }
-  out.decoder = fit_decoder(x, y, options);
   return out;
 }
 
