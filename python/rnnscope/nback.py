@@ -21,7 +21,7 @@ def sequences(trials: int = 8, *, tasks=None, heldout: bool = False, seed: int =
     """``trials`` N-back trials with their frames rendered.
 
     Args:
-        trials: how many trials (1..100000).
+        trials: how many trials (1..100000; MemoryError when the frames would take more than 1 GiB).
         tasks: task names (``"location_1back"`` … ``"category_3back"``), each trial's task drawn
             among them; None = all nine.
         heldout: draw views from the held-out range (larger rotations) instead of training's.

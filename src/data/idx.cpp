@@ -94,11 +94,12 @@ std::vector<int64_t> read_header(GzReader& in, const std::string& path, uint32_t
     require(size >= 1 && size <= kMaxDimension, path + ": dimension " + std::to_string(d) + " has size " +
                                                     std::to_string(size) + ", allowed 1.." +
                                                     std::to_string(kMaxDimension));
+    // Checked before multiplying, so that three large dimensions cannot overflow the count.
+    require(elements <= kMaxElements / size, path + ": the header announces more than the " +
+                                                 std::to_string(kMaxElements) + " elements allowed");
     sizes.push_back(size);
     elements *= size;
   }
-  require(elements <= kMaxElements, path + ": the header announces " + std::to_string(elements) +
-                                        " elements, more than the " + std::to_string(kMaxElements) + " allowed");
   return sizes;
 }
 

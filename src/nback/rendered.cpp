@@ -15,10 +15,20 @@ RenderedSequences render_sequences(const SequenceRequest& request) {
   std::vector<NBackTask> tasks;
   for (const std::string& name : request.tasks) tasks.push_back(task_named(name));
   if (tasks.empty()) tasks = all_tasks();
-  const StimulusSet set(out.stimuli, data::load_fashion_mnist(data::Split::test, request.data_dir.empty() ? data::kFashionMnistDir : request.data_dir), request.seed);
+  // The rendered frames are float32: refuse a request past 1 GiB before drawing anything.
+  constexpr int64_t kMaxFrameBytes = int64_t{1} << 30;
+  const int64_t side = out.stimuli.canvas_size(), frame_size = side * side;
+  const int64_t bytes = request.trials * out.config.frames * frame_size * static_cast<int64_t>(sizeof(float));
+  if (bytes > kMaxFrameBytes) {
+    throw Error("nback sequences: " + std::to_string(request.trials) + " trials of " + std::to_string(out.config.frames) +
+                    " frames of " + std::to_string(side) + " x " + std::to_string(side) + " pixels need " +
+                    std::to_string(bytes >> 20) + " MiB, more than the 1024 MiB allowed; ask for fewer trials",
+                Error::Kind::memory_limit);
+  }
+  const std::string dir = request.data_dir.empty() ? data::kFashionMnistDir : request.data_dir;
+  const StimulusSet set(out.stimuli, data::load_fashion_mnist(data::Split::test, dir), request.seed);
   for (int id = 0; id < out.stimuli.n_identities(); ++id) out.exemplar_indices.push_back(set.exemplar_index(id));
   out.trials = generate_trials(out.stimuli, out.config, tasks, request.views, request.seed, 0, request.trials);
-  const int64_t side = out.stimuli.canvas_size(), frame_size = side * side;
   out.frames.resize(static_cast<size_t>(request.trials * out.config.frames * frame_size));
   float* frame = out.frames.data();
   for (const Trial& trial : out.trials) {

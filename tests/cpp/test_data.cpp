@@ -97,6 +97,8 @@ TEST(Idx, DamagedFilesGiveOneClearError) {
   EXPECT_NE(error_of([&] { data::read_idx_images(long_file); }).find("longer than its header says"), std::string::npos);
   const auto zero = write_bytes(dir / "zero", idx_bytes(3, {0, 2, 2}, {}));
   EXPECT_NE(error_of([&] { data::read_idx_images(zero); }).find("dimension 0 has size 0"), std::string::npos);
+  const auto huge = write_bytes(dir / "huge", idx_bytes(3, {1u << 24, 1u << 24, 1u << 24}, {}));
+  EXPECT_NE(error_of([&] { data::read_idx_images(huge); }).find("elements allowed"), std::string::npos);
   const auto header_only = write_bytes(dir / "header", {0, 0, 8});
   EXPECT_NE(error_of([&] { data::read_idx_images(header_only); }).find("ends inside its header"), std::string::npos);
 

@@ -394,6 +394,7 @@ PY_CASES = [
     ("py-report-out-none", lambda t, r: rnnscope.report(r["finished"], out=None), ValueError, "out is required"),
     ("py-nback-missing-data", lambda t, r: rnnscope.nback.sequences(2, data_dir=t / "none"), FileNotFoundError,
      "dataset-fashion-mnist"),
+    ("py-nback-too-many-frames", lambda t, r: rnnscope.nback.sequences(100000), MemoryError, "1024 MiB allowed"),
     ("py-nback-trials-zero", lambda t, r: rnnscope.nback.sequences(0), ValueError, "trials must be >= 1"),
     ("py-nback-task-number", lambda t, r: rnnscope.nback.sequences(2, tasks=[3]), ValueError, "task names"),
     ("py-nback-noise-negative", lambda t, r: rnnscope.nback.sequences(2, stimuli={"noise_std": -1}), ValueError,

@@ -30,8 +30,9 @@ struct RenderedSequences {
 
 // Exemplars come from Fashion-MNIST's test split (10000 images), so a perceptual network
 // pretrained on the training split has never seen the identities. Errors: the options'
-// (unknown keys, values out of range), unknown task names, trials < 1 or above 100000, and
-// those of StimulusSet and generate_trials.
+// (unknown keys, values out of range), unknown task names, trials < 1 or above 100000, frames
+// that would take more than 1 GiB (Kind::memory_limit), and those of StimulusSet and
+// generate_trials.
 RenderedSequences render_sequences(const SequenceRequest& request);
 
 }  // namespace rnnscope::nback
