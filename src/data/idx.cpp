@@ -1,6 +1,7 @@
 // The IDX reader (include/rnnscope/data/idx.h): the header is read first and checked, then
-// exactly the number of elements it announces, so a damaged header cannot make us allocate
-// more than the file can hold, and a file with bytes left over is refused as well as a short one.
+// exactly the number of elements it announces, into memory grown as the bytes arrive (so a
+// damaged header cannot make us allocate more than the file holds); a file with bytes left
+// over is refused as well as a short one.
 #include "rnnscope/data/idx.h"
 
 #include "rnnscope/core/error.h"
@@ -44,6 +45,24 @@ class GzReader {
       out += got;
       n -= got;
     }
+  }
+
+  // Reads exactly n bytes into a vector grown as they arrive, never sized from a header alone:
+  // a damaged header that announces gigabytes costs only what the file really holds.
+  std::vector<uint8_t> read_vector(int64_t n, const std::string& what) {
+    constexpr int64_t kChunk = int64_t{1} << 20;
+    std::vector<uint8_t> out;
+    int64_t have = 0;
+    while (have < n) {
+      const int64_t chunk = std::min(kChunk, n - have);
+      if (static_cast<int64_t>(out.capacity()) < have + chunk) {
+        out.reserve(static_cast<size_t>(std::min(n, std::max(2 * have, have + chunk))));
+      }
+      out.resize(static_cast<size_t>(have + chunk));
+      read(out.data() + have, chunk, what);
+      have += chunk;
+    }
+    return out;
   }
 
   uint32_t read_u32(const std::string& what) {
@@ -109,10 +128,9 @@ IdxImages read_idx_images(const std::string& path) {
   GzReader in(path);
   const auto sizes = read_header(in, path, 3);
   IdxImages out{sizes[0], sizes[1], sizes[2], {}};
-  out.pixels.resize(static_cast<size_t>(out.count * out.rows * out.cols));
-  in.read(out.pixels.data(), static_cast<int64_t>(out.pixels.size()),
-          "pixels (" + std::to_string(out.count) + " images of " + std::to_string(out.rows) + " x " +
-              std::to_string(out.cols) + " announced)");
+  out.pixels = in.read_vector(out.count * out.rows * out.cols,
+                              "pixels (" + std::to_string(out.count) + " images of " + std::to_string(out.rows) + " x " +
+                                  std::to_string(out.cols) + " announced)");
   in.expect_end(static_cast<int64_t>(out.pixels.size()));
   return out;
 }
@@ -122,8 +140,7 @@ std::vector<uint8_t> read_idx_labels(const std::string& path, int classes) {
                                               ", allowed 1..256");
   GzReader in(path);
   const auto sizes = read_header(in, path, 1);
-  std::vector<uint8_t> labels(static_cast<size_t>(sizes[0]));
-  in.read(labels.data(), sizes[0], "labels (" + std::to_string(sizes[0]) + " announced)");
+  std::vector<uint8_t> labels = in.read_vector(sizes[0], "labels (" + std::to_string(sizes[0]) + " announced)");
   in.expect_end(sizes[0]);
   for (size_t i = 0; i < labels.size(); ++i) {
     require(labels[i] < classes, path + ": label " + std::to_string(i) + " is " + std::to_string(labels[i]) +

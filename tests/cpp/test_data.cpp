@@ -97,6 +97,10 @@ TEST(Idx, DamagedFilesGiveOneClearError) {
   EXPECT_NE(error_of([&] { data::read_idx_images(long_file); }).find("longer than its header says"), std::string::npos);
   const auto zero = write_bytes(dir / "zero", idx_bytes(3, {0, 2, 2}, {}));
   EXPECT_NE(error_of([&] { data::read_idx_images(zero); }).find("dimension 0 has size 0"), std::string::npos);
+  // 8 GiB announced by a 20-byte file: refused as truncated after reading what is there, with
+  // memory grown only as bytes arrive.
+  const auto announced = write_bytes(dir / "announced", idx_bytes(3, {1u << 13, 1u << 10, 1u << 10}, four_pixels));
+  EXPECT_NE(error_of([&] { data::read_idx_images(announced); }).find("truncated"), std::string::npos);
   const auto huge = write_bytes(dir / "huge", idx_bytes(3, {1u << 24, 1u << 24, 1u << 24}, {}));
   EXPECT_NE(error_of([&] { data::read_idx_images(huge); }).find("elements allowed"), std::string::npos);
   const auto header_only = write_bytes(dir / "header", {0, 0, 8});
