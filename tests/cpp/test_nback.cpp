@@ -19,11 +19,8 @@ StimulusConfig config_with(Json given = Json::object()) {
   return StimulusConfig::from_params(resolve_params(given, stimulus_params(), "test [stimuli]"));
 }
 
-const data::LabelledImages& test_images() {
-  // Read once for the whole file (the test split, 10000 images).
-  static const data::LabelledImages images = data::load_fashion_mnist(data::Split::test);
-  return images;
-}
+// Fashion-MNIST's test split (10000 images, ~0.05 s to read).
+data::LabelledImages test_images() { return data::load_fashion_mnist(data::Split::test); }
 
 std::vector<float> render(const StimulusSet& set, const Object& o, const View& v) {
   std::vector<float> out(static_cast<size_t>(set.config().canvas_size() * set.config().canvas_size()));
@@ -43,22 +40,24 @@ TEST(NbackStimuli, DefaultsFollowThePaper) {
 
 TEST(NbackStimuli, ExemplarsAreDistinctImagesOfTheirCategory) {
   const StimulusConfig c = config_with();
-  const StimulusSet set(c, test_images(), 7);
+  const auto images = test_images();
+  const StimulusSet set(c, images, 7);
   std::set<int64_t> seen;
   for (int id = 0; id < c.n_identities(); ++id) {
     const int64_t index = set.exemplar_index(id);
-    EXPECT_EQ(test_images().labels[static_cast<size_t>(index)], c.categories[static_cast<size_t>(id / c.identities)]);
+    EXPECT_EQ(images.labels[static_cast<size_t>(index)], c.categories[static_cast<size_t>(id / c.identities)]);
     seen.insert(index);
   }
   EXPECT_EQ(seen.size(), 8u);
-  EXPECT_EQ(StimulusSet(c, test_images(), 7).exemplar_index(5), set.exemplar_index(5));
-  EXPECT_NE(StimulusSet(c, test_images(), 8).exemplar_index(5), set.exemplar_index(5));
+  EXPECT_EQ(StimulusSet(c, images, 7).exemplar_index(5), set.exemplar_index(5));
+  EXPECT_NE(StimulusSet(c, images, 8).exemplar_index(5), set.exemplar_index(5));
 }
 
 TEST(NbackStimuli, PlainViewIsTheExemplarCentredInItsQuadrant) {
   const StimulusConfig c = config_with({{"noise_std", 0.0}});
-  const StimulusSet set(c, test_images(), 1);
-  const uint8_t* exemplar = test_images().image(set.exemplar_index(3));
+  const auto images = test_images();
+  const StimulusSet set(c, images, 1);
+  const uint8_t* exemplar = images.image(set.exemplar_index(3));
   for (int location = 0; location < 4; ++location) {
     const auto canvas = render(set, {1, 3, location}, View{});
     const int top = (location / 2) * 32 + 2, left = (location % 2) * 32 + 2;  // (32 − 28) / 2 = 2
@@ -74,7 +73,8 @@ TEST(NbackStimuli, PlainViewIsTheExemplarCentredInItsQuadrant) {
 
 TEST(NbackStimuli, TransformedViewsStayInTheirQuadrant) {
   const StimulusConfig c = config_with({{"noise_std", 0.0}});
-  const StimulusSet set(c, test_images(), 1);
+  const auto images = test_images();
+  const StimulusSet set(c, images, 1);
   Rng rng(3);
   for (int k = 0; k < 40; ++k) {
     const Object o{k % 4, (k % 4) * 2 + k % 2, k % 4};
@@ -93,7 +93,7 @@ TEST(NbackStimuli, TransformedViewsStayInTheirQuadrant) {
   // A rotation moves pixels; pixel noise changes them, reproducibly from the view's seed.
   const View turned{10, 1, 0, 0, 0};
   EXPECT_NE(render(set, {0, 0, 0}, turned), render(set, {0, 0, 0}, View{}));
-  const StimulusSet noisy(config_with(), test_images(), 1);
+  const StimulusSet noisy(config_with(), images, 1);
   EXPECT_EQ(render(noisy, {0, 0, 0}, turned), render(noisy, {0, 0, 0}, turned));
   EXPECT_NE(render(noisy, {0, 0, 0}, turned), render(noisy, {0, 0, 0}, View{10, 1, 0, 0, 1}));
 }
@@ -127,13 +127,14 @@ TEST(NbackStimuli, TrainingAndHeldoutViewRangesAreDisjoint) {
 }
 
 TEST(NbackStimuli, BadConfigsAreRefused) {
+  const auto images = test_images();
   EXPECT_NE(error_of([] { config_with({{"categories", {0, 0}}}); }).find("repeats a label"), std::string::npos);
   EXPECT_NE(error_of([] { config_with({{"categories", {10}}}); }).find("categories"), std::string::npos);
   EXPECT_NE(error_of([] { config_with({{"heldout_rotation_deg", 5}}); }).find("must be > rotation_deg"), std::string::npos);
   EXPECT_NE(error_of([] { config_with({{"scale_min", 1.2}}); }).find("scale_min"), std::string::npos);
-  EXPECT_NE(error_of([] { StimulusSet(config_with({{"cell_size", 20}}), test_images(), 0); }).find("smaller than the images"),
+  EXPECT_NE(error_of([&] { StimulusSet(config_with({{"cell_size", 20}}), images, 0); }).find("smaller than the images"),
             std::string::npos);
-  EXPECT_NE(error_of([] { StimulusSet(config_with({{"identities", 1001}}), test_images(), 0); }).find("identities"),
+  EXPECT_NE(error_of([&] { StimulusSet(config_with({{"identities", 1001}}), images, 0); }).find("identities"),
             std::string::npos);
 }
 
