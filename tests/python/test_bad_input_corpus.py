@@ -396,6 +396,21 @@ PY_CASES = [
      "force"),
     ("py-report-missing", lambda t, r: rnnscope.report(t / "none", out=t / "r.html"), FileNotFoundError, "none"),
     ("py-report-out-none", lambda t, r: rnnscope.report(r["finished"], out=None), ValueError, "out is required"),
+    ("py-nback-missing-data", lambda t, r: rnnscope.nback.sequences(2, data_dir=t / "none"), FileNotFoundError,
+     "dataset-fashion-mnist"),
+    ("py-nback-too-many-frames", lambda t, r: rnnscope.nback.sequences(100000), MemoryError, "1024 MiB allowed"),
+    ("py-nback-trials-zero", lambda t, r: rnnscope.nback.sequences(0), ValueError, "trials must be >= 1"),
+    ("py-nback-task-number", lambda t, r: rnnscope.nback.sequences(2, tasks=[3]), ValueError, "task names"),
+    ("py-nback-noise-negative", lambda t, r: rnnscope.nback.sequences(2, stimuli={"noise_std": -1}), ValueError,
+     "noise_std"),
+    ("py-nback-frames-too-few", lambda t, r: rnnscope.nback.sequences(2, tasks=["location_3back"], frames=3),
+     ValueError, "must be > 3"),
+    ("py-geometry-float-labels", lambda t, r: rnnscope.geometry.decode(CLOUD, np.linspace(0, 1, len(CLOUD))),
+     ValueError, "integer labels"),
+    ("py-geometry-cross-unknown-label", lambda t, r: rnnscope.geometry.cross_decode(
+        CLOUD, np.arange(len(CLOUD)) % 2, CLOUD, np.arange(len(CLOUD)) % 3), ValueError, "set a does not have"),
+    ("py-geometry-procrustes-x-alone", lambda t, r: rnnscope.geometry.procrustes(np.eye(2), np.eye(2), x=np.eye(2)),
+     ValueError, "both x and y"),
 ]
 
 
