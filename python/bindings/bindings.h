@@ -15,5 +15,6 @@ void bind_ltr(pybind11::module_& m);
 void bind_decomp(pybind11::module_& m);
 void bind_learning(pybind11::module_& m);
 void bind_experiment(pybind11::module_& m);
+void bind_snn(pybind11::module_& m);
 
 }  // namespace rnnscope::python

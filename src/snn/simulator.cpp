@@ -3,19 +3,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 
 namespace rnnscope::snn {
-namespace {
-
-// A geometric gap: the number of failures before the next success of chance q, from
-// log_miss = log(1 − q) (−inf when q = 1: no gap).
-int64_t geometric_gap(Rng& rng, double log_miss) {
-  const double gap = std::floor(std::log(1.0 - rng.uniform()) / log_miss);
-  return gap < 1e15 ? static_cast<int64_t>(gap) : std::numeric_limits<int64_t>::max() / 2;
-}
-
-}  // namespace
 
 Simulator::Simulator(Network network, const InputParams& input, double dt_ms, const std::optional<StdpParams>& stdp,
                      uint64_t seed)
@@ -38,41 +27,40 @@ Simulator::Simulator(Network network, const InputParams& input, double dt_ms, co
   v_inf_.assign(n, static_cast<float>(p.v_rest_mv + p.bias_mv));
   decay_.resize(n);
   for (size_t i = 0; i < n; ++i) decay_[i] = static_cast<float>(std::exp(-dt_ms / network_.tau_m_ms[i]));
-  refractory_until_.assign(n, -1);
+  held_.assign(n, 0);
 
-  // The binomial count of background spikes per neuron and step, given at least one.
+  // The binomial CDF of background spikes per neuron and step, as 32-bit thresholds, up to
+  // the count whose tail is below one draw's resolution.
   const double chance = input.background_rate_hz * dt_ms * 1e-3;
   const auto inputs = input.background_inputs;
   if (inputs > 0 && chance > 0) {
-    background_log_miss_ = static_cast<double>(inputs) * std::log1p(-chance);
-    const double at_least_one = -std::expm1(background_log_miss_);
-    double log_binomial = 0, cumulative = 0;  // log C(inputs, k)
-    for (int64_t k = 1; k <= inputs; ++k) {
-      log_binomial += std::log(static_cast<double>(inputs - k + 1) / static_cast<double>(k));
-      cumulative += std::exp(log_binomial + static_cast<double>(k) * std::log(chance) +
-                             static_cast<double>(inputs - k) * std::log1p(-chance)) /
-                    at_least_one;
-      background_count_cdf_.push_back(cumulative);
-      if (cumulative > 1 - 1e-15) break;
+    double log_pmf = static_cast<double>(inputs) * std::log1p(-chance), cumulative = 0;  // P(count = 0)
+    for (int64_t k = 0; k < inputs; ++k) {
+      cumulative += std::exp(log_pmf);
+      const double threshold = std::ldexp(std::min(cumulative, 1.0), 32);
+      background_thresholds_.push_back(static_cast<uint64_t>(threshold));
+      if (threshold >= 4294967295.0) break;
+      log_pmf += std::log(static_cast<double>(inputs - k) / static_cast<double>(k + 1)) + std::log(chance) -
+                 std::log1p(-chance);
     }
-    background_count_cdf_.back() = 1.0;  // the rounding of the sum must not leave a gap at the top
-    background_next_ = geometric_gap(background_rng_, background_log_miss_);
-  } else {
-    background_next_ = std::numeric_limits<int64_t>::max();
   }
 }
 
 void Simulator::add_background(std::vector<float>& v) {
-  const int64_t n = network_.size();
-  while (background_next_ < n) {
-    const auto i = static_cast<size_t>(background_next_);
-    const double u = background_rng_.uniform();
-    const auto count = std::upper_bound(background_count_cdf_.begin(), background_count_cdf_.end(), u) -
-                       background_count_cdf_.begin() + 1;
-    if (step_ > refractory_until_[i]) v[i] += static_cast<float>(static_cast<double>(count) * input_.background_mv);
-    background_next_ += 1 + geometric_gap(background_rng_, background_log_miss_);
+  if (background_thresholds_.empty()) return;
+  const auto n = static_cast<size_t>(network_.size());
+  const uint64_t none = background_thresholds_[0];
+  const auto jump = static_cast<float>(input_.background_mv);
+  const size_t last = background_thresholds_.size();  // a draw above every threshold: this many spikes
+  uint64_t bits = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (i % 2 == 0) bits = background_rng_.next_u64();
+    const uint64_t u = i % 2 == 0 ? (bits & 0xffffffffu) : (bits >> 32);
+    if (u < none) continue;
+    size_t count = 1;
+    while (count < last && u >= background_thresholds_[count]) ++count;
+    if (held_[i] == 0) v[i] += static_cast<float>(count) * jump;
   }
-  if (background_next_ != std::numeric_limits<int64_t>::max()) background_next_ -= n;
 }
 
 void Simulator::add_channel_spikes(const float* hz, std::vector<float>& v) {
@@ -81,7 +69,7 @@ void Simulator::add_channel_spikes(const float* hz, std::vector<float>& v) {
     if (!channel_rng_.bernoulli(hz[c] * to_chance)) continue;
     for (int64_t s = channels_.row_start[c]; s < channels_.row_start[c + 1]; ++s) {
       const auto j = static_cast<size_t>(channels_.target[static_cast<size_t>(s)]);
-      if (step_ > refractory_until_[j]) v[j] += channels_.weight[static_cast<size_t>(s)];
+      if (held_[j] == 0) v[j] += channels_.weight[static_cast<size_t>(s)];
     }
   }
 }
@@ -95,12 +83,12 @@ void Simulator::propagate(const std::vector<int32_t>& spikes, std::vector<float>
     if (pre < network_.params.n_excitatory) {
       for (int64_t s = ee.row_start[i]; s < ee.row_start[i + 1]; ++s) {
         const auto j = static_cast<size_t>(ee.target[static_cast<size_t>(s)]);
-        if (step_ > refractory_until_[j]) v[j] += gain * ee.weight[static_cast<size_t>(s)];
+        if (held_[j] == 0) v[j] += gain * ee.weight[static_cast<size_t>(s)];
       }
     }
     for (int64_t s = fixed.row_start[i]; s < fixed.row_start[i + 1]; ++s) {
       const auto j = static_cast<size_t>(fixed.target[static_cast<size_t>(s)]);
-      if (step_ > refractory_until_[j]) v[j] += fixed.weight[static_cast<size_t>(s)];
+      if (held_[j] == 0) v[j] += fixed.weight[static_cast<size_t>(s)];
     }
   }
 }
@@ -110,20 +98,22 @@ SegmentResult Simulator::run(int64_t steps, const InputRates& rates, const Recor
   const int32_t n_excitatory = static_cast<int32_t>(network_.params.n_excitatory);
   const auto threshold = static_cast<float>(network_.params.v_threshold_mv);
   const auto reset = static_cast<float>(network_.params.v_reset_mv);
+  const auto hold = static_cast<int32_t>(refractory_steps_ + 1);
   SegmentResult out;
   out.counts.assign(n, 0);
   out.membrane.reserve(static_cast<size_t>(steps) * recording.membrane_ids.size());
   for (int64_t k = 0; k < steps; ++k) {
-    spikes_.clear();
+    // Exact integration over dt for the neurons not held; a held neuron stays at reset.
     for (size_t i = 0; i < n; ++i) {
-      if (step_ <= refractory_until_[i]) continue;
-      const float v = v_inf_[i] + (v_[i] - v_inf_[i]) * decay_[i];
-      v_[i] = v;
-      if (v >= threshold) {
-        spikes_.push_back(static_cast<int32_t>(i));
-        refractory_until_[i] = step_ + refractory_steps_;
-      }
+      const int32_t held = held_[i] > 0 ? held_[i] - 1 : 0;
+      held_[i] = held;
+      v_[i] = held > 0 ? v_[i] : v_inf_[i] + (v_[i] - v_inf_[i]) * decay_[i];
     }
+    spikes_.clear();
+    for (size_t i = 0; i < n; ++i)
+      if (v_[i] >= threshold) spikes_.push_back(static_cast<int32_t>(i));
+    // Held through the next refractory_steps steps, and from now: this step's inputs are dropped.
+    for (int32_t i : spikes_) held_[static_cast<size_t>(i)] = hold;
     add_background(v_);
     if (rates.rows > 0) {
       const int64_t row = std::min(k / rates.row_steps, rates.rows - 1);

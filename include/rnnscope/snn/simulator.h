@@ -88,15 +88,16 @@ class Simulator {
   Rng background_rng_, channel_rng_;
 
   std::vector<float> v_, v_inf_, decay_;
-  std::vector<int64_t> refractory_until_;  // last step the neuron is held (−1: none)
+  // Steps the neuron is still held, this one included (0: integrating); int32 so that the
+  // membrane loop vectorises.
+  std::vector<int32_t> held_;
   std::vector<int32_t> spikes_, excitatory_spikes_;
   int64_t step_ = 0;
 
-  // Background: the chance q that a neuron gets at least one background spike in a step, the
-  // CDF of how many given at least one, and the next (neuron + n·steps ahead) to receive some.
-  double background_log_miss_ = 0;  // log(1 − q)
-  std::vector<double> background_count_cdf_;
-  int64_t background_next_ = 0;
+  // Background: a neuron's count of background spikes in a step is the number of thresholds
+  // below a uniform 32-bit draw, threshold k = 2³²·P(count <= k) (binomial), so one draw of
+  // 64 bits serves two neurons and most neurons (count 0) stop at the first comparison.
+  std::vector<uint64_t> background_thresholds_;
 };
 
 }  // namespace rnnscope::snn
