@@ -70,6 +70,9 @@ def brian_network(n_e, n_i, p):
 def run_brian_runtime(n_e, n_i, p, seed):
     import brian2 as b2
     b2.start_scope()
+    # Set on every run: the standalone device's reinit() puts the preferences back to their
+    # defaults (numpy code generation, 3-4x slower).
+    b2.prefs.codegen.target = "cython"
     b2.seed(seed)
     b2.defaultclock.dt = 0.1 * b2.ms
     net, monitor = brian_network(n_e, n_i, p)
@@ -122,8 +125,6 @@ def main():
     parser.add_argument("--sizes", nargs="+", default=["800:200:0.1", "3200:800:0.025"])
     parser.add_argument("--no-standalone", action="store_true")
     args = parser.parse_args()
-    import brian2 as b2
-    b2.prefs.codegen.target = "cython"
     load_before = os.getloadavg()[0]
     rows = []
     for size in args.sizes:
@@ -152,7 +153,9 @@ def main():
                          statistics.median(t) / ours,
                          f"{statistics.mean(k):.0f} ± {statistics.stdev(k):.0f}" if k and len(k) > 1 else "–",
                          f"{compile_seconds:.1f}" if tool == "brian2-standalone" else ""))
-    print(f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} logical CPUs; "
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
+               platform.machine())
+    print(f"Machine: {cpu}, {os.cpu_count()} logical CPUs; "
           f"date {datetime.date.today()}; 1 thread; {args.reps} interleaved repetitions; median seconds; "
           f"1-minute load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after.\n")
     print("| network | tool | median s | runs | time / rnnscope's | spikes (mean ± sd) | codegen + compile s |")

@@ -30,37 +30,43 @@ Simulator::Simulator(Network network, const InputParams& input, double dt_ms, co
   held_.assign(n, 0);
 
   // The binomial CDF of background spikes per neuron and step, as 32-bit thresholds, up to
-  // the count whose tail is below one draw's resolution.
+  // the count whose tail is below one draw's resolution (2⁻³²).
   const double chance = input.background_rate_hz * dt_ms * 1e-3;
   const auto inputs = input.background_inputs;
   if (inputs > 0 && chance > 0) {
     double log_pmf = static_cast<double>(inputs) * std::log1p(-chance), cumulative = 0;  // P(count = 0)
     for (int64_t k = 0; k < inputs; ++k) {
       cumulative += std::exp(log_pmf);
-      const double threshold = std::ldexp(std::min(cumulative, 1.0), 32);
-      background_thresholds_.push_back(static_cast<uint64_t>(threshold));
+      const double threshold = std::ldexp(cumulative, 32);
       if (threshold >= 4294967295.0) break;
+      background_thresholds_.push_back(static_cast<uint32_t>(threshold));
       log_pmf += std::log(static_cast<double>(inputs - k) / static_cast<double>(k + 1)) + std::log(chance) -
                  std::log1p(-chance);
     }
+    background_draws_.resize(n);
+    background_counts_.resize(n);
   }
 }
 
 void Simulator::add_background(std::vector<float>& v) {
-  if (background_thresholds_.empty()) return;
-  const auto n = static_cast<size_t>(network_.size());
-  const uint64_t none = background_thresholds_[0];
-  const auto jump = static_cast<float>(input_.background_mv);
-  const size_t last = background_thresholds_.size();  // a draw above every threshold: this many spikes
-  uint64_t bits = 0;
-  for (size_t i = 0; i < n; ++i) {
-    if (i % 2 == 0) bits = background_rng_.next_u64();
-    const uint64_t u = i % 2 == 0 ? (bits & 0xffffffffu) : (bits >> 32);
-    if (u < none) continue;
-    size_t count = 1;
-    while (count < last && u >= background_thresholds_[count]) ++count;
-    if (held_[i] == 0) v[i] += static_cast<float>(count) * jump;
+  if (background_draws_.empty()) return;
+  const size_t n = background_draws_.size();
+  for (size_t i = 0; i + 1 < n; i += 2) {
+    const uint64_t bits = background_rng_.next_u64();
+    background_draws_[i] = static_cast<uint32_t>(bits);
+    background_draws_[i + 1] = static_cast<uint32_t>(bits >> 32);
   }
+  if (n % 2 == 1) background_draws_[n - 1] = static_cast<uint32_t>(background_rng_.next_u64());
+  // Local unaliased pointers, so that the compiler vectorises the loops.
+  uint32_t* __restrict__ counts = background_counts_.data();
+  const uint32_t* __restrict__ draws = background_draws_.data();
+  const int32_t* __restrict__ held = held_.data();
+  float* __restrict__ membrane = v.data();
+  std::fill(counts, counts + n, 0u);
+  for (uint32_t threshold : background_thresholds_)
+    for (size_t i = 0; i < n; ++i) counts[i] += draws[i] >= threshold;
+  const auto jump = static_cast<float>(input_.background_mv);
+  for (size_t i = 0; i < n; ++i) membrane[i] += static_cast<float>(counts[i] * (held[i] == 0)) * jump;
 }
 
 void Simulator::add_channel_spikes(const float* hz, std::vector<float>& v) {
@@ -104,10 +110,18 @@ SegmentResult Simulator::run(int64_t steps, const InputRates& rates, const Recor
   out.membrane.reserve(static_cast<size_t>(steps) * recording.membrane_ids.size());
   for (int64_t k = 0; k < steps; ++k) {
     // Exact integration over dt for the neurons not held; a held neuron stays at reset.
-    for (size_t i = 0; i < n; ++i) {
-      const int32_t held = held_[i] > 0 ? held_[i] - 1 : 0;
-      held_[i] = held;
-      v_[i] = held > 0 ? v_[i] : v_inf_[i] + (v_[i] - v_inf_[i]) * decay_[i];
+    // (Local unaliased pointers, so that the compiler vectorises the loop.)
+    {
+      int32_t* __restrict__ hold_left = held_.data();
+      float* __restrict__ v = v_.data();
+      const float* __restrict__ v_inf = v_inf_.data();
+      const float* __restrict__ decay = decay_.data();
+      for (size_t i = 0; i < n; ++i) {
+        const int32_t held = hold_left[i] - (hold_left[i] > 0);
+        hold_left[i] = held;
+        const float integrated = v_inf[i] + (v[i] - v_inf[i]) * decay[i];
+        v[i] = held > 0 ? v[i] : integrated;
+      }
     }
     spikes_.clear();
     for (size_t i = 0; i < n; ++i)

@@ -95,9 +95,11 @@ class Simulator {
   int64_t step_ = 0;
 
   // Background: a neuron's count of background spikes in a step is the number of thresholds
-  // below a uniform 32-bit draw, threshold k = 2³²·P(count <= k) (binomial), so one draw of
-  // 64 bits serves two neurons and most neurons (count 0) stop at the first comparison.
-  std::vector<uint64_t> background_thresholds_;
+  // at or below a uniform 32-bit draw, threshold k = 2³²·P(count <= k) (binomial), so one draw
+  // of 64 bits serves two neurons; counted branch-free, one threshold at a time over all
+  // neurons (the loops vectorise).
+  std::vector<uint32_t> background_thresholds_;
+  std::vector<uint32_t> background_draws_, background_counts_;
 };
 
 }  // namespace rnnscope::snn
