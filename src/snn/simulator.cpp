@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 namespace rnnscope::snn {
 
@@ -110,7 +111,9 @@ SegmentResult Simulator::run(int64_t steps, const InputRates& rates, const Recor
   out.membrane.reserve(static_cast<size_t>(steps) * recording.membrane_ids.size());
   for (int64_t k = 0; k < steps; ++k) {
     // Exact integration over dt for the neurons not held; a held neuron stays at reset.
-    // (Local unaliased pointers, so that the compiler vectorises the loop.)
+    // Local unaliased pointers and a bitwise select between the held and the integrated value,
+    // so that the compiler vectorises the loop (a float select may not be if-converted: the
+    // integration could raise a floating-point exception the branchy form would not).
     {
       int32_t* __restrict__ hold_left = held_.data();
       float* __restrict__ v = v_.data();
@@ -120,7 +123,12 @@ SegmentResult Simulator::run(int64_t steps, const InputRates& rates, const Recor
         const int32_t held = hold_left[i] - (hold_left[i] > 0);
         hold_left[i] = held;
         const float integrated = v_inf[i] + (v[i] - v_inf[i]) * decay[i];
-        v[i] = held > 0 ? v[i] : integrated;
+        uint32_t kept, moved;
+        std::memcpy(&kept, &v[i], sizeof kept);
+        std::memcpy(&moved, &integrated, sizeof moved);
+        const uint32_t keep = 0u - static_cast<uint32_t>(held > 0);  // all ones while held
+        const uint32_t bits = (kept & keep) | (moved & ~keep);
+        std::memcpy(&v[i], &bits, sizeof bits);
       }
     }
     spikes_.clear();
