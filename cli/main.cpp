@@ -51,8 +51,8 @@ int main(int argc, char** argv) {
       "rnnscope — recurrent network models of cognition: cognitive tasks, training rate (CTRNN) and\n"
       "gated (GRU, LSTM) networks on them (one run, or sweeps of many across MPI ranks), low tensor\n"
       "rank (ltrRNN fits to recordings, CP decomposition, the rank of weights over learning) and the\n"
-      "topology of representations (persistent homology, RTD); `rnnscope report` draws any result\n"
-      "as one offline HTML page.\n"
+      "topology of representations (persistent homology, RTD), spiking LIF networks with STDP (snn);\n"
+      "`rnnscope report` draws any result as one offline HTML page.\n"
       "Run `rnnscope COMMAND --help` for a command's options."};
   // One line on stderr for every usage error, as for rnnscope::Error (subcommands inherit it).
   app.failure_message([](const CLI::App*, const CLI::Error& e) {
@@ -73,6 +73,7 @@ int main(int argc, char** argv) {
   rnnscope::cli::add_analyze_learning_command(app);
   rnnscope::cli::add_experiment_command(app);
   rnnscope::cli::add_report_command(app);
+  rnnscope::cli::add_snn_command(app);
   if (argc > 1 && argv[1][0] != '-') {
     const std::string message = unknown_command_message(app, argv[1]);
     if (!message.empty()) {

@@ -17,5 +17,6 @@ void bind_learning(pybind11::module_& m);
 void bind_experiment(pybind11::module_& m);
 void bind_nback(pybind11::module_& m);
 void bind_geometry(pybind11::module_& m);
+void bind_snn(pybind11::module_& m);
 
 }  // namespace rnnscope::python

@@ -34,4 +34,5 @@ PYBIND11_MODULE(_core, m) {
   rnnscope::python::bind_experiment(m);
   rnnscope::python::bind_nback(m);
   rnnscope::python::bind_geometry(m);
+  rnnscope::python::bind_snn(m);
 }

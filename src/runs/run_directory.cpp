@@ -39,6 +39,7 @@ constexpr const char* model = "model.h5";
 constexpr const char* checkpoint = "checkpoint.pt";
 constexpr const char* fit = "fit.h5";
 constexpr const char* rank_selection = "rank_selection.h5";
+constexpr const char* snn = "snn.h5";
 constexpr const char* weights_history = "weights_history.h5";
 constexpr const char* learning = "learning.h5";
 }  // namespace names
@@ -46,7 +47,8 @@ constexpr const char* learning = "learning.h5";
 const std::vector<std::string>& RunDirectory::file_names() {
   static const std::vector<std::string> all = {names::config, names::summary,        names::history,
                                                names::model,  names::checkpoint,     names::fit,
-                                               names::rank_selection, names::weights_history, names::learning};
+                                               names::rank_selection, names::weights_history, names::learning,
+                                               names::snn};
   return all;
 }
 
@@ -57,6 +59,7 @@ std::string RunDirectory::model_path() const { return path_ + "/" + names::model
 std::string RunDirectory::checkpoint_path() const { return path_ + "/" + names::checkpoint; }
 std::string RunDirectory::fit_path() const { return path_ + "/" + names::fit; }
 std::string RunDirectory::rank_selection_path() const { return path_ + "/" + names::rank_selection; }
+std::string RunDirectory::snn_path() const { return path_ + "/" + names::snn; }
 std::string RunDirectory::weights_history_path() const { return path_ + "/" + names::weights_history; }
 std::string RunDirectory::learning_path() const { return path_ + "/" + names::learning; }
 

@@ -312,6 +312,20 @@ CLI_CASES = [
      {"run": copy_run("finished"), "c.toml": TINY}, "--force"),
     ("run-no-weight-snapshots", ["analyze-learning", "{tmp}/run"], {"run": copy_run("finished")},
      "save_weights_every"),
+    # spiking networks (docs/snn.md)
+    ("snn-missing-config", ["snn", "simulate", "{tmp}/none.toml"], {}, "none.toml"),
+    ("snn-bad-toml", ["snn", "simulate", "{tmp}/s.toml"], {"s.toml": "[network\n"}, "s.toml"),
+    ("snn-unknown-section", ["snn", "simulate", "{tmp}/s.toml"], {"s.toml": "[model]\nunits = 3\n"},
+     "allowed: seed, [network]"),
+    ("snn-rule-unknown", ["snn", "train", "{tmp}/s.toml", "--out", "{tmp}/r"], {"s.toml": "[stdp]\nrule = \"bptt\"\n"},
+     "allowed: none, hom_stdp, het_stdp"),
+    ("snn-reset-above-threshold", ["snn", "simulate", "{tmp}/s.toml", "--set", "network.v_reset_mv=-40"],
+     {"s.toml": ""}, "v_reset_mv must be below v_threshold_mv"),
+    ("snn-dt-zero", ["snn", "simulate", "{tmp}/s.toml", "--set", "simulation.dt_ms=0"], {"s.toml": ""}, "dt_ms"),
+    ("snn-train-no-channels", ["snn", "train", "{tmp}/s.toml", "--out", "{tmp}/r"], {"s.toml": ""},
+     "input.n_inputs"),
+    ("snn-out-exists-no-force", ["snn", "simulate", "{tmp}/s.toml", "--out", "{tmp}/o.h5"],
+     {"s.toml": "", "o.h5": "mine"}, "--force"),
     # reports
     ("report-missing", ["report", "{tmp}/none", "--out", "{tmp}/r.html"], {}, "none"),
     ("report-not-a-result", ["report", "{tmp}/d.txt", "--out", "{tmp}/r.html"], {"d.txt": "1 2 3\n"},
@@ -339,6 +353,12 @@ def square(n=6):
 
 # (id, call, exception, fragment): `call` takes (tmp, runs).
 PY_CASES = [
+    ("py-snn-rates-shape", lambda t, r: rnnscope.snn.simulate({"input": {"n_inputs": 3}}, rates=np.ones((2, 4)),
+                                                              row_ms=5), ValueError, "input.n_inputs = 3"),
+    ("py-snn-rates-negative", lambda t, r: rnnscope.snn.simulate({"input": {"n_inputs": 3}}, rates=-np.ones((1, 3))),
+     ValueError, "rates: every rate must be finite, >= 0"),
+    ("py-snn-config-not-a-table", lambda t, r: rnnscope.snn.simulate({"network": 3}), ValueError,
+     "'network' must be a table"),
     ("py-evaluate-noise-string", lambda t, r: rnnscope.evaluate(r["finished"], trials=2, noise="no"), ValueError,
      "noise"),
     ("py-task-batch-seed-negative", lambda t, r: rnnscope.tasks.make("perceptual_dm").batch(4, seed=-1), ValueError,

@@ -14,6 +14,8 @@
 // A fit to recordings (`rnnscope fit-ltr`) writes config.toml, summary.json, history.h5 and
 //   fit.h5             the fitted model's factors, fitted activity, variance explained
 //   rank_selection.h5  with several ranks: held-out error per rank and seed, the chosen rank
+// A spiking network trained with STDP (`rnnscope snn train`, docs/snn.md) writes config.toml,
+//   summary.json and snn.h5: the network, its weights before and after, the spike counts and the readout
 #pragma once
 
 #include "rnnscope/core/hdf5_io.h"
@@ -85,6 +87,7 @@ class RunDirectory {
   std::string learning_path() const;
   std::string fit_path() const;
   std::string rank_selection_path() const;
+  std::string snn_path() const;
 
   bool has_config() const;
   bool has_summary() const;

@@ -1,0 +1,47 @@
+// The config of `rnnscope snn` (docs/snn.md): its sections and keys, declared once
+// (core/params.h), resolved into the simulator's parameter structs.
+#pragma once
+
+#include "rnnscope/core/params.h"
+#include "rnnscope/snn/patterns.h"
+#include "rnnscope/snn/readout.h"
+#include "rnnscope/snn/simulator.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace rnnscope::snn {
+
+struct SimulationParams {
+  double dt_ms = 0.1;
+  double duration_ms = 1000;  // `snn simulate`
+  double segment_ms = 100;    // spike counts per segment of this length
+  double input_rate_hz = 0;   // every input channel's rate in `snn simulate` (a static rate vector)
+};
+
+struct SnnConfig {
+  uint64_t seed = 0;
+  NetworkParams network;
+  InputParams input;
+  SimulationParams simulation;
+  std::string rule = "none";  // [stdp] rule: "none", "hom_stdp", "het_stdp"
+  StdpParams stdp;            // unused with rule "none"
+  PatternParams data;         // `snn train`
+  ReadoutParams readout;      // `snn train`
+  Json resolved;              // the whole config with defaults filled in (config.toml of a run)
+};
+
+// The declarations of each section, in file order: (section, its keys); "seed" is top-level.
+const std::vector<std::pair<std::string, std::vector<ParamSpec>>>& snn_sections();
+
+// Resolves `raw` (a TOML table) with `overrides` ("section.key=value") applied: unknown
+// sections and keys, wrong types and values out of range are Errors naming the key
+// (`context` says where the config came from, `override_source` what the overrides are).
+SnnConfig resolve_snn_config(Json raw, const std::vector<std::string>& overrides, const std::string& context,
+                             const std::string& override_source);
+
+// Every section's keys as help text.
+std::string describe_snn_config();
+
+}  // namespace rnnscope::snn
