@@ -5,12 +5,13 @@
 // training-only skips through time; ctrnn_sequence picks one (engine_internal.h, docs/model.md).
 #include "engine/bptt_internal.h"
 
+#include "rnnscope/core/error.h"
 #include "rnnscope/linalg/gemm.h"
 
 namespace rnnscope::rnn {
 namespace {
 
-using linalg::gemm;
+using linalg::gemm_batch;
 using torch::Tensor;
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
@@ -97,32 +98,45 @@ void with_form(CtrnnForm form, const Fn& f) {
   return f(std::integral_constant<CtrnnForm, CtrnnForm::current>());
 }
 
+// Replicas (engine_internal.h): every weight has a leading replica dimension K and every
+// [T, B, N] buffer is [K, T, B, N], replica-major, so that one replica's buffers are contiguous
+// and the shared machinery of bptt_internal.h (input projection, block gradients, readout)
+// runs on each replica's slice unchanged; the inputs and the noise are shared. Each step's
+// recurrent products of all replicas are one batched GEMM (linalg::gemm_batch: the same
+// strides from replica to replica); the element-wise passes run replica by replica with its
+// bias. With K = 1 the operations and their order are those of a single network.
 class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
  public:
   static variable_list forward(AutogradContext* ctx, const Tensor& inputs, const Tensor& w_in, const Tensor& w_rec,
                                const Tensor& b, const Tensor& x0, const Tensor& w_out, const Tensor& b_out,
                                const Tensor& noise, const Tensor& noise_scale, const Tensor& alpha, int64_t form,
                                int64_t activation, Workspace* workspace) {
-    const int64_t T = inputs.size(0), B = inputs.size(1), N = w_rec.size(0);
+    const int64_t T = inputs.size(0), B = inputs.size(1), K = w_rec.size(0), N = w_rec.size(1);
+    const int64_t BN = B * N, TBN = T * B * N;
     const auto act = static_cast<Activation>(activation);
     const auto ctrnn_form = static_cast<CtrnnForm>(form);
     const SlotLayout layout = ctrnn_layout(N);
     // The states buffer starts as W_in u_t for every step and becomes the states. Backward's
     // dL/dz buffer is taken here too, where the workspace is at hand.
-    Tensor states = workspace->take(0, {T, B, N}, inputs.options());
-    fill_preactivations(layout, inputs, w_in, states);
+    Tensor states = workspace->take(0, {K, T, B, N}, inputs.options());
+    for (int64_t k = 0; k < K; ++k) {
+      Tensor replica_states = states.select(0, k);
+      fill_preactivations(layout, inputs, w_in.select(0, k), replica_states);
+    }
     // Training uses only the rates (through the readout): without this, autograd would hand
     // backward a [T, B, N] tensor of zeros for the states, filled and then read every step.
     ctx->set_materialize_grads(false);
-    Tensor rates = workspace->take(1, {T, B, N}, inputs.options());
-    const Tensor dz = workspace->take(2, {T, B, N}, inputs.options());
-    const Tensor x0b = x0.expand({B, N}).contiguous();
+    Tensor rates = workspace->take(1, {K, T, B, N}, inputs.options());
+    const Tensor dz = workspace->take(2, {K, T, B, N}, inputs.options());
+    const Tensor x0b = x0.unsqueeze(1).expand({K, B, N}).contiguous();
     // r_0: f(x_0), or in the rate form x_0 itself.
     Tensor r0b = ctrnn_form == CtrnnForm::rate ? x0b : at::empty_like(x0b);
     // Without noise, every step reads one block of zeros.
     const bool noisy = noise.numel() > 0;
     const Tensor noise_or_zeros = noisy ? noise : at::zeros({B, N}, inputs.options());
-    const Tensor bias = bias_row(layout, b, Tensor());
+    std::vector<Tensor> bias_rows;
+    for (int64_t k = 0; k < K; ++k) bias_rows.push_back(bias_row(layout, b.select(0, k), Tensor()));
+    const Tensor bias = at::stack(bias_rows);
     AT_DISPATCH_FLOATING_TYPES(inputs.scalar_type(), "rnnscope_ctrnn_forward", [&] {
       with_form(ctrnn_form, [&](auto form_tag) {
         with_activation(act, [&](auto tag) {
@@ -131,37 +145,49 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
           const scalar_t* a = alpha.const_data_ptr<scalar_t>();
           const scalar_t* scale = noise_scale.const_data_ptr<scalar_t>();
           const scalar_t* w = w_rec.const_data_ptr<scalar_t>();
-          const scalar_t* bp = bias.const_data_ptr<scalar_t>();
           const scalar_t* xi = noise_or_zeros.const_data_ptr<scalar_t>();
-          const int64_t xi_step = noisy ? B * N : 0;
+          const int64_t xi_step = noisy ? BN : 0;
           scalar_t* x = states.data_ptr<scalar_t>();
           scalar_t* r = rates.data_ptr<scalar_t>();
+          const scalar_t* r0 = r0b.const_data_ptr<scalar_t>();
           if constexpr (F == CtrnnForm::current) {
-            ctrnn_rates<A>(x0b.const_data_ptr<scalar_t>(), r0b.data_ptr<scalar_t>(), B * N);
+            ctrnn_rates<A>(x0b.const_data_ptr<scalar_t>(), r0b.data_ptr<scalar_t>(), K * BN);
           }
           for (int64_t t = 0; t < T; ++t) {
-            const scalar_t* r_prev = t ? r + (t - 1) * B * N : r0b.const_data_ptr<scalar_t>();
-            // The state the leak acts on: x_t, which the rate form keeps in the rates.
-            const scalar_t* x_prev = F == CtrnnForm::rate ? r_prev
-                                     : t                  ? x + (t - 1) * B * N
-                                                          : x0b.const_data_ptr<scalar_t>();
-            scalar_t* x_t = x + t * B * N;
-            scalar_t* r_t = r + t * B * N;
-            const scalar_t* xi_t = xi + t * xi_step;
-            gemm<scalar_t>(false, true, B, N, N, r_prev, N, w, N, 1, x_t, N);
-            for_row_chunks(B, N, [&](int64_t begin, int64_t end) {
-              const int64_t o = begin * N;
-              ctrnn_forward_step<F, A>(a, bp, xi_t + o, scale, x_prev + o, x_t + o, r_t + o, end - begin, N);
-            });
+            // Replica k's block of step t is at k·TBN + t·BN; r_{t−1} at t = 0 is r_0, whose
+            // replicas lie BN apart.
+            const scalar_t* r_prev = t ? r + (t - 1) * BN : r0;
+            const int64_t r_prev_stride = t ? TBN : BN;
+            gemm_batch<scalar_t>(K, false, true, B, N, N, r_prev, N, r_prev_stride, w, N, N * N, 1, x + t * BN, N,
+                                 TBN);
+            for (int64_t k = 0; k < K; ++k) {
+              const scalar_t* r_prev_k = r_prev + k * r_prev_stride;
+              // The state the leak acts on: x_t, which the rate form keeps in the rates.
+              const scalar_t* x_prev = F == CtrnnForm::rate ? r_prev_k
+                                       : t                  ? x + k * TBN + (t - 1) * BN
+                                                            : x0b.const_data_ptr<scalar_t>() + k * BN;
+              scalar_t* x_t = x + k * TBN + t * BN;
+              scalar_t* r_t = r + k * TBN + t * BN;
+              const scalar_t* xi_t = xi + t * xi_step;
+              const scalar_t* bp = bias.const_data_ptr<scalar_t>() + k * N;
+              for_row_chunks(B, N, [&](int64_t begin, int64_t end) {
+                const int64_t o = begin * N;
+                ctrnn_forward_step<F, A>(a, bp, xi_t + o, scale, x_prev + o, x_t + o, r_t + o, end - begin, N);
+              });
+            }
           }
         });
       });
     });
-    const Tensor outputs = readout_forward(rates, w_out, b_out);
+    std::vector<Tensor> outputs;
+    for (int64_t k = 0; k < K; ++k) {
+      outputs.push_back(readout_forward(rates.select(0, k), has_readout(w_out) ? w_out.select(0, k) : w_out,
+                                        has_readout(w_out) ? b_out.select(0, k) : b_out));
+    }
     ctx->save_for_backward({inputs, w_in, w_rec, states, rates, r0b, dz, w_out, alpha});
     ctx->saved_data["form"] = form;
     ctx->saved_data["activation"] = activation;
-    return {states, rates, outputs};
+    return {states, rates, K == 1 ? outputs[0].unsqueeze(0) : at::stack(outputs)};
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
@@ -170,21 +196,30 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
                  &r0b = saved[5], &dz = saved[6], &w_out = saved[7], &alpha = saved[8];
     const auto ctrnn_form = static_cast<CtrnnForm>(ctx->saved_data["form"].toInt());
     const auto act = static_cast<Activation>(ctx->saved_data["activation"].toInt());
-    const int64_t T = inputs.size(0), B = inputs.size(1), N = w_rec.size(0), BN = B * N;
+    const int64_t T = inputs.size(0), B = inputs.size(1), K = w_rec.size(0), N = w_rec.size(1), BN = B * N;
+    const int64_t TBN = T * BN;
+    const bool read = has_readout(w_out);
     // An output with no gradient contributes zeros: point every step at one zero block.
     const Tensor zeros = at::zeros({B, N}, rates.options());
     const Tensor g_states = grads[0].defined() ? grads[0].contiguous() : Tensor();
     const Tensor g_rates = grads[1].defined() ? grads[1].contiguous() : Tensor();
     const Tensor g_out = readout_output_gradient(grads[2], w_out);
-    const int64_t O = w_out.size(0);
-    Tensor delta = at::zeros({B, N}, rates.options());
-    Tensor dr = at::zeros({B, N}, rates.options());
+    const int64_t O = read ? w_out.size(1) : 0;
+    Tensor delta = at::zeros({K, B, N}, rates.options());
+    Tensor dr = at::zeros({K, B, N}, rates.options());
     const bool bias_grad = ctx->needs_input_grad(3);
-    Tensor column_sums = at::zeros({bias_grad ? N : 0}, rates.options().dtype(at::kDouble));
+    Tensor column_sums = at::zeros({K, bias_grad ? N : 0}, rates.options().dtype(at::kDouble));
     const SlotLayout layout = ctrnn_layout(N);
-    auto g = start_parameter_gradients(inputs, w_in, w_rec, w_out,
-                                       {ctx->needs_input_grad(0), ctx->needs_input_grad(1), ctx->needs_input_grad(2),
-                                        ctx->needs_input_grad(5) && g_out.defined()});
+    // Each replica's gradients come from its own slices, with the shared machinery.
+    std::vector<ParameterGrads> g;
+    std::vector<Tensor> replica_g_out;
+    for (int64_t k = 0; k < K; ++k) {
+      replica_g_out.push_back(g_out.defined() ? g_out.select(0, k) : Tensor());
+      g.push_back(start_parameter_gradients(inputs, w_in.select(0, k), w_rec.select(0, k),
+                                            read ? w_out.select(0, k) : w_out,
+                                            {ctx->needs_input_grad(0), ctx->needs_input_grad(1),
+                                             ctx->needs_input_grad(2), ctx->needs_input_grad(5) && g_out.defined()}));
+    }
     const int64_t block = gradient_block_steps(B);
     AT_DISPATCH_FLOATING_TYPES(rates.scalar_type(), "rnnscope_ctrnn_backward", [&] {
       with_form(ctrnn_form, [&](auto form_tag) {
@@ -196,7 +231,9 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
           const scalar_t* z0 = zeros.const_data_ptr<scalar_t>();
           const scalar_t* gx = g_states.defined() ? g_states.const_data_ptr<scalar_t>() : z0;
           const scalar_t* gr = g_rates.defined() ? g_rates.const_data_ptr<scalar_t>() : z0;
-          const int64_t gx_step = g_states.defined() ? BN : 0, gr_step = g_rates.defined() ? BN : 0;
+          // Per replica and per step: where the incoming gradients are defined, [K, T, B, N].
+          const int64_t gx_replica = g_states.defined() ? TBN : 0, gx_step = g_states.defined() ? BN : 0;
+          const int64_t gr_replica = g_rates.defined() ? TBN : 0, gr_step = g_rates.defined() ? BN : 0;
           // f' comes from f(x_{t+1}) (the current form's rates) or a_t (the rate form's states).
           const scalar_t* slope_source =
               F == CtrnnForm::current ? rates.const_data_ptr<scalar_t>() : states.const_data_ptr<scalar_t>();
@@ -206,34 +243,58 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
           const scalar_t* gy = g_out.defined() ? g_out.const_data_ptr<scalar_t>() : nullptr;
           const scalar_t* wo = w_out.const_data_ptr<scalar_t>();
           for (int64_t t = T - 1; t >= 0; --t) {
-            for_row_chunks(B, N, [&](int64_t begin, int64_t end) {
-              const int64_t o = begin * N;
-              // dr holds dL/dr_{t+1} through z_{t+1}; the readout of r_{t+1} adds its share.
-              if (gy) add_readout_gradient(gy + (t * B + begin) * O, wo, end - begin, O, N, drp + o);
-              ctrnn_backward_step<F, A>(a, gx + t * gx_step + o, gr + t * gr_step + o, slope_source + t * BN + o,
-                                        drp + o, d + o, dzp + t * BN + o, end - begin, N);
-            });
-            gemm<scalar_t>(false, false, B, N, N, dzp + t * BN, N, w, N, 0, drp, N);
-            if (bias_grad) add_column_sums(dzp + t * BN, B, N, column_sums.data_ptr<double>());
-            if (t % block == 0) {
-              add_block_gradients<scalar_t>(layout, dz, inputs, w_in, r0b, rates, g_out, t, std::min(t + block, T),
-                                            g);
+            for (int64_t k = 0; k < K; ++k) {
+              scalar_t* dr_k = drp + k * BN;
+              for_row_chunks(B, N, [&](int64_t begin, int64_t end) {
+                const int64_t o = begin * N;
+                // dr holds dL/dr_{t+1} through z_{t+1}; the readout of r_{t+1} adds its share.
+                if (gy) add_readout_gradient(gy + ((k * T + t) * B + begin) * O, wo + k * O * N, end - begin, O, N, dr_k + o);
+                ctrnn_backward_step<F, A>(a, gx + k * gx_replica + t * gx_step + o,
+                                          gr + k * gr_replica + t * gr_step + o, slope_source + k * TBN + t * BN + o,
+                                          dr_k + o, d + k * BN + o, dzp + k * TBN + t * BN + o, end - begin, N);
+              });
+            }
+            gemm_batch<scalar_t>(K, false, false, B, N, N, dzp + t * BN, N, TBN, w, N, N * N, 0, drp, N, BN);
+            for (int64_t k = 0; k < K; ++k) {
+              if (bias_grad) add_column_sums(dzp + k * TBN + t * BN, B, N, column_sums.data_ptr<double>() + k * N);
+              if (t % block == 0) {
+                add_block_gradients<scalar_t>(layout, dz.select(0, k), inputs, w_in.select(0, k), r0b.select(0, k),
+                                              rates.select(0, k), replica_g_out[k], t, std::min(t + block, T), g[k]);
+              }
             }
           }
           if (ctx->needs_input_grad(4)) {
             // δ_0 = (1 − α) δ_1 + f'(x_0) ⊙ dr_0 (current) or + dr_0 (rate): the same step with
             // no direct gradient.
             Tensor discard = at::empty_like(delta);
-            ctrnn_backward_step<F, A>(a, z0, z0, r0b.const_data_ptr<scalar_t>(), drp, d, discard.data_ptr<scalar_t>(),
-                                      B, N);
+            for (int64_t k = 0; k < K; ++k) {
+              ctrnn_backward_step<F, A>(a, z0, z0, r0b.const_data_ptr<scalar_t>() + k * BN, drp + k * BN,
+                                        d + k * BN, discard.data_ptr<scalar_t>() + k * BN, B, N);
+            }
           }
         });
       });
     });
-    finish_parameter_gradients(layout, column_sums, w_in, g_out, {bias_grad, false, ctx->needs_input_grad(6)}, g);
-    const Tensor grad_x0 = ctx->needs_input_grad(4) ? delta.sum(0) : Tensor();
-    return {g.inputs, g.w_ih,   g.w_hh,   g.b_ih,   grad_x0,  g.w_out,  g.b_out,
-            Tensor(), Tensor(), Tensor(), Tensor(), Tensor(), Tensor()};
+    for (int64_t k = 0; k < K; ++k) {
+      finish_parameter_gradients(layout, column_sums.select(0, k), w_in.select(0, k), replica_g_out[k],
+                                 {bias_grad, false, ctx->needs_input_grad(6)}, g[k]);
+    }
+    // The replicas' gradients stacked along their leading dimension; the shared inputs'
+    // gradient is the sum of the replicas' shares.
+    auto stacked = [&](Tensor ParameterGrads::*field) {
+      if (!(g[0].*field).defined()) return Tensor();
+      std::vector<Tensor> parts;
+      for (const auto& replica : g) parts.push_back(replica.*field);
+      return at::stack(parts);
+    };
+    Tensor grad_inputs = g[0].inputs;
+    for (int64_t k = 1; k < K && grad_inputs.defined(); ++k) grad_inputs = grad_inputs + g[size_t(k)].inputs;
+    const Tensor grad_x0 = ctx->needs_input_grad(4) ? delta.sum(1) : Tensor();
+    return {grad_inputs,           stacked(&ParameterGrads::w_ih), stacked(&ParameterGrads::w_hh),
+            stacked(&ParameterGrads::b_ih), grad_x0,               stacked(&ParameterGrads::w_out),
+            stacked(&ParameterGrads::b_out), Tensor(),             Tensor(),
+            Tensor(),              Tensor(),                       Tensor(),
+            Tensor()};
   }
 };
 
@@ -299,23 +360,48 @@ CtrnnSequence ctrnn_reference(const Tensor& inputs, const Tensor& w_in, const Te
   return out;
 }
 
+// The reference twin of K replicas: each replica's sequence on its own, stacked.
+CtrnnSequence ctrnn_reference_replicas(const Tensor& inputs, const Tensor& w_in, const Tensor& w_rec, const Tensor& b,
+                                       const Tensor& x0, const Tensor& noise, const CtrnnDynamics& dynamics,
+                                       const Readout& readout) {
+  std::vector<Tensor> states, rates, outputs;
+  for (int64_t k = 0; k < w_rec.size(0); ++k) {
+    const Readout replica_readout =
+        readout.w.defined() ? Readout{readout.w[k], readout.b[k]} : Readout{};
+    const auto seq = ctrnn_reference(inputs, w_in[k], w_rec[k], b[k], x0[k], noise, dynamics, replica_readout, {});
+    states.push_back(seq.states);
+    rates.push_back(seq.rates);
+    if (seq.outputs.defined()) outputs.push_back(seq.outputs);
+  }
+  return {torch::stack(states), torch::stack(rates), outputs.empty() ? Tensor() : torch::stack(outputs)};
+}
+
 }  // namespace
 
 CtrnnSequence ctrnn_sequence(Engine engine, Workspace& workspace, const Tensor& inputs, const Tensor& w_in,
                              const Tensor& w_rec, const Tensor& b, const Tensor& x0, const Tensor& noise,
                              const CtrnnDynamics& dynamics, const Readout& readout, const TemporalSkip& skip) {
+  const bool replicated = w_rec.dim() == 3;
+  require(!replicated || !skip.active(),
+          "train.method: skip connections through time do not run with train.replicas > 1 yet; train the "
+          "replicas as separate runs");
   if (engine == Engine::reference || skip.active()) {
-    return ctrnn_reference(inputs, w_in, w_rec, b, x0, noise, dynamics, readout, skip);
+    return replicated ? ctrnn_reference_replicas(inputs, w_in, w_rec, b, x0, noise, dynamics, readout)
+                      : ctrnn_reference(inputs, w_in, w_rec, b, x0, noise, dynamics, readout, skip);
   }
+  // The kernel takes replicated weights; a single network is one replica, dropped again from
+  // what it returns.
+  auto replicas = [&](const Tensor& t) { return replicated ? t : t.unsqueeze(0); };
+  auto single = [&](const Tensor& t) { return replicated ? t : t.squeeze(0); };
   // Autograd functions take defined tensors only: no noise or no readout is an empty one.
   const Tensor none = at::empty({0}, inputs.options());
   const bool read = readout.w.defined();
   const auto out = CtrnnFunction::apply(
-      inputs.contiguous(), w_in.contiguous(), w_rec.contiguous(), b, x0, read ? readout.w.contiguous() : none,
-      read ? readout.b : none, noise.defined() ? noise.contiguous() : none, dynamics.noise_scale.contiguous(),
-      dynamics.alpha.contiguous(), static_cast<int64_t>(dynamics.form), static_cast<int64_t>(dynamics.activation),
-      &workspace);
-  return {out[0], out[1], read ? out[2] : Tensor()};
+      inputs.contiguous(), replicas(w_in).contiguous(), replicas(w_rec).contiguous(), replicas(b), replicas(x0),
+      read ? replicas(readout.w).contiguous() : none, read ? replicas(readout.b) : none,
+      noise.defined() ? noise.contiguous() : none, dynamics.noise_scale.contiguous(), dynamics.alpha.contiguous(),
+      static_cast<int64_t>(dynamics.form), static_cast<int64_t>(dynamics.activation), &workspace);
+  return {single(out[0]), single(out[1]), read ? single(out[2]) : Tensor()};
 }
 
 }  // namespace rnnscope::rnn
