@@ -211,7 +211,7 @@ def main() -> None:
         order = {m: i for i, m in enumerate(["ctrnn", "gru", "lstm"])}
         rows = sorted(merged.items(), key=lambda kv: (kv[0][3], order[kv[0][0]], kv[0][1], kv[0][2]))
     for steps in [] if args.rows_from else args.steps:
-        for model in args.models:
+        for model in ["ctrnn"] if args.replicas else args.models:
             for units in args.units:
                 if steps > 200 and args.long_units is not None and units not in args.long_units:
                     continue
