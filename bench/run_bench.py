@@ -221,61 +221,49 @@ def main() -> None:
                     print(json.dumps({"model": model, "units": units, "batch": batch, "steps": steps, **r}),
                           flush=True)
     load_after = os.getloadavg()
+    # What every section states: when, where, with how many threads and under what load, and
+    # the command that measured it.
+    provenance = (f"- date: {started:%Y-%m-%d %H:%M} UTC; machine: {machine()}; threads: {args.threads}; "
+                  f"torch {torch.__version__}; load average (1 min) {load_before[0]:.2f} before, "
+                  f"{load_after[0]:.2f} after\n"
+                  f"- command: `.venv/bin/python bench/run_bench.py {' '.join(sys.argv[1:])}`\n")
     if args.replicas:
-        text = (f"{SECTION_REPLICAS}\n\n{args.replicas} CTRNNs of one config trained at once (`train.replicas`), "
+        section = SECTION_REPLICAS
+        text = (f"{args.replicas} CTRNNs of one config trained at once (`train.replicas`), "
                 f"one training step of all of them = forward + backward + Adam, MSE loss on random data "
                 f"(the same for every replica), 16 inputs, 8 outputs, ReLU, α = 0.2, recurrent noise on. "
                 f"Median of {args.reps} interleaved repetitions of {args.iters} steps each, in ms per step "
-                f"of all {args.replicas}.\n\n"
-                f"- date: {started:%Y-%m-%d %H:%M} UTC; machine: {machine()}; threads: {args.threads}; "
-                f"torch {torch.__version__}; load average (1 min) {load_before[0]:.2f} before, "
-                f"{load_after[0]:.2f} after\n"
-                f"- command: `.venv/bin/python bench/run_bench.py {' '.join(sys.argv[1:])}`\n"
+                f"of all {args.replicas}.\n\n{provenance}"
                 f"- one after another: {args.replicas} eager CTRNNs (bench/peers.py), each with its own Adam, "
                 f"stepped in turn; batched eager: one eager loop over all replicas with weights [R, …] and "
                 f"`torch.baddbmm` per time step, one Adam; GEMM floor: every replica's matrix products "
                 f"alone, on its own buffers, through the same BLAS. Speed-up = peer / rnnscope.\n\n"
                 f"{replicas_table(rows, args.replicas)}\n")
-        if args.note:
-            text += "\n" + args.note + "\n"
-        print(text)
-        if args.write:
-            write_section(os.path.join(HERE, "RESULTS.md"), text, SECTION_REPLICAS)
-        return
-    if args.ab_only:
-        text = (f"{SECTION_AB}\n\nThe same training step as below, measured for two builds in one invocation "
+    elif args.ab_only:
+        section = SECTION_AB
+        text = (f"The same training step as below, measured for two builds in one invocation "
                 f"(workers interleaved, order rotated every repetition): `baseline` = {args.baseline_exe}, "
                 f"`rnnscope` = {args.bench_exe}. Median of {args.reps} repetitions of {args.iters} steps, ms per "
-                f"step; change = rnnscope / baseline − 1.\n\n"
-                f"- date: {started:%Y-%m-%d %H:%M} UTC; machine: {machine()}; threads: {args.threads}; "
-                f"load average (1 min) {load_before[0]:.2f} before, {load_after[0]:.2f} after\n"
-                f"- command: `.venv/bin/python bench/run_bench.py {' '.join(sys.argv[1:])}`\n\n"
+                f"step; change = rnnscope / baseline − 1.\n\n{provenance}\n"
                 f"{ab_table(rows)}\n")
-        if args.note:
-            text += "\n" + args.note + "\n"
-        print(text)
-        if args.write:
-            write_section(os.path.join(HERE, "RESULTS.md"), text, SECTION_AB)
-        return
-    text = (f"{SECTION}\n\nTraining step = forward + backward + Adam, MSE loss on random data, "
-            f"16 inputs, 8 outputs; CTRNN: ReLU, α = 0.2, recurrent noise on. "
-            f"Median of {args.reps} interleaved repetitions of {args.iters} steps each, in ms per step.\n\n"
-            f"- date: {started:%Y-%m-%d %H:%M} UTC; machine: {machine()}; threads: {args.threads}; "
-            f"torch {torch.__version__}; load average (1 min) {load_before[0]:.2f} before, "
-            f"{load_after[0]:.2f} after\n"
-            f"- command: `.venv/bin/python bench/run_bench.py {' '.join(sys.argv[1:])}`\n"
-            f"- GEMM floor: the step's matrix products alone (input projection, T recurrent products "
-            f"forward and T backward, weight gradients over all T·B rows, readout), through the same "
-            f"BLAS; × floor = rnnscope / floor. Speed-up = peer / rnnscope.\n"
-            f"- peak MB: growth of the process's peak resident memory over its training steps "
-            f"(torch.compile's includes the compiler).\n\n"
-            f"{table(rows)}\n")
+    else:
+        section = SECTION
+        text = (f"Training step = forward + backward + Adam, MSE loss on random data, "
+                f"16 inputs, 8 outputs; CTRNN: ReLU, α = 0.2, recurrent noise on. "
+                f"Median of {args.reps} interleaved repetitions of {args.iters} steps each, in ms per step.\n\n"
+                f"{provenance}"
+                f"- GEMM floor: the step's matrix products alone (input projection, T recurrent products "
+                f"forward and T backward, weight gradients over all T·B rows, readout), through the same "
+                f"BLAS; × floor = rnnscope / floor. Speed-up = peer / rnnscope.\n"
+                f"- peak MB: growth of the process's peak resident memory over its training steps "
+                f"(torch.compile's includes the compiler).\n\n"
+                f"{table(rows)}\n")
+    text = f"{section}\n\n{text}"
     if args.note:
         text += "\n" + args.note + "\n"
     print(text)
     if args.write:
-        write_section(os.path.join(HERE, "RESULTS.md"), text)
-
+        write_section(os.path.join(HERE, "RESULTS.md"), text, section)
 
 if __name__ == "__main__":
     main()
