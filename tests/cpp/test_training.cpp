@@ -352,3 +352,31 @@ TEST(Replicas, ModelTypesWithoutReplicasRefuseThem) {
   EXPECT_NE(message.find("train.replicas = 2"), std::string::npos) << message;
   EXPECT_NE(message.find("type = \"ctrnn\""), std::string::npos) << message;
 }
+
+TEST(Replicas, FusedKernelMatchesItsReferenceTwin) {
+  at::set_num_threads(1);
+  // Three replicas of a noisy, learned-x0 rate-form network: outputs and every gradient.
+  auto model = [](const std::string& engine) {
+    const Json cfg = models::resolve(Json{{"type", "ctrnn"}, {"units", 8}, {"form", "rate"}, {"activation", "softplus"},
+                                          {"tau", 20.0}, {"learn_x0", true}, {"engine", engine}},
+                                     "toy");
+    return rnn::make_model(cfg, toy_task(), 10.0, 5, 3);
+  };
+  auto fused = model("fused"), reference = model("reference");
+  const auto batch = DelayedCopy(2).train_batch(0);
+  const auto noise = at::randn({kSteps, kBatch, 8}, rnn::torch_generator(1, "noise"), torch::kFloat32);
+  const auto a = fused->run(batch.inputs, noise), b = reference->run(batch.inputs, noise);
+  ASSERT_EQ(a.outputs.sizes(), (std::vector<int64_t>{3, kSteps, kBatch, 1}));
+  EXPECT_TRUE(torch::allclose(a.outputs, b.outputs, 1e-5, 1e-6));
+  EXPECT_TRUE(torch::allclose(a.rates, b.rates, 1e-5, 1e-6));
+  // A loss that weighs the replicas differently, so that a gradient landing on another
+  // replica's slice would show.
+  const auto weights = torch::tensor({1.0f, 2.0f, 3.0f}).view({3, 1, 1, 1});
+  (a.outputs.pow(2) * weights).sum().backward();
+  (b.outputs.pow(2) * weights).sum().backward();
+  auto expected = reference->named_parameters();
+  for (const auto& p : fused->named_parameters()) {
+    ASSERT_TRUE(p.value().grad().defined()) << p.key();
+    EXPECT_TRUE(torch::allclose(p.value().grad(), expected[p.key()].grad(), 1e-4, 1e-5)) << p.key();
+  }
+}
