@@ -100,3 +100,9 @@ def test_bad_replica_arguments_are_one_line(cli, runs, tmp_path):
     line = one_line_error(run(cli, "train", config, "--out", tmp_path / "gru", "--set", "model.type=gru",
                               "--set", "train.replicas=2"))
     assert 'replicas need type = "ctrnn"' in line, line
+
+
+def test_report_of_a_replicated_run_draws_replica_0(cli, runs, tmp_path):
+    proc = run(cli, "report", runs / "three", "--out", tmp_path / "r.html")
+    assert proc.returncode == 0, proc.stderr
+    assert "of replica 0 (of 3)" in (tmp_path / "r.html").read_text()
