@@ -106,3 +106,16 @@ def test_report_of_a_replicated_run_draws_replica_0(cli, runs, tmp_path):
     proc = run(cli, "report", runs / "three", "--out", tmp_path / "r.html")
     assert proc.returncode == 0, proc.stderr
     assert "of replica 0 (of 3)" in (tmp_path / "r.html").read_text()
+
+
+def test_a_sweep_cell_with_replicas_reports_their_mean_accuracy(cli, tmp_path):
+    sweep = tmp_path / "sweep.toml"
+    sweep.write_text('seeds = [5]\n[base]\n' + TINY_TOML.replace("[task]", "[base.task]")
+                     .replace("[model]", "[base.model]").replace("[train]", "[base.train]").replace("seed = 3\n", "")
+                     + '[axes]\n"train.replicas" = [3]\n')
+    proc = run(cli, "sweep", sweep, "--out", tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr
+    cell = next(p for p in (tmp_path / "out" / "cells").iterdir())
+    per_replica = json.loads((cell / "summary.json").read_text())["final_accuracy"]
+    with h5py.File(tmp_path / "out" / "results.h5") as f:
+        assert f["final_accuracy"][0] == pytest.approx(np.mean(per_replica))
