@@ -380,3 +380,22 @@ TEST(Replicas, FusedKernelMatchesItsReferenceTwin) {
     EXPECT_TRUE(torch::allclose(p.value().grad(), expected[p.key()].grad(), 1e-4, 1e-5)) << p.key();
   }
 }
+
+TEST(Replicas, TrainingDoesNotDependOnTheThreadCount) {
+  // The replicas of a step are split over the pool; each replica's arithmetic stays the same.
+  ToyOptions options;
+  options.replicas = 5;
+  options.eval_every = 10;
+  std::vector<std::unique_ptr<Toy>> runs;
+  for (int threads : {1, 2}) {
+    at::set_num_threads(threads);
+    runs.push_back(toy("", 20, 1e-9, options));
+    runs.back()->trainer->run({});
+  }
+  at::set_num_threads(1);
+  EXPECT_EQ(runs[0]->trainer->state().history.loss, runs[1]->trainer->state().history.loss);
+  auto two = runs[1]->model->named_parameters();
+  for (const auto& p : runs[0]->model->named_parameters()) {
+    EXPECT_TRUE(torch::equal(p.value(), two[p.key()])) << p.key();
+  }
+}
