@@ -71,7 +71,7 @@ void add_analyze_learning_command(CLI::App& app) {
   cmd->add_option("--seed", args->request.seed, "seed of the CP initialisations")->capture_default_str()->check(seed_range());
   cmd->add_option("--threads", args->request.threads, "threads for the CP restarts (0 = all cores)")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(at_least_zero());
   cmd->add_option("--out", args->out, "the HDF5 file to write (default RUN/learning.h5); atomic");
   cmd->add_flag("--force", args->request.force, "overwrite an existing output file");
   cmd->footer(

@@ -46,9 +46,7 @@ void add_eval_command(CLI::App& app) {
                   "leading replica axis)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--force", req.force, "overwrite --out if it exists");
-  cmd->add_option("--memory-limit", req.memory_limit_gb,
-                  "refuse trials whose memory estimate exceeds this many GB (default 0: the memory available)")
-      ->check(CLI::NonNegativeNumber);
+  add_memory_limit_option(cmd, req.memory_limit_gb, "trials");
   cmd->footer("Example:\n  rnnscope eval runs/demo --trials 500 --no-noise --out runs/demo/eval.h5");
   cmd->callback([args] { run_eval(*args); });
 }

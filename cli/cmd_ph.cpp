@@ -5,6 +5,7 @@
 #include "commands.h"
 #include "rnnscope/requests/ph.h"
 #include "rnnscope/topo/text_formats.h"
+#include "validators.h"
 
 namespace rnnscope::cli {
 namespace {
@@ -46,11 +47,8 @@ void add_ph_command(CLI::App& app) {
                   "which nothing changes)");
   cmd->add_option("--threads", args->request.threads, "worker threads for the parallel phases (0 = all cores)")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--memory-limit", args->request.memory_limit_gb,
-                  "refuse, before allocating, a computation whose memory estimate exceeds this many GB "
-                  "(default 0: the memory available when it starts)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(at_least_zero());
+  add_memory_limit_option(cmd, args->request.memory_limit_gb, "a computation");
   cmd->add_option("--out", args->request.out,
                   "write BARS.h5: /dim0, /dim1, … as [k, 2] float64 (birth, death; death = inf for "
                   "classes that never die); atomic");

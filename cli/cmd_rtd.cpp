@@ -41,11 +41,8 @@ void add_rtd_command(CLI::App& app) {
   cmd->add_option("--threads", args->request.options.threads,
                   "persistence computations run concurrently (0 = all cores); the score does not depend on it")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--memory-limit", args->request.memory_limit_gb,
-                  "refuse, before allocating, a computation whose memory estimate exceeds this many GB "
-                  "(default 0: the memory available when it starts)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(at_least_zero());
+  add_memory_limit_option(cmd, args->request.memory_limit_gb, "a computation");
   cmd->add_option("--out", args->request.out,
                   "write F.h5: /score, /trial_scores, /rows, /trial_<k>/forward_h1 (and backward_h1) "
                   "H1 barcodes; atomic");

@@ -5,6 +5,7 @@
 #include "progress.h"
 #include "stop_signal.h"
 #include "torch_commands.h"
+#include "validators.h"
 
 #include "rnnscope/requests/train.h"
 #include "rnnscope/training/run_config.h"
@@ -76,10 +77,7 @@ void add_train_command(CLI::App& app) {
       "--stop-after", [args](int64_t steps) { args->request.stop_after = steps; },
       "stop once this many steps are done in total (>= 1; a resumed run counts its earlier steps), "
       "with a checkpoint (continue later with --resume)");
-  cmd->add_option("--memory-limit", req.memory_limit_gb,
-                  "refuse, before anything is written, batches whose memory estimate exceeds this many GB "
-                  "(default 0: the memory available)")
-      ->check(CLI::NonNegativeNumber);
+  add_memory_limit_option(cmd, req.memory_limit_gb, "training and evaluation batches");
   cmd->add_flag("--quiet,-q", args->quiet, "no progress output");
   cmd->footer("Config keys (each also settable with --set section.key=value):\n" + rnn::describe_run_config() +
               "\nExamples:\n  rnnscope train configs/demo.toml --out runs/demo\n"

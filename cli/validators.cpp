@@ -1,7 +1,9 @@
 // Shared option checks (cli/validators.h).
 #include "validators.h"
 
+#include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <limits>
 #include <string>
 
@@ -29,6 +31,26 @@ CLI::Validator at_least_one() {
         return "";
       },
       "INT >= 1");
+}
+
+CLI::Validator at_least_zero() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        char* end = nullptr;
+        const double value = std::strtod(text.c_str(), &end);
+        const bool number = !text.empty() && end == text.c_str() + text.size() && std::isfinite(value);
+        if (!number || value < 0) return "'" + text + "' is not allowed; give a number >= 0";
+        return "";
+      },
+      "NUMBER >= 0");
+}
+
+void add_memory_limit_option(CLI::App* cmd, double& gb, const std::string& what) {
+  cmd->add_option("--memory-limit", gb,
+                  "refuse, before allocating anything, " + what +
+                      " whose memory estimate exceeds this many GB (default 0: the memory available when it "
+                      "starts)")
+      ->check(at_least_zero());
 }
 
 }  // namespace rnnscope::cli

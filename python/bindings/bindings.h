@@ -15,5 +15,7 @@ void bind_ltr(pybind11::module_& m);
 void bind_decomp(pybind11::module_& m);
 void bind_learning(pybind11::module_& m);
 void bind_experiment(pybind11::module_& m);
+void bind_nback(pybind11::module_& m);
+void bind_geometry(pybind11::module_& m);
 
 }  // namespace rnnscope::python

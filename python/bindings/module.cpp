@@ -32,4 +32,6 @@ PYBIND11_MODULE(_core, m) {
   rnnscope::python::bind_decomp(m);
   rnnscope::python::bind_learning(m);
   rnnscope::python::bind_experiment(m);
+  rnnscope::python::bind_nback(m);
+  rnnscope::python::bind_geometry(m);
 }

@@ -1,11 +1,10 @@
 // The CTRNN's fused whole-sequence kernel (a torch::autograd::Function: one forward loop into
 // preallocated buffers, one BPTT loop), for both forms (the current form of Song, Yang & Wang
 // 2016 and the rate form of Soo, Goudar & Wang 2023) as a template parameter, and its
-// reference twin in plain LibTorch ops, the kernel's test oracle, which also runs the
-// training-only skips through time; ctrnn_sequence picks one (engine_internal.h, docs/model.md).
+// reference twin in plain LibTorch ops, the kernel's test oracle; both run the training-only
+// skips through time. ctrnn_sequence picks one (engine_internal.h, docs/model.md).
 #include "engine/bptt_internal.h"
 
-#include "rnnscope/core/error.h"
 #include "rnnscope/linalg/gemm.h"
 
 namespace rnnscope::rnn {
@@ -98,6 +97,86 @@ void with_form(CtrnnForm form, const Fn& f) {
   return f(std::integral_constant<CtrnnForm, CtrnnForm::current>());
 }
 
+// The skip through time (engine_internal.h: TemporalSkip) as the fused kernel runs it. After
+// step j = k·θ the state is one linear combination,
+//   x_j = c_base x^base_j + c_back x_{j−θ} + c_next x_{j−θ+1},
+//   sctt: c_base = β, c_back = 1 − β,               c_next = 0;
+//   dasc: c_base = β, c_back = (1 − β)(1 − θ),      c_next = (1 − β) θ,
+// except dasc with θ = 1, whose x_{j−θ+1} is x^base_j itself: the mix is the identity
+// (c_base = 1). Backward, with δ_j = dL/dx_j over all paths: the base state receives
+// c_base δ_j, which takes δ_j's place in the step's own derivatives (what dz_{j−1} and the
+// leak to x_{j−1} see); δ_j itself is kept ("pending") until the BPTT loop reaches
+// x_{j−θ+1}, where c_next δ_j joins that state's direct gradient, and x_{j−θ} (itself mixed,
+// or x_0), where c_back δ_j does and the next mix back replaces the pending δ.
+struct SkipMix {
+  int64_t every = 0;  // θ; 0 when the skip is off
+  double base = 1, back = 0, next = 0;
+
+  SkipMix(TemporalSkip::Kind kind, int64_t theta, double beta) {
+    if (!TemporalSkip{kind, theta, beta}.active() || (kind == TemporalSkip::Kind::dasc && theta == 1)) return;
+    every = theta;
+    base = beta;
+    back = kind == TemporalSkip::Kind::sctt ? 1 - beta : (1 - beta) * double(1 - theta);
+    next = kind == TemporalSkip::Kind::sctt ? 0 : (1 - beta) * double(theta);
+  }
+  // Whether x_{t+1}, the state after step t, is mixed.
+  bool mixes(int64_t t) const { return every > 0 && (t + 1) % every == 0; }
+  // The coefficient with which the pending δ of the next mix reaches x_{t+1} (t = −1: x_0).
+  double reaches(int64_t t) const {
+    if (every == 0) return 0;
+    const int64_t phase = (t + 1) % every;
+    return phase == 0 ? back : phase == 1 ? next : 0;
+  }
+};
+
+// Forward: mixes one step's rows of the new state x^base_{t+1} with back = x_{t+1−θ} and
+// next = x_{t+2−θ} (any block when c_next = 0). Current form: the state is p (the states
+// buffer) and the rates are recomputed from it; rate form: the state is r.
+template <CtrnnForm F, Activation A, class T>
+RNNSCOPE_VECTOR_CLONES void ctrnn_skip_mix(T c_base, T c_back, T c_next, const T* __restrict back,
+                                           const T* __restrict next, T* __restrict p, T* __restrict r,
+                                           int64_t count) {
+  for (int64_t i = 0; i < count; ++i) {
+    if constexpr (F == CtrnnForm::current) {
+      const T v = c_base * p[i] + c_back * back[i] + c_next * next[i];
+      p[i] = v;
+      r[i] = activate<A>(v);
+    } else {
+      r[i] = c_base * r[i] + c_back * back[i] + c_next * next[i];
+    }
+  }
+}
+
+// Backward, after ctrnn_backward_step of a mixed state x_{t+1}: delta holds δ_{t+1}. Keeps it
+// as the pending δ and puts c_base δ_{t+1} in its place, in delta and in dz_t (α c_base δ, or
+// in the rate form f'(z_t) ⊙ (α c_base δ + g_x[t])).
+template <CtrnnForm F, Activation A, class T>
+RNNSCOPE_VECTOR_CLONES void ctrnn_skip_unmix(T c_base, const T* __restrict alpha, const T* __restrict g_x,
+                                             const T* __restrict slope_source, T* __restrict delta,
+                                             T* __restrict dz, T* __restrict pending, int64_t rows, int64_t n) {
+  for (int64_t b = 0; b < rows; ++b) {
+    const int64_t o = b * n;
+    for (int64_t i = 0; i < n; ++i) {
+      const T d = delta[o + i];
+      const T share = c_base * d;
+      pending[o + i] = d;
+      delta[o + i] = share;
+      if constexpr (F == CtrnnForm::current) {
+        dz[o + i] = alpha[i] * share;
+      } else {
+        dz[o + i] = slope_from_rate<A>(slope_source[o + i]) * (alpha[i] * share + g_x[o + i]);
+      }
+    }
+  }
+}
+
+// out = g + c · pending: a state's direct gradient with the pending mix's share added.
+template <class T>
+RNNSCOPE_VECTOR_CLONES void add_pending(const T* __restrict g, T c, const T* __restrict pending, T* __restrict out,
+                                        int64_t count) {
+  for (int64_t i = 0; i < count; ++i) out[i] = g[i] + c * pending[i];
+}
+
 // Replicas (engine_internal.h): every weight has a leading replica dimension K and every
 // [T, B, N] buffer is [K, T, B, N], replica-major, so that one replica's buffers are contiguous
 // and the shared machinery of bptt_internal.h (input projection, block gradients, readout)
@@ -110,11 +189,13 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
   static variable_list forward(AutogradContext* ctx, const Tensor& inputs, const Tensor& w_in, const Tensor& w_rec,
                                const Tensor& b, const Tensor& x0, const Tensor& w_out, const Tensor& b_out,
                                const Tensor& noise, const Tensor& noise_scale, const Tensor& alpha, int64_t form,
-                               int64_t activation, Workspace* workspace) {
+                               int64_t activation, int64_t skip_kind, int64_t skip_every, double skip_beta,
+                               Workspace* workspace) {
     const int64_t T = inputs.size(0), B = inputs.size(1), K = w_rec.size(0), N = w_rec.size(1);
     const int64_t BN = B * N, TBN = T * B * N;
     const auto act = static_cast<Activation>(activation);
     const auto ctrnn_form = static_cast<CtrnnForm>(form);
+    const SkipMix mix(static_cast<TemporalSkip::Kind>(skip_kind), skip_every, skip_beta);
     const SlotLayout layout = ctrnn_layout(N);
     // The states buffer starts as W_in u_t for every step and becomes the states. Backward's
     // dL/dz buffer is taken here too, where the workspace is at hand.
@@ -153,6 +234,11 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
           if constexpr (F == CtrnnForm::current) {
             ctrnn_rates<A>(x0b.const_data_ptr<scalar_t>(), r0b.data_ptr<scalar_t>(), K * BN);
           }
+          // Replica k's x_j, the state after step j − 1 (x_0 for j = 0), which the rate form
+          // keeps in the rates.
+          const auto state = [&](int64_t k, int64_t j) -> const scalar_t* {
+            return j == 0 ? x0b.const_data_ptr<scalar_t>() + k * BN : (F == CtrnnForm::rate ? r : x) + k * TBN + (j - 1) * BN;
+          };
           for (int64_t t = 0; t < T; ++t) {
             // Replica k's block of step t is at k·TBN + t·BN; r_{t−1} at t = 0 is r_0, whose
             // replicas lie BN apart.
@@ -160,19 +246,23 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
             const int64_t r_prev_stride = t ? TBN : BN;
             gemm_batch<scalar_t>(K, false, true, B, N, N, r_prev, N, r_prev_stride, w, N, N * N, 1, x + t * BN, N,
                                  TBN);
+            const bool mixed = mix.mixes(t);
             for (int64_t k = 0; k < K; ++k) {
-              const scalar_t* r_prev_k = r_prev + k * r_prev_stride;
-              // The state the leak acts on: x_t, which the rate form keeps in the rates.
-              const scalar_t* x_prev = F == CtrnnForm::rate ? r_prev_k
-                                       : t                  ? x + k * TBN + (t - 1) * BN
-                                                            : x0b.const_data_ptr<scalar_t>() + k * BN;
+              // The state the leak acts on: x_t.
+              const scalar_t* x_prev = state(k, t);
               scalar_t* x_t = x + k * TBN + t * BN;
               scalar_t* r_t = r + k * TBN + t * BN;
               const scalar_t* xi_t = xi + t * xi_step;
               const scalar_t* bp = bias.const_data_ptr<scalar_t>() + k * N;
+              const scalar_t* back = mixed ? state(k, t + 1 - mix.every) : nullptr;
+              const scalar_t* next = mixed && mix.next != 0 ? state(k, t + 2 - mix.every) : back;
               for_row_chunks(B, N, [&](int64_t begin, int64_t end) {
                 const int64_t o = begin * N;
                 ctrnn_forward_step<F, A>(a, bp, xi_t + o, scale, x_prev + o, x_t + o, r_t + o, end - begin, N);
+                if (mixed) {
+                  ctrnn_skip_mix<F, A>(scalar_t(mix.base), scalar_t(mix.back), scalar_t(mix.next), back + o,
+                                       next + o, x_t + o, r_t + o, (end - begin) * N);
+                }
               });
             }
           }
@@ -187,6 +277,9 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
     ctx->save_for_backward({inputs, w_in, w_rec, states, rates, r0b, dz, w_out, alpha});
     ctx->saved_data["form"] = form;
     ctx->saved_data["activation"] = activation;
+    ctx->saved_data["skip_kind"] = skip_kind;
+    ctx->saved_data["skip_every"] = skip_every;
+    ctx->saved_data["skip_beta"] = skip_beta;
     return {states, rates, K == 1 ? outputs[0].unsqueeze(0) : at::stack(outputs)};
   }
 
@@ -196,6 +289,8 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
                  &r0b = saved[5], &dz = saved[6], &w_out = saved[7], &alpha = saved[8];
     const auto ctrnn_form = static_cast<CtrnnForm>(ctx->saved_data["form"].toInt());
     const auto act = static_cast<Activation>(ctx->saved_data["activation"].toInt());
+    const SkipMix mix(static_cast<TemporalSkip::Kind>(ctx->saved_data["skip_kind"].toInt()),
+                      ctx->saved_data["skip_every"].toInt(), ctx->saved_data["skip_beta"].toDouble());
     const int64_t T = inputs.size(0), B = inputs.size(1), K = w_rec.size(0), N = w_rec.size(1), BN = B * N;
     const int64_t TBN = T * BN;
     const bool read = has_readout(w_out);
@@ -207,6 +302,13 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
     const int64_t O = read ? w_out.size(1) : 0;
     Tensor delta = at::zeros({K, B, N}, rates.options());
     Tensor dr = at::zeros({K, B, N}, rates.options());
+    // With a skip: each replica's pending δ of the last mix the loop has passed, and the
+    // direct gradient of a state that it reaches.
+    Tensor pending, direct;
+    if (mix.every > 0) {
+      pending = at::empty({K, B, N}, rates.options());
+      direct = at::empty({K, B, N}, rates.options());
+    }
     const bool bias_grad = ctx->needs_input_grad(3);
     Tensor column_sums = at::zeros({K, bias_grad ? N : 0}, rates.options().dtype(at::kDouble));
     const SlotLayout layout = ctrnn_layout(N);
@@ -242,24 +344,50 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
           scalar_t* dzp = dz.data_ptr<scalar_t>();
           const scalar_t* gy = g_out.defined() ? g_out.const_data_ptr<scalar_t>() : nullptr;
           const scalar_t* wo = w_out.const_data_ptr<scalar_t>();
+          scalar_t* pend = mix.every > 0 ? pending.data_ptr<scalar_t>() : nullptr;
+          scalar_t* dir = mix.every > 0 ? direct.data_ptr<scalar_t>() : nullptr;
+          bool passed_mix = false;
+          // The direct gradient g of replica k's x_{t+1} (rows from o) with the pending δ's share
+          // where it reaches x_{t+1}. It is g_x in the current form, g_r in the rate form (whose
+          // g_x is a_t's).
+          const auto state_gradient = [&](int64_t k, int64_t t, const scalar_t* g, int64_t o,
+                                          int64_t count) -> const scalar_t* {
+            const double reach = passed_mix ? mix.reaches(t) : 0.0;
+            if (reach == 0) return g;
+            add_pending<scalar_t>(g, scalar_t(reach), pend + k * BN + o, dir + k * BN + o, count);
+            return dir + k * BN + o;
+          };
           for (int64_t t = T - 1; t >= 0; --t) {
+            const bool mixed = mix.mixes(t);
             for (int64_t k = 0; k < K; ++k) {
               scalar_t* dr_k = drp + k * BN;
+              scalar_t* dz_kt = dzp + k * TBN + t * BN;
+              const scalar_t* slope_kt = slope_source + k * TBN + t * BN;
               for_row_chunks(B, N, [&](int64_t begin, int64_t end) {
                 const int64_t o = begin * N;
                 // dr holds dL/dr_{t+1} through z_{t+1}; the readout of r_{t+1} adds its share.
-                if (gy) add_readout_gradient(gy + ((k * T + t) * B + begin) * O, wo + k * O * N, end - begin, O, N, dr_k + o);
-                ctrnn_backward_step<F, A>(a, gx + k * gx_replica + t * gx_step + o,
-                                          gr + k * gr_replica + t * gr_step + o, slope_source + k * TBN + t * BN + o,
-                                          dr_k + o, d + k * BN + o, dzp + k * TBN + t * BN + o, end - begin, N);
+                if (gy) {
+                  add_readout_gradient(gy + ((k * T + t) * B + begin) * O, wo + k * O * N, end - begin, O, N, dr_k + o);
+                }
+                const scalar_t *g_x = gx + k * gx_replica + t * gx_step + o, *g_r = gr + k * gr_replica + t * gr_step + o;
+                const scalar_t*& g_state = F == CtrnnForm::current ? g_x : g_r;
+                g_state = state_gradient(k, t, g_state, o, (end - begin) * N);
+                ctrnn_backward_step<F, A>(a, g_x, g_r, slope_kt + o, dr_k + o, d + k * BN + o, dz_kt + o,
+                                          end - begin, N);
+                if (mixed) {
+                  ctrnn_skip_unmix<F, A>(scalar_t(mix.base), a, g_x, slope_kt + o, d + k * BN + o, dz_kt + o,
+                                         pend + k * BN + o, end - begin, N);
+                }
               });
             }
+            passed_mix = passed_mix || mixed;
             gemm_batch<scalar_t>(K, false, false, B, N, N, dzp + t * BN, N, TBN, w, N, N * N, 0, drp, N, BN);
             for (int64_t k = 0; k < K; ++k) {
               if (bias_grad) add_column_sums(dzp + k * TBN + t * BN, B, N, column_sums.data_ptr<double>() + k * N);
               if (t % block == 0) {
                 add_block_gradients<scalar_t>(layout, dz.select(0, k), inputs, w_in.select(0, k), r0b.select(0, k),
-                                              rates.select(0, k), replica_g_out[k], t, std::min(t + block, T), g[k]);
+                                              rates.select(0, k), replica_g_out[size_t(k)], t, std::min(t + block, T),
+                                              g[size_t(k)]);
               }
             }
           }
@@ -268,16 +396,18 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
             // no direct gradient.
             Tensor discard = at::empty_like(delta);
             for (int64_t k = 0; k < K; ++k) {
-              ctrnn_backward_step<F, A>(a, z0, z0, r0b.const_data_ptr<scalar_t>() + k * BN, drp + k * BN,
-                                        d + k * BN, discard.data_ptr<scalar_t>() + k * BN, B, N);
+              const scalar_t* g_state = state_gradient(k, -1, z0, 0, BN);
+              ctrnn_backward_step<F, A>(a, F == CtrnnForm::current ? g_state : z0, F == CtrnnForm::rate ? g_state : z0,
+                                        r0b.const_data_ptr<scalar_t>() + k * BN, drp + k * BN, d + k * BN,
+                                        discard.data_ptr<scalar_t>() + k * BN, B, N);
             }
           }
         });
       });
     });
     for (int64_t k = 0; k < K; ++k) {
-      finish_parameter_gradients(layout, column_sums.select(0, k), w_in.select(0, k), replica_g_out[k],
-                                 {bias_grad, false, ctx->needs_input_grad(6)}, g[k]);
+      finish_parameter_gradients(layout, column_sums.select(0, k), w_in.select(0, k), replica_g_out[size_t(k)],
+                                 {bias_grad, false, ctx->needs_input_grad(6)}, g[size_t(k)]);
     }
     // The replicas' gradients stacked along their leading dimension; the shared inputs'
     // gradient is the sum of the replicas' shares.
@@ -290,11 +420,9 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
     Tensor grad_inputs = g[0].inputs;
     for (int64_t k = 1; k < K && grad_inputs.defined(); ++k) grad_inputs = grad_inputs + g[size_t(k)].inputs;
     const Tensor grad_x0 = ctx->needs_input_grad(4) ? delta.sum(1) : Tensor();
-    return {grad_inputs,           stacked(&ParameterGrads::w_ih), stacked(&ParameterGrads::w_hh),
-            stacked(&ParameterGrads::b_ih), grad_x0,               stacked(&ParameterGrads::w_out),
-            stacked(&ParameterGrads::b_out), Tensor(),             Tensor(),
-            Tensor(),              Tensor(),                       Tensor(),
-            Tensor()};
+    return {grad_inputs, stacked(&ParameterGrads::w_ih), stacked(&ParameterGrads::w_hh),
+            stacked(&ParameterGrads::b_ih), grad_x0, stacked(&ParameterGrads::w_out), stacked(&ParameterGrads::b_out),
+            Tensor(), Tensor(), Tensor(), Tensor(), Tensor(), Tensor(), Tensor(), Tensor(), Tensor()};
   }
 };
 
@@ -363,12 +491,11 @@ CtrnnSequence ctrnn_reference(const Tensor& inputs, const Tensor& w_in, const Te
 // The reference twin of K replicas: each replica's sequence on its own, stacked.
 CtrnnSequence ctrnn_reference_replicas(const Tensor& inputs, const Tensor& w_in, const Tensor& w_rec, const Tensor& b,
                                        const Tensor& x0, const Tensor& noise, const CtrnnDynamics& dynamics,
-                                       const Readout& readout) {
+                                       const Readout& readout, const TemporalSkip& skip) {
   std::vector<Tensor> states, rates, outputs;
   for (int64_t k = 0; k < w_rec.size(0); ++k) {
-    const Readout replica_readout =
-        readout.w.defined() ? Readout{readout.w[k], readout.b[k]} : Readout{};
-    const auto seq = ctrnn_reference(inputs, w_in[k], w_rec[k], b[k], x0[k], noise, dynamics, replica_readout, {});
+    const Readout replica_readout = readout.w.defined() ? Readout{readout.w[k], readout.b[k]} : Readout{};
+    const auto seq = ctrnn_reference(inputs, w_in[k], w_rec[k], b[k], x0[k], noise, dynamics, replica_readout, skip);
     states.push_back(seq.states);
     rates.push_back(seq.rates);
     if (seq.outputs.defined()) outputs.push_back(seq.outputs);
@@ -382,11 +509,8 @@ CtrnnSequence ctrnn_sequence(Engine engine, Workspace& workspace, const Tensor& 
                              const Tensor& w_rec, const Tensor& b, const Tensor& x0, const Tensor& noise,
                              const CtrnnDynamics& dynamics, const Readout& readout, const TemporalSkip& skip) {
   const bool replicated = w_rec.dim() == 3;
-  require(!replicated || !skip.active(),
-          "train.method: skip connections through time do not run with train.replicas > 1 yet; train the "
-          "replicas as separate runs");
-  if (engine == Engine::reference || skip.active()) {
-    return replicated ? ctrnn_reference_replicas(inputs, w_in, w_rec, b, x0, noise, dynamics, readout)
+  if (engine == Engine::reference) {
+    return replicated ? ctrnn_reference_replicas(inputs, w_in, w_rec, b, x0, noise, dynamics, readout, skip)
                       : ctrnn_reference(inputs, w_in, w_rec, b, x0, noise, dynamics, readout, skip);
   }
   // The kernel takes replicated weights; a single network is one replica, dropped again from
@@ -400,7 +524,8 @@ CtrnnSequence ctrnn_sequence(Engine engine, Workspace& workspace, const Tensor& 
       inputs.contiguous(), replicas(w_in).contiguous(), replicas(w_rec).contiguous(), replicas(b), replicas(x0),
       read ? replicas(readout.w).contiguous() : none, read ? replicas(readout.b) : none,
       noise.defined() ? noise.contiguous() : none, dynamics.noise_scale.contiguous(), dynamics.alpha.contiguous(),
-      static_cast<int64_t>(dynamics.form), static_cast<int64_t>(dynamics.activation), &workspace);
+      static_cast<int64_t>(dynamics.form), static_cast<int64_t>(dynamics.activation), static_cast<int64_t>(skip.kind),
+      skip.every, skip.beta, &workspace);
   return {single(out[0]), single(out[1]), read ? single(out[2]) : Tensor()};
 }
 

@@ -93,9 +93,9 @@ struct CtrnnSequence {
   torch::Tensor rates;
   torch::Tensor outputs;
 };
-// `workspace` holds the fused kernel's buffers between calls (the reference ignores it). An
-// active `skip` runs on the reference twin whatever `engine` says: the fused kernel has no
-// skip (docs/long_deps.md measures the cost); replicas refuse an active skip (Error).
+// `workspace` holds the fused kernel's buffers between calls (the reference ignores it). Both
+// engines run `skip` (each replica's state mixed with its own past): the fused kernel folds
+// the mix and its backward into its loops.
 CtrnnSequence ctrnn_sequence(Engine engine, Workspace& workspace, const torch::Tensor& inputs,
                              const torch::Tensor& w_in, const torch::Tensor& w_rec, const torch::Tensor& b,
                              const torch::Tensor& x0, const torch::Tensor& noise, const CtrnnDynamics& dynamics,

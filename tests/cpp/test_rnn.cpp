@@ -532,6 +532,171 @@ TEST(TemporalSkip, RevertedNetworkIsAPlainCtrnn) {
   }
 }
 
+// The skip folded into the fused CTRNN kernel against its reference twin, in float64:
+// outputs, states, rates and the gradients of every input agree to 1e-10, for both kinds and
+// forms, β in (0, 1), θ dividing T and not (θ = 1, and θ > T: no mix at all), with and without
+// the folded readout and noise. Then central finite differences of the fused gradients, and
+// β = 1 or kind none: exactly the plain kernel.
+namespace {
+
+struct SkipProbe {
+  torch::Tensor inputs, w_in, w_rec, b, x0, w_out, b_out, noise;
+  rnn::CtrnnDynamics dynamics;
+  // Random weights of every output in the loss, so that each output's gradient is exercised.
+  torch::Tensor g_states, g_rates, g_out;
+  std::vector<torch::Tensor> leaves() const { return {inputs, w_in, w_rec, b, x0, w_out, b_out}; }
+};
+
+SkipProbe skip_probe(rnn::CtrnnForm form, int64_t T) {
+  const int64_t B = 3, N = 5, n_in = 2, n_out = 2;
+  const auto opts = torch::TensorOptions().dtype(torch::kFloat64);
+  auto gen = rnn::torch_generator(11, "skip-engine-test");
+  SkipProbe p;
+  p.inputs = at::randn({T, B, n_in}, gen, opts).requires_grad_();
+  p.w_in = (at::randn({N, n_in}, gen, opts) * 0.6).requires_grad_();
+  p.w_rec = (at::randn({N, N}, gen, opts) * 0.4).requires_grad_();
+  p.b = (at::randn({N}, gen, opts) * 0.2).requires_grad_();
+  p.x0 = (at::randn({N}, gen, opts) * 0.5).requires_grad_();
+  p.w_out = at::randn({n_out, N}, gen, opts).requires_grad_();
+  p.b_out = at::randn({n_out}, gen, opts).requires_grad_();
+  p.noise = at::randn({T, B, N}, gen, opts);
+  // Smooth activations, for the finite differences.
+  p.dynamics = {form, form == rnn::CtrnnForm::current ? rnn::Activation::tanh : rnn::Activation::softplus,
+                at::rand({N}, gen, opts) * 0.4 + 0.1, at::rand({N}, gen, opts) * 0.3};
+  p.g_states = at::randn({T, B, N}, gen, opts);
+  p.g_rates = at::randn({T, B, N}, gen, opts);
+  p.g_out = at::randn({T, B, n_out}, gen, opts);
+  return p;
+}
+
+struct SkipRun {
+  rnn::CtrnnSequence seq;
+  torch::Tensor loss;
+};
+
+SkipRun run_skip_probe(const SkipProbe& p, rnn::Engine engine, const rnn::TemporalSkip& skip, bool readout,
+                       bool noisy) {
+  rnn::Workspace workspace;
+  SkipRun run;
+  run.seq = rnn::ctrnn_sequence(engine, workspace, p.inputs, p.w_in, p.w_rec, p.b, p.x0,
+                                noisy ? p.noise : torch::Tensor(), p.dynamics,
+                                readout ? rnn::Readout{p.w_out, p.b_out} : rnn::Readout{}, skip);
+  run.loss = (run.seq.states * p.g_states).sum() + (run.seq.rates * p.g_rates).sum();
+  if (readout) run.loss = run.loss + (run.seq.outputs * p.g_out).sum();
+  return run;
+}
+
+// The gradients of every leaf (zeros where the loss does not reach it: no readout).
+std::vector<torch::Tensor> skip_gradients(const SkipProbe& p, const torch::Tensor& loss) {
+  return torch::autograd::grad({loss}, p.leaves(), {}, /*retain_graph=*/false, /*create_graph=*/false,
+                               /*allow_unused=*/true);
+}
+
+}  // namespace
+
+TEST(TemporalSkip, FusedKernelEqualsReference) {
+  using Kind = rnn::TemporalSkip::Kind;
+  const int64_t T = 12;
+  const std::vector<std::pair<int64_t, double>> theta_beta = {{1, 0.3}, {2, 0.6}, {3, 0.0}, {4, 0.5},
+                                                              {5, 0.8}, {7, 0.2}, {13, 0.5}};
+  const char* leaf_names[] = {"inputs", "w_in", "w_rec", "b", "x0", "w_out", "b_out"};
+  for (const auto form : {rnn::CtrnnForm::current, rnn::CtrnnForm::rate}) {
+    const SkipProbe p = skip_probe(form, T);
+    for (const auto kind : {Kind::sctt, Kind::dasc}) {
+      for (const auto& [theta, beta] : theta_beta) {
+        for (const bool readout : {false, true}) {
+          for (const bool noisy : {false, true}) {
+            const rnn::TemporalSkip skip{kind, theta, beta};
+            const std::string where = "form " + std::to_string(int(form)) + " kind " + std::to_string(int(kind)) +
+                                      " theta " + std::to_string(theta) + " beta " + std::to_string(beta) +
+                                      " readout " + std::to_string(readout) + " noise " + std::to_string(noisy);
+            const auto fused = run_skip_probe(p, rnn::Engine::fused, skip, readout, noisy);
+            const auto reference = run_skip_probe(p, rnn::Engine::reference, skip, readout, noisy);
+            EXPECT_LE(relative_difference(fused.seq.states, reference.seq.states), 1e-10) << where;
+            EXPECT_LE(relative_difference(fused.seq.rates, reference.seq.rates), 1e-10) << where;
+            if (readout) {
+              EXPECT_LE(relative_difference(fused.seq.outputs, reference.seq.outputs), 1e-10) << where;
+            }
+            const auto g_fused = skip_gradients(p, fused.loss), g_reference = skip_gradients(p, reference.loss);
+            for (size_t i = 0; i < g_fused.size(); ++i) {
+              ASSERT_EQ(g_fused[i].defined(), g_reference[i].defined()) << where << " d/d" << leaf_names[i];
+              if (!g_fused[i].defined()) continue;
+              EXPECT_LE(relative_difference(g_fused[i], g_reference[i]), 1e-10) << where << " d/d" << leaf_names[i];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(TemporalSkip, FusedGradientMatchesFiniteDifferences) {
+  using Kind = rnn::TemporalSkip::Kind;
+  for (const auto form : {rnn::CtrnnForm::current, rnn::CtrnnForm::rate}) {
+    const SkipProbe p = skip_probe(form, 11);
+    for (const auto& skip : {rnn::TemporalSkip{Kind::sctt, 3, 0.4}, rnn::TemporalSkip{Kind::dasc, 4, 0.3}}) {
+      const auto grads = skip_gradients(p, run_skip_probe(p, rnn::Engine::fused, skip, true, true).loss);
+      const auto leaves = p.leaves();
+      const double h = 1e-6;
+      torch::NoGradGuard no_grad;
+      for (size_t l = 0; l < leaves.size(); ++l) {
+        auto flat = leaves[l].view({-1});
+        for (int64_t i = 0; i < flat.numel(); i += std::max<int64_t>(1, flat.numel() / 5)) {
+          const double orig = flat[i].item<double>();
+          flat[i] = orig + h;
+          const double plus = run_skip_probe(p, rnn::Engine::fused, skip, true, true).loss.item<double>();
+          flat[i] = orig - h;
+          const double minus = run_skip_probe(p, rnn::Engine::fused, skip, true, true).loss.item<double>();
+          flat[i] = orig;
+          const double fd = (plus - minus) / (2 * h), ad = grads[l].view({-1})[i].item<double>();
+          EXPECT_NEAR(ad, fd, 1e-6 + 1e-5 * std::abs(fd))
+              << "form " << int(form) << " kind " << int(skip.kind) << " leaf " << l << "[" << i << "]";
+        }
+      }
+    }
+  }
+}
+
+TEST(TemporalSkip, BetaOneOrKindNoneIsExactlyThePlainKernel) {
+  using Kind = rnn::TemporalSkip::Kind;
+  for (const auto form : {rnn::CtrnnForm::current, rnn::CtrnnForm::rate}) {
+    const SkipProbe p = skip_probe(form, 9);
+    const auto plain = run_skip_probe(p, rnn::Engine::fused, {}, true, true);
+    const auto plain_grads = skip_gradients(p, plain.loss);
+    for (const auto& skip : {rnn::TemporalSkip{Kind::sctt, 3, 1.0}, rnn::TemporalSkip{Kind::dasc, 2, 1.0},
+                             rnn::TemporalSkip{Kind::none, 3, 0.5}}) {
+      const auto run = run_skip_probe(p, rnn::Engine::fused, skip, true, true);
+      EXPECT_TRUE(torch::equal(run.seq.states, plain.seq.states));
+      EXPECT_TRUE(torch::equal(run.seq.rates, plain.seq.rates));
+      EXPECT_TRUE(torch::equal(run.seq.outputs, plain.seq.outputs));
+      const auto grads = skip_gradients(p, run.loss);
+      for (size_t i = 0; i < grads.size(); ++i) EXPECT_TRUE(torch::equal(grads[i], plain_grads[i])) << i;
+    }
+  }
+}
+
+// Training with a skip (train.method sctt or dasc) runs the engine the config names: the fused
+// kernel (its autograd node), or with engine = "reference" the twin.
+TEST(TemporalSkip, TrainingRunsTheConfiguredEngine) {
+  const auto task = probe_task(2, 2);
+  auto gen = rnn::torch_generator(6, "skip-test");
+  const auto inputs = at::randn({10, 2, 2}, gen), noise = at::randn({10, 2, 6}, gen);
+  for (const std::string engine : {"fused", "reference"}) {
+    for (const std::string form : {"current", "rate"}) {
+      const auto config = models::resolve(
+          Json{{"type", "ctrnn"}, {"units", 6}, {"tau", 40.0}, {"form", form}, {"engine", engine}}, "test [model]");
+      auto model = rnn::make_model(config, task, 10.0, 6);
+      model->train();
+      model->set_temporal_skip({rnn::TemporalSkip::Kind::dasc, 3, 0.4});
+      // The fused kernel runs a single network as one replica: its result comes through a squeeze.
+      auto fn = model->run(inputs, noise).rates.grad_fn();
+      if (std::string(fn->name()).rfind("Squeeze", 0) == 0) fn = fn->next_edges()[0].function;
+      const std::string node = fn->name();
+      EXPECT_EQ(node.find("CtrnnFunction") != std::string::npos, engine == "fused") << engine << " " << form << ": " << node;
+    }
+  }
+}
+
 // The float element-wise math of the fused kernels against libm in double, over a dense sweep
 // of floats: tanh within 6 ulp, the logistic function (one shared division for two gates)
 // within 4e-7 relative where it is above 4e-18, and within that absolute below.
@@ -748,22 +913,27 @@ TEST(Engine, ThreadedChunksEqualReference) {
                                   at::randn({N}, gen, opts), at::randn({N}, gen, opts),
                                   at::randn({2, N}, gen, opts), at::randn({2}, gen, opts)};
   const auto noise = at::randn({T, B, N}, gen, opts);
-  std::vector<torch::Tensor> results;
-  for (const auto engine : {rnn::Engine::fused, rnn::Engine::reference}) {
-    for (auto& t : w) t = t.detach().requires_grad_();
-    // The loss sees the readout only, as in training without a rate penalty.
-    const auto seq = rnn::ctrnn_sequence(
-        engine, workspace, u, w[0], w[1], w[2], w[3], noise,
-        rnn::uniform_ctrnn_dynamics(rnn::CtrnnForm::current, rnn::Activation::softplus, 0.2, 0.3, N, opts),
-        rnn::Readout{w[4], w[5]});
-    seq.outputs.pow(2).sum().backward();
-    results.push_back(seq.outputs);
-    results.push_back(w[1].grad());
-    results.push_back(w[3].grad());
-    results.push_back(w[4].grad());
-    results.push_back(w[5].grad());
+  // Plain, and with a skip whose mix (after step 2) reaches back to x_1 and x_0 (w[3]).
+  for (const auto& skip : {rnn::TemporalSkip{}, rnn::TemporalSkip{rnn::TemporalSkip::Kind::dasc, 2, 0.3}}) {
+    std::vector<torch::Tensor> results;
+    for (const auto engine : {rnn::Engine::fused, rnn::Engine::reference}) {
+      for (auto& t : w) t = t.detach().requires_grad_();
+      // The loss sees the readout only, as in training without a rate penalty.
+      const auto seq = rnn::ctrnn_sequence(
+          engine, workspace, u, w[0], w[1], w[2], w[3], noise,
+          rnn::uniform_ctrnn_dynamics(rnn::CtrnnForm::current, rnn::Activation::softplus, 0.2, 0.3, N, opts),
+          rnn::Readout{w[4], w[5]}, skip);
+      seq.outputs.pow(2).sum().backward();
+      results.push_back(seq.outputs);
+      results.push_back(w[1].grad());
+      results.push_back(w[3].grad());
+      results.push_back(w[4].grad());
+      results.push_back(w[5].grad());
+    }
+    for (size_t i = 0; i < 5; ++i) {
+      EXPECT_LE(relative_difference(results[i], results[i + 5]), 1e-10) << i << " skip " << int(skip.kind);
+    }
   }
-  for (size_t i = 0; i < 5; ++i) EXPECT_LE(relative_difference(results[i], results[i + 5]), 1e-10) << i;
   at::set_num_threads(previous);
 }
 

@@ -353,14 +353,20 @@ TEST(Replicas, ModelTypesWithoutReplicasRefuseThem) {
   EXPECT_NE(message.find("type = \"ctrnn\""), std::string::npos) << message;
 }
 
-TEST(Replicas, FusedKernelMatchesItsReferenceTwin) {
+class ReplicaKernel : public ::testing::TestWithParam<std::tuple<std::string, rnn::TemporalSkip::Kind>> {};
+
+TEST_P(ReplicaKernel, FusedMatchesItsReferenceTwin) {
   at::set_num_threads(1);
-  // Three replicas of a noisy, learned-x0 rate-form network: outputs and every gradient.
-  auto model = [](const std::string& engine) {
-    const Json cfg = models::resolve(Json{{"type", "ctrnn"}, {"units", 8}, {"form", "rate"}, {"activation", "softplus"},
+  // Three replicas of a noisy, learned-x0 network, plain or with a skip through time:
+  // outputs and every gradient.
+  const auto [form, skip] = GetParam();
+  auto model = [&, form = form, skip = skip](const std::string& engine) {
+    const Json cfg = models::resolve(Json{{"type", "ctrnn"}, {"units", 8}, {"form", form}, {"activation", "softplus"},
                                           {"tau", 20.0}, {"learn_x0", true}, {"engine", engine}},
                                      "toy");
-    return rnn::make_model(cfg, toy_task(), 10.0, 5, 3);
+    auto m = rnn::make_model(cfg, toy_task(), 10.0, 5, 3);
+    m->set_temporal_skip(rnn::TemporalSkip{skip, 3, 0.4});
+    return m;
   };
   auto fused = model("fused"), reference = model("reference");
   const auto batch = DelayedCopy(2).train_batch(0);
@@ -380,6 +386,12 @@ TEST(Replicas, FusedKernelMatchesItsReferenceTwin) {
     EXPECT_TRUE(torch::allclose(p.value().grad(), expected[p.key()].grad(), 1e-4, 1e-5)) << p.key();
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Replicas, ReplicaKernel,
+                         ::testing::Combine(::testing::Values("current", "rate"),
+                                            ::testing::Values(rnn::TemporalSkip::Kind::none,
+                                                              rnn::TemporalSkip::Kind::sctt,
+                                                              rnn::TemporalSkip::Kind::dasc)));
 
 TEST(Replicas, TrainingDoesNotDependOnTheThreadCount) {
   // The replicas of a step are split over the pool; each replica's arithmetic stays the same.

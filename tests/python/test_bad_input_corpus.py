@@ -209,6 +209,10 @@ CLI_CASES = [
      "needs about"),
     ("rtd-seed-negative", ["rtd", "{tmp}/p.h5:/x", "{tmp}/p.h5:/x", "--seed", "-1"], {"p.h5": H5({"x": CLOUD})},
      "seed"),
+    ("ph-memory-limit-negative", ["ph", "{tmp}/p.h5:/x", "--memory-limit", "-1"], {"p.h5": H5({"x": CLOUD})},
+     "--memory-limit: '-1' is not allowed; give a number >= 0"),
+    ("rtd-threads-negative", ["rtd", "{tmp}/p.h5:/x", "{tmp}/p.h5:/x", "--threads", "-2"],
+     {"p.h5": H5({"x": CLOUD})}, "--threads: '-2' is not allowed; give a number >= 0"),
     ("ph-dim-too-high", ["ph", "{tmp}/p.h5:/x", "--dim", "9"], {"p.h5": H5({"x": CLOUD})}, "--dim"),
     ("ph-unknown-format", ["ph", "{tmp}/p.h5:/x", "--format", "matrix"], {"p.h5": H5({"x": CLOUD})}, "--format"),
     ("ph-memory-limit-matrix", ["ph", "{tmp}/p.h5:/x", "--memory-limit", "0.000001"],
@@ -392,6 +396,21 @@ PY_CASES = [
      "force"),
     ("py-report-missing", lambda t, r: rnnscope.report(t / "none", out=t / "r.html"), FileNotFoundError, "none"),
     ("py-report-out-none", lambda t, r: rnnscope.report(r["finished"], out=None), ValueError, "out is required"),
+    ("py-nback-missing-data", lambda t, r: rnnscope.nback.sequences(2, data_dir=t / "none"), FileNotFoundError,
+     "dataset-fashion-mnist"),
+    ("py-nback-too-many-frames", lambda t, r: rnnscope.nback.sequences(100000), MemoryError, "1024 MiB allowed"),
+    ("py-nback-trials-zero", lambda t, r: rnnscope.nback.sequences(0), ValueError, "trials must be >= 1"),
+    ("py-nback-task-number", lambda t, r: rnnscope.nback.sequences(2, tasks=[3]), ValueError, "task names"),
+    ("py-nback-noise-negative", lambda t, r: rnnscope.nback.sequences(2, stimuli={"noise_std": -1}), ValueError,
+     "noise_std"),
+    ("py-nback-frames-too-few", lambda t, r: rnnscope.nback.sequences(2, tasks=["location_3back"], frames=3),
+     ValueError, "must be > 3"),
+    ("py-geometry-float-labels", lambda t, r: rnnscope.geometry.decode(CLOUD, np.linspace(0, 1, len(CLOUD))),
+     ValueError, "integer labels"),
+    ("py-geometry-cross-unknown-label", lambda t, r: rnnscope.geometry.cross_decode(
+        CLOUD, np.arange(len(CLOUD)) % 2, CLOUD, np.arange(len(CLOUD)) % 3), ValueError, "set a does not have"),
+    ("py-geometry-procrustes-x-alone", lambda t, r: rnnscope.geometry.procrustes(np.eye(2), np.eye(2), x=np.eye(2)),
+     ValueError, "both x and y"),
 ]
 
 

@@ -1,0 +1,71 @@
+// Linear decoders of a discrete variable from population activity, cross-validated, as the
+// latent-geometry analyses of Lei, Ito & Bashivan (NeurIPS 2024) use them (docs/nback.md).
+// The paper used one-vs-rest linear SVMs; here each class gets a one-vs-rest L2-regularised
+// logistic regression (the same one-vs-rest normals, a smooth convex loss that truncated Newton
+// steps solve to convergence), and a sample goes to the class of largest score x·w_c + b_c.
+// Every accuracy comes with its chance level: the accuracy, on the same test samples, of always
+// answering the class most frequent in the training samples.
+#pragma once
+
+#include "rnnscope/linalg/dense.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace rnnscope::geometry {
+
+using linalg::Matrix;
+using linalg::Vector;
+
+struct DecoderOptions {
+  double l2 = 1.0;          // penalty (l2 / 2)·‖w‖² beside the summed log-loss (scikit-learn's C = 1 / l2); intercepts are not penalised
+  int folds = 5;            // stratified cross-validation folds (>= 2)
+  uint64_t seed = 0;        // assigns samples to folds
+  int max_iterations = 100; // Newton steps per class
+  double tolerance = 1e-6;  // stop when the gradient's norm is below this times its norm at w = 0
+};
+
+// One-vs-rest decoder: class c scores x·normals.row(c) + intercepts(c).
+struct LinearDecoder {
+  std::vector<int64_t> classes;  // the label values, ascending
+  Matrix normals;                // [classes, features]
+  Vector intercepts;             // [classes]
+
+  std::vector<int64_t> predict(const Matrix& x) const;
+  // The fraction of rows of x whose predicted class is y's; Error: shapes that differ.
+  double accuracy(const Matrix& x, const std::vector<int64_t>& y) const;
+};
+
+// Fits the decoder on x [samples, features] and labels y [samples]. Errors: shapes that
+// differ, a non-finite entry, fewer than 2 classes, l2 <= 0 or not finite.
+LinearDecoder fit_decoder(const Matrix& x, const std::vector<int64_t>& y, const DecoderOptions& options);
+
+struct Decoding {
+  double accuracy = 0;   // mean over folds
+  double chance = 0;     // mean over folds
+  std::vector<double> fold_accuracy;
+  std::vector<double> fold_chance;
+  LinearDecoder decoder;  // fitted on all samples: its normals are the one-vs-rest normals
+};
+
+// Stratified k-fold cross-validated decoding (each class dealt evenly over the folds, in an
+// order shuffled by the seed). Errors: as fit_decoder, and a class with fewer samples than folds.
+Decoding decode(const Matrix& x, const std::vector<int64_t>& y, const DecoderOptions& options);
+
+struct CrossDecoding {
+  double accuracy = 0;
+  double chance = 0;
+};
+
+// A decoder fitted on all of set A, tested on set B (cross-task generalisation, a decoder of
+// one time step tested at another). Errors: as fit_decoder, features that differ between the
+// sets, a label of B that A does not have.
+CrossDecoding cross_decode(const Matrix& x_a, const std::vector<int64_t>& y_a, const Matrix& x_b,
+                           const std::vector<int64_t>& y_b, const DecoderOptions& options);
+
+// The accuracy of always answering `guess`, on labels y (a chance level).
+double constant_accuracy(int64_t guess, const std::vector<int64_t>& y);
+// The label most frequent in y (the smallest of those tied).
+int64_t most_frequent(const std::vector<int64_t>& y);
+
+}  // namespace rnnscope::geometry

@@ -1,0 +1,75 @@
+// Bindings of the N-back stimuli and trials (nback/rendered.h) as numpy arrays.
+#include "bindings.h"
+#include "convert.h"
+
+#include "rnnscope/nback/rendered.h"
+
+#include <pybind11/stl.h>
+
+namespace py = pybind11;
+
+namespace rnnscope::python {
+namespace {
+
+py::dict sequences(int64_t trials, const std::vector<std::string>& tasks, bool heldout, uint64_t seed,
+                   const py::dict& stimuli, const py::dict& options, const std::string& data_dir) {
+  nback::SequenceRequest request;
+  request.stimuli = to_json(stimuli, "stimuli");
+  request.sequences = to_json(options, "options");
+  request.tasks = tasks;
+  request.views = heldout ? nback::ViewKind::heldout : nback::ViewKind::training;
+  request.seed = seed;
+  request.trials = trials;
+  request.data_dir = data_dir;
+  nback::RenderedSequences r;
+  {
+    py::gil_scoped_release release;
+    r = nback::render_sequences(request);
+  }
+  const int64_t n = static_cast<int64_t>(r.trials.size()), frames = r.config.frames, side = r.stimuli.canvas_size();
+  std::vector<int64_t> task(static_cast<size_t>(n)), labels, category, identity, location;
+  std::vector<double> rotation, scale, shift_x, shift_y;
+  for (int64_t k = 0; k < n; ++k) {
+    const nback::Trial& t = r.trials[static_cast<size_t>(k)];
+    task[static_cast<size_t>(k)] = t.task;
+    for (int64_t f = 0; f < frames; ++f) {
+      const auto& o = t.objects[static_cast<size_t>(f)];
+      const auto& v = t.views[static_cast<size_t>(f)];
+      labels.push_back(t.labels[static_cast<size_t>(f)]);
+      category.push_back(o.category);
+      identity.push_back(o.identity);
+      location.push_back(o.location);
+      rotation.push_back(v.rotation_deg);
+      scale.push_back(v.scale);
+      shift_x.push_back(v.shift_x);
+      shift_y.push_back(v.shift_y);
+    }
+  }
+  py::dict out;
+  out["frames"] = to_numpy(r.frames, {n, frames, side, side});
+  out["labels"] = to_numpy(labels, {n, frames});
+  out["task"] = to_numpy(task, {n});
+  py::list task_names;
+  for (const auto& t : nback::all_tasks()) task_names.append(t.name());
+  out["task_names"] = task_names;
+  out["category"] = to_numpy(category, {n, frames});
+  out["identity"] = to_numpy(identity, {n, frames});
+  out["location"] = to_numpy(location, {n, frames});
+  out["rotation_deg"] = to_numpy(rotation, {n, frames});
+  out["scale"] = to_numpy(scale, {n, frames});
+  out["shift_x"] = to_numpy(shift_x, {n, frames});
+  out["shift_y"] = to_numpy(shift_y, {n, frames});
+  out["category_labels"] = r.stimuli.categories;
+  out["exemplar_indices"] = to_numpy(r.exemplar_indices, {static_cast<int64_t>(r.exemplar_indices.size())});
+  return out;
+}
+
+}  // namespace
+
+void bind_nback(py::module_& m) {
+  m.def("nback_sequences", &sequences, py::arg("trials"), py::kw_only(), py::arg("tasks"), py::arg("heldout"),
+        py::arg("seed"), py::arg("stimuli"), py::arg("options"), py::arg("data_dir"),
+        "N-back trials with rendered frames (nback/rendered.h) as numpy arrays.");
+}
+
+}  // namespace rnnscope::python
