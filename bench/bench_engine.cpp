@@ -4,7 +4,7 @@
 // PyTorch peers (bench/peers.py, the same protocol) and writes bench/RESULTS.md.
 //
 //   bench_engine --model ctrnn|gru|lstm --units N --batch B --steps T
-//                [--engine fused|reference] [--iters K] [--threads P] [--floor]
+//                [--engine fused|reference] [--iters K] [--threads P] [--replicas R] [--floor]
 //
 // Model mode: builds the model and optimiser as `rnnscope train` does (ctrnn: relu, tau 100 ms, dt 20 ms,
 // noise 0.05), times K training steps on random inputs/targets (MSE loss; one warm-up step
@@ -13,6 +13,8 @@
 // Floor mode: times exactly the matrix products such a step must do — the input projection,
 // T recurrent products forward and T backward, the weight gradients over all T·B rows and the
 // readout forward and backward — calling the same BLAS the engine calls.
+// --replicas R (ctrnn): R networks trained at once (train.replicas), the loss summed over
+// them; the floor then does those products for each of the R networks, on R networks' buffers.
 #include "training/fused_adam_internal.h"
 #include "training/loss_internal.h"
 #include "models/model_internal.h"
@@ -38,7 +40,7 @@ constexpr int64_t kInputs = 16, kOutputs = 8;
 
 struct Options {
   std::string model = "ctrnn", engine = "fused";
-  int64_t units = 64, batch = 32, steps = 200, iters = 5, threads = 1;
+  int64_t units = 64, batch = 32, steps = 200, iters = 5, threads = 1, replicas = 1;
   bool floor = false;
 };
 
@@ -57,6 +59,7 @@ Options parse(int argc, char** argv) {
     else if (a == "--steps") o.steps = std::stoll(value());
     else if (a == "--iters") o.iters = std::stoll(value());
     else if (a == "--threads") o.threads = std::stoll(value());
+    else if (a == "--replicas") o.replicas = std::stoll(value());
     else if (a == "--floor") o.floor = true;
     else throw Error("unknown argument " + a);
   }
@@ -108,22 +111,44 @@ void serve(const Options& o, const Step& step) {
 }
 
 void serve_floor(const Options& o) {
-  const int64_t T = o.steps, B = o.batch, N = o.units;
+  const int64_t T = o.steps, B = o.batch, N = o.units, R = o.replicas;
   const int64_t G = o.model == "gru" ? 3 : o.model == "lstm" ? 4 : 1, GN = G * N;
-  const auto f = [](std::initializer_list<int64_t> s) { return at::randn(s); };
-  auto u = f({T * B, kInputs}), w_ih = f({GN, kInputs}), w_hh = f({GN, N}), pre = f({T * B, GN}), h = f({T * B, N});
-  auto dh = f({B, N}), dw_hh = f({GN, N}), dw_ih = f({GN, kInputs}), w_out = f({kOutputs, N}), y = f({T * B, kOutputs});
-  auto dw_out = f({kOutputs, N}), dhs = f({T * B, N});
-  auto p = [](at::Tensor& t) { return t.data_ptr<float>(); };
+  // Every replica has its own weights and [T·B, ·] buffers (the inputs are shared): the floor
+  // reads them from where a step of R networks must.
+  const auto f = [R](std::initializer_list<int64_t> s) {
+    std::vector<int64_t> shape{R};
+    shape.insert(shape.end(), s.begin(), s.end());
+    return at::randn(shape);
+  };
+  auto u = at::randn({T * B, kInputs}), w_ih = f({GN, kInputs}), w_hh = f({GN, N}), pre = f({T * B, GN});
+  auto h = f({T * B, N}), dh = f({B, N}), dw_hh = f({GN, N}), dw_ih = f({GN, kInputs}), w_out = f({kOutputs, N});
+  auto y = f({T * B, kOutputs}), dw_out = f({kOutputs, N}), dhs = f({T * B, N});
+  // Replica r's block of a [R, …] buffer.
+  auto p = [](at::Tensor& t, int64_t r) { return t.data_ptr<float>() + r * (t.numel() / t.size(0)); };
+  float* up = u.data_ptr<float>();
   serve(o, [&] {
-    gemm(false, true, T * B, GN, kInputs, p(u), kInputs, p(w_ih), kInputs, 1, p(pre), GN);
-    for (int64_t t = 0; t < T; ++t) gemm(false, true, B, GN, N, p(h) + t * B * N, N, p(w_hh), N, 1, p(pre) + t * B * GN, GN);
-    gemm(false, true, T * B, kOutputs, N, p(h), N, p(w_out), N, 0, p(y), kOutputs);
-    gemm(true, false, kOutputs, N, T * B, p(y), kOutputs, p(h), N, 0, p(dw_out), N);
-    gemm(false, false, T * B, N, kOutputs, p(y), kOutputs, p(w_out), N, 0, p(dhs), N);
-    for (int64_t t = 0; t < T; ++t) gemm(false, false, B, N, GN, p(pre) + t * B * GN, GN, p(w_hh), N, 1, p(dh), N);
-    gemm(true, false, GN, N, T * B, p(pre), GN, p(h), N, 0, p(dw_hh), N);
-    gemm(true, false, GN, kInputs, T * B, p(pre), GN, p(u), kInputs, 0, p(dw_ih), kInputs);
+    for (int64_t r = 0; r < R; ++r) {
+      gemm(false, true, T * B, GN, kInputs, up, kInputs, p(w_ih, r), kInputs, 1, p(pre, r), GN);
+    }
+    for (int64_t t = 0; t < T; ++t) {
+      for (int64_t r = 0; r < R; ++r) {
+        gemm(false, true, B, GN, N, p(h, r) + t * B * N, N, p(w_hh, r), N, 1, p(pre, r) + t * B * GN, GN);
+      }
+    }
+    for (int64_t r = 0; r < R; ++r) {
+      gemm(false, true, T * B, kOutputs, N, p(h, r), N, p(w_out, r), N, 0, p(y, r), kOutputs);
+      gemm(true, false, kOutputs, N, T * B, p(y, r), kOutputs, p(h, r), N, 0, p(dw_out, r), N);
+      gemm(false, false, T * B, N, kOutputs, p(y, r), kOutputs, p(w_out, r), N, 0, p(dhs, r), N);
+    }
+    for (int64_t t = 0; t < T; ++t) {
+      for (int64_t r = 0; r < R; ++r) {
+        gemm(false, false, B, N, GN, p(pre, r) + t * B * GN, GN, p(w_hh, r), N, 1, p(dh, r), N);
+      }
+    }
+    for (int64_t r = 0; r < R; ++r) {
+      gemm(true, false, GN, N, T * B, p(pre, r), GN, p(h, r), N, 0, p(dw_hh, r), N);
+      gemm(true, false, GN, kInputs, T * B, p(pre, r), GN, up, kInputs, 0, p(dw_ih, r), kInputs);
+    }
   });
 }
 
@@ -136,13 +161,21 @@ void serve_model(const Options& o) {
   Json raw{{"type", o.model}, {"engine", o.engine}, {"units", o.units}};
   if (o.model == "ctrnn") raw.update(Json{{"noise", 0.05}, {"tau", 100.0}});
   const Json model_config = models::resolve(raw, "bench [model]");
-  auto model = rnn::make_model(model_config, info, 20.0, 1);
+  auto model = rnn::make_model(model_config, info, 20.0, 1, o.replicas);
   rnn::FusedAdam adam(model->parameters(), torch::optim::AdamOptions(1e-4));
   const auto inputs = at::randn({o.steps, o.batch, kInputs}), targets = at::randn({o.steps, o.batch, kOutputs});
   const auto noise = at::randn({o.steps, o.batch, o.units}), mask = at::ones({o.steps, o.batch});
   serve(o, [&] {
     const auto out = model->run(inputs, noise);
-    const auto loss = rnn::task_loss(tasks::LossKind::mse, out.outputs, targets, mask);
+    // One loss per replica, summed, as the task objective does.
+    torch::Tensor loss;
+    if (o.replicas == 1) {
+      loss = rnn::task_loss(tasks::LossKind::mse, out.outputs, targets, mask);
+    } else {
+      std::vector<torch::Tensor> losses;
+      for (const auto& y : out.outputs.unbind(0)) losses.push_back(rnn::task_loss(tasks::LossKind::mse, y, targets, mask));
+      loss = torch::stack(losses).sum();
+    }
     adam.zero_grad();
     loss.backward();
     adam.step();

@@ -14,6 +14,13 @@ ready, and interleaves the requests (A/B/C, the order rotated every repetition),
 drifting machine load hits every implementation alike. A repetition's value is the median
 of its steps; the table shows the median of --reps repetitions. With --write the table
 replaces the "## Recurrent engine" section of bench/RESULTS.md (other sections are kept).
+
+With --replicas R it measures R CTRNNs trained at once (train.replicas) instead, against the
+R networks stepped one after another in PyTorch's eager loop, one eager loop batched over
+the replicas with torch.bmm, and the GEMM floor of R networks, and writes the "## Replicas"
+section:
+
+    .venv/bin/python bench/run_bench.py --threads 1 --replicas 100 --units 50 --batch 20 --steps 100 --write
 """
 
 import argparse
@@ -28,6 +35,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 SECTION = "## Recurrent engine"
 SECTION_AB = "## Recurrent engine: A/B against a baseline build"
+SECTION_REPLICAS = "## Replicas"
 
 
 def peers_for(model: str, steps: int, compile_max_steps: int) -> list:
@@ -58,13 +66,23 @@ class Worker:
 def measure(args, model, units, batch, steps) -> dict:
     common = ["--model", model, "--units", str(units), "--batch", str(batch), "--steps", str(steps),
               "--iters", str(args.iters), "--threads", str(args.threads)]
+    peers = [sys.executable, os.path.join(HERE, "peers.py")]
+    if args.replicas:
+        common += ["--replicas", str(args.replicas)]
+        argv = {"rnnscope": [args.bench_exe] + common, "floor": [args.bench_exe, "--floor"] + common,
+                "eager": peers + ["--impl", "eager"] + common, "bmm": peers + ["--impl", "bmm"] + common}
+        return run_workers(args, argv)
     argv = {"rnnscope": [args.bench_exe] + common}
     if args.baseline_exe:
         argv["baseline"] = [args.baseline_exe] + common
     if not args.ab_only:
         argv["floor"] = [args.bench_exe, "--floor"] + common
         for impl in peers_for(model, steps, args.compile_max_steps):
-            argv[impl] = [sys.executable, os.path.join(HERE, "peers.py"), "--impl", impl] + common
+            argv[impl] = peers + ["--impl", impl] + common
+    return run_workers(args, argv)
+
+
+def run_workers(args, argv) -> dict:
     workers = {name: Worker(a) for name, a in argv.items()}
     try:
         for w in workers.values():
@@ -99,6 +117,19 @@ def table(rows) -> str:
                  f"{peer['ms']:.2f}", f"{peer['ms'] / ours['ms']:.2f}×",
                  f"{comp['ms']:.2f}" if comp else "—", f"{comp['ms'] / ours['ms']:.2f}×" if comp else "—",
                  f"{ours['peak_mb']:.0f}", f"{peer['peak_mb']:.0f}"]
+        out.append("| " + " | ".join(str(c) for c in cells) + " |")
+    return "\n".join(out)
+
+
+def replicas_table(rows, replicas) -> str:
+    out = ["| replicas | units | batch | T | rnnscope ms | GEMM floor ms | × floor | one after another ms | speed-up "
+           "| batched eager (bmm) ms | speed-up | peak MB rnnscope | peak MB bmm |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for (_, units, batch, steps), r in rows:
+        ours, floor, eager, bmm = r["rnnscope"], r["floor"], r["eager"], r["bmm"]
+        cells = [replicas, units, batch, steps, f"{ours['ms']:.1f}", f"{floor['ms']:.1f}",
+                 f"{ours['ms'] / floor['ms']:.2f}", f"{eager['ms']:.1f}", f"{eager['ms'] / ours['ms']:.1f}×",
+                 f"{bmm['ms']:.1f}", f"{bmm['ms'] / ours['ms']:.2f}×", f"{ours['peak_mb']:.0f}", f"{bmm['peak_mb']:.0f}"]
         out.append("| " + " | ".join(str(c) for c in cells) + " |")
     return "\n".join(out)
 
@@ -155,6 +186,9 @@ def main() -> None:
     p.add_argument("--ab-only", action="store_true",
                    help="with --baseline-exe: measure only the two builds (no floor, no peers) and write the "
                         "A/B section of RESULTS.md")
+    p.add_argument("--replicas", type=int, default=0,
+                   help="R > 0: R CTRNNs trained at once against R eager networks one after another and one "
+                        "batched eager loop (torch.bmm); writes the Replicas section")
     p.add_argument("--write", action="store_true", help="update bench/RESULTS.md")
     p.add_argument("--note", default="", help="a paragraph added under the table")
     p.add_argument("--rows-from", nargs="+", default=None,
@@ -177,7 +211,7 @@ def main() -> None:
         order = {m: i for i, m in enumerate(["ctrnn", "gru", "lstm"])}
         rows = sorted(merged.items(), key=lambda kv: (kv[0][3], order[kv[0][0]], kv[0][1], kv[0][2]))
     for steps in [] if args.rows_from else args.steps:
-        for model in args.models:
+        for model in ["ctrnn"] if args.replicas else args.models:
             for units in args.units:
                 if steps > 200 and args.long_units is not None and units not in args.long_units:
                     continue
@@ -187,40 +221,49 @@ def main() -> None:
                     print(json.dumps({"model": model, "units": units, "batch": batch, "steps": steps, **r}),
                           flush=True)
     load_after = os.getloadavg()
-    if args.ab_only:
-        text = (f"{SECTION_AB}\n\nThe same training step as below, measured for two builds in one invocation "
+    # What every section states: when, where, with how many threads and under what load, and
+    # the command that measured it.
+    provenance = (f"- date: {started:%Y-%m-%d %H:%M} UTC; machine: {machine()}; threads: {args.threads}; "
+                  f"torch {torch.__version__}; load average (1 min) {load_before[0]:.2f} before, "
+                  f"{load_after[0]:.2f} after\n"
+                  f"- command: `.venv/bin/python bench/run_bench.py {' '.join(sys.argv[1:])}`\n")
+    if args.replicas:
+        section = SECTION_REPLICAS
+        text = (f"{args.replicas} CTRNNs of one config trained at once (`train.replicas`), "
+                f"one training step of all of them = forward + backward + Adam, MSE loss on random data "
+                f"(the same for every replica), 16 inputs, 8 outputs, ReLU, α = 0.2, recurrent noise on. "
+                f"Median of {args.reps} interleaved repetitions of {args.iters} steps each, in ms per step "
+                f"of all {args.replicas}.\n\n{provenance}"
+                f"- one after another: {args.replicas} eager CTRNNs (bench/peers.py), each with its own Adam, "
+                f"stepped in turn; batched eager: one eager loop over all replicas with weights [R, …] and "
+                f"`torch.baddbmm` per time step, one Adam; GEMM floor: every replica's matrix products "
+                f"alone, on its own buffers, through the same BLAS. Speed-up = peer / rnnscope.\n\n"
+                f"{replicas_table(rows, args.replicas)}\n")
+    elif args.ab_only:
+        section = SECTION_AB
+        text = (f"The same training step as below, measured for two builds in one invocation "
                 f"(workers interleaved, order rotated every repetition): `baseline` = {args.baseline_exe}, "
                 f"`rnnscope` = {args.bench_exe}. Median of {args.reps} repetitions of {args.iters} steps, ms per "
-                f"step; change = rnnscope / baseline − 1.\n\n"
-                f"- date: {started:%Y-%m-%d %H:%M} UTC; machine: {machine()}; threads: {args.threads}; "
-                f"load average (1 min) {load_before[0]:.2f} before, {load_after[0]:.2f} after\n"
-                f"- command: `.venv/bin/python bench/run_bench.py {' '.join(sys.argv[1:])}`\n\n"
+                f"step; change = rnnscope / baseline − 1.\n\n{provenance}\n"
                 f"{ab_table(rows)}\n")
-        if args.note:
-            text += "\n" + args.note + "\n"
-        print(text)
-        if args.write:
-            write_section(os.path.join(HERE, "RESULTS.md"), text, SECTION_AB)
-        return
-    text = (f"{SECTION}\n\nTraining step = forward + backward + Adam, MSE loss on random data, "
-            f"16 inputs, 8 outputs; CTRNN: ReLU, α = 0.2, recurrent noise on. "
-            f"Median of {args.reps} interleaved repetitions of {args.iters} steps each, in ms per step.\n\n"
-            f"- date: {started:%Y-%m-%d %H:%M} UTC; machine: {machine()}; threads: {args.threads}; "
-            f"torch {torch.__version__}; load average (1 min) {load_before[0]:.2f} before, "
-            f"{load_after[0]:.2f} after\n"
-            f"- command: `.venv/bin/python bench/run_bench.py {' '.join(sys.argv[1:])}`\n"
-            f"- GEMM floor: the step's matrix products alone (input projection, T recurrent products "
-            f"forward and T backward, weight gradients over all T·B rows, readout), through the same "
-            f"BLAS; × floor = rnnscope / floor. Speed-up = peer / rnnscope.\n"
-            f"- peak MB: growth of the process's peak resident memory over its training steps "
-            f"(torch.compile's includes the compiler).\n\n"
-            f"{table(rows)}\n")
+    else:
+        section = SECTION
+        text = (f"Training step = forward + backward + Adam, MSE loss on random data, "
+                f"16 inputs, 8 outputs; CTRNN: ReLU, α = 0.2, recurrent noise on. "
+                f"Median of {args.reps} interleaved repetitions of {args.iters} steps each, in ms per step.\n\n"
+                f"{provenance}"
+                f"- GEMM floor: the step's matrix products alone (input projection, T recurrent products "
+                f"forward and T backward, weight gradients over all T·B rows, readout), through the same "
+                f"BLAS; × floor = rnnscope / floor. Speed-up = peer / rnnscope.\n"
+                f"- peak MB: growth of the process's peak resident memory over its training steps "
+                f"(torch.compile's includes the compiler).\n\n"
+                f"{table(rows)}\n")
+    text = f"{section}\n\n{text}"
     if args.note:
         text += "\n" + args.note + "\n"
     print(text)
     if args.write:
-        write_section(os.path.join(HERE, "RESULTS.md"), text)
-
+        write_section(os.path.join(HERE, "RESULTS.md"), text, section)
 
 if __name__ == "__main__":
     main()

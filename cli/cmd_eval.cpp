@@ -16,12 +16,14 @@ struct EvalArgs {
   requests::EvalRequest request;
   bool no_noise = false;
   int64_t seed = -1;
+  int64_t replica = -1;
 };
 
 void run_eval(EvalArgs args) {
   auto& req = args.request;
   req.noise = !args.no_noise;
   if (args.seed >= 0) req.seed = static_cast<uint64_t>(args.seed);
+  if (args.replica >= 0) req.replica = args.replica;
   const auto result = run_in_torch_plugin<requests::EvalResult>("eval", req);
   std::printf("accuracy %.4f on %lld trials%s\n", result.accuracy, static_cast<long long>(req.trials),
               req.out.empty() ? "" : (" (written to " + req.out + ")").c_str());
@@ -39,6 +41,10 @@ void add_eval_command(CLI::App& app) {
                                        "(those [trials, T, ...]), correct and conditions ([trials])");
   cmd->add_flag("--no-noise", args->no_noise, "switch recurrent noise off");
   cmd->add_option("--seed", args->seed, "seed for the trials and noise (default: derived from the run's seed)")->check(seed_range());
+  cmd->add_option("--replica", args->replica,
+                  "a run with train.replicas = K: evaluate replica k alone (0 <= k < K; default: all, with a "
+                  "leading replica axis)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--force", req.force, "overwrite --out if it exists");
   add_memory_limit_option(cmd, req.memory_limit_gb, "trials");
   cmd->footer("Example:\n  rnnscope eval runs/demo --trials 500 --no-noise --out runs/demo/eval.h5");

@@ -59,8 +59,9 @@ py::object train(const py::object& config, const std::string& out, const std::ve
 }
 
 py::dict evaluate(const std::string& run_dir, int64_t trials, bool noise, const std::optional<uint64_t>& seed,
-                  double memory_limit_gb, const std::string& out, bool force) {
+                  double memory_limit_gb, const std::string& out, bool force, const std::optional<int64_t>& replica) {
   requests::EvalRequest req;
+  req.replica = replica;
   req.run_dir = run_dir;
   req.trials = trials;
   req.noise = noise;
@@ -111,7 +112,7 @@ void bind_train(py::module_& m) {
   m.def("train", &train, py::arg("config"), py::arg("out"), py::arg("overrides"), py::arg("force"),
         py::arg("resume"), py::arg("stop_after"), py::arg("memory_limit_gb"), py::arg("progress"));
   m.def("evaluate", &evaluate, py::arg("run_dir"), py::arg("trials"), py::arg("noise"), py::arg("seed"),
-        py::arg("memory_limit_gb"), py::arg("out"), py::arg("force"));
+        py::arg("memory_limit_gb"), py::arg("out"), py::arg("force"), py::arg("replica"));
   m.def("load_run", &load_run, py::arg("run_dir"));
   m.def("model_names", &models::names);
   m.def("describe_model", &models::describe, py::arg("name"));

@@ -188,11 +188,17 @@ def _run_report(path: str) -> list:
                             f"evaluation (history.h5), against optimiser steps (left) and training wall time "
                             f"(right){unfinished}."))
     if "model" in run:
-        items.append(Figure("Recurrent weights", plot.recurrent_weights(run).figure,
-                            "The trained recurrent weight matrix (model.h5; rows: to, columns: from), colours "
+        # A run of K replicas (train.replicas) draws its replica 0: model.h5's arrays carry a
+        # leading replica axis (docs/outputs.md).
+        replicas = int(run.get("model_attrs", {}).get("replicas", 1))
+        which = f" of replica 0 (of {replicas})" if replicas > 1 else ""
+        shown = run if replicas == 1 else {**run, "model": {**run["model"], "W_rec": run["model"]["W_rec"][0]}}
+        items.append(Figure("Recurrent weights", plot.recurrent_weights(shown).figure,
+                            f"The trained recurrent weight matrix{which} (model.h5; rows: to, columns: from), colours "
                             "centred on zero."))
-        evaluation = evaluate(path, trials=RUN_REPORT_TRIALS, noise=False)
-        items += _evaluation_figures(evaluation, f"{RUN_REPORT_TRIALS} fresh noise-free trials (rnnscope.evaluate)")
+        evaluation = evaluate(path, trials=RUN_REPORT_TRIALS, noise=False, replica=0 if replicas > 1 else None)
+        items += _evaluation_figures(evaluation,
+                                     f"{RUN_REPORT_TRIALS} fresh noise-free trials{which} (rnnscope.evaluate)")
     return items
 
 

@@ -122,14 +122,18 @@ def evaluate(
     out: str | os.PathLike | None = None,
     force: bool = False,
     memory_limit_gb: float = 0,
+    replica: int | None = None,
 ) -> dict:
     """Run a trained network on fresh trials. Returns trial-major numpy arrays
     (``inputs``, ``targets``, ``mask``, ``outputs``, ``states`` [trials, T, ...]),
     ``correct`` [trials], ``accuracy``, ``conditions`` and ``periods``; ``out`` also
-    writes them to HDF5 as ``rnnscope eval`` does."""
+    writes them to HDF5 as ``rnnscope eval`` does. A run with ``train.replicas = K``:
+    all K networks (a leading K on ``outputs``, ``states`` and ``correct``, and
+    ``replica_accuracy`` [K]), or replica ``replica`` alone."""
     return _core.evaluate(os.fspath(run_dir), integer(trials, "trials"), boolean(noise, "noise"),
                           None if seed is None else seed_arg(seed), real(memory_limit_gb, "memory_limit_gb", minimum=0),
-                          path(out), boolean(force, "force"))
+                          path(out), boolean(force, "force"),
+                          None if replica is None else integer(replica, "replica"))
 
 
 def load_run(run_dir: str | os.PathLike) -> dict:

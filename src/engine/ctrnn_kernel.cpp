@@ -10,7 +10,7 @@
 namespace rnnscope::rnn {
 namespace {
 
-using linalg::gemm;
+using linalg::gemm_batch;
 using torch::Tensor;
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
@@ -177,6 +177,13 @@ RNNSCOPE_VECTOR_CLONES void add_pending(const T* __restrict g, T c, const T* __r
   for (int64_t i = 0; i < count; ++i) out[i] = g[i] + c * pending[i];
 }
 
+// Replicas (engine_internal.h): every weight has a leading replica dimension K and every
+// [T, B, N] buffer is [K, T, B, N], replica-major, so that one replica's buffers are contiguous
+// and the shared machinery of bptt_internal.h (input projection, block gradients, readout)
+// runs on each replica's slice unchanged; the inputs and the noise are shared. Each step's
+// recurrent products of all replicas are one batched GEMM (linalg::gemm_batch: the same
+// strides from replica to replica); the element-wise passes run replica by replica with its
+// bias. With K = 1 the operations and their order are those of a single network.
 class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
  public:
   static variable_list forward(AutogradContext* ctx, const Tensor& inputs, const Tensor& w_in, const Tensor& w_rec,
@@ -184,27 +191,33 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
                                const Tensor& noise, const Tensor& noise_scale, const Tensor& alpha, int64_t form,
                                int64_t activation, int64_t skip_kind, int64_t skip_every, double skip_beta,
                                Workspace* workspace) {
-    const int64_t T = inputs.size(0), B = inputs.size(1), N = w_rec.size(0);
+    const int64_t T = inputs.size(0), B = inputs.size(1), K = w_rec.size(0), N = w_rec.size(1);
+    const int64_t BN = B * N, TBN = T * B * N;
     const auto act = static_cast<Activation>(activation);
     const auto ctrnn_form = static_cast<CtrnnForm>(form);
     const SkipMix mix(static_cast<TemporalSkip::Kind>(skip_kind), skip_every, skip_beta);
     const SlotLayout layout = ctrnn_layout(N);
     // The states buffer starts as W_in u_t for every step and becomes the states. Backward's
     // dL/dz buffer is taken here too, where the workspace is at hand.
-    Tensor states = workspace->take(0, {T, B, N}, inputs.options());
-    fill_preactivations(layout, inputs, w_in, states);
+    Tensor states = workspace->take(0, {K, T, B, N}, inputs.options());
+    for (int64_t k = 0; k < K; ++k) {
+      Tensor replica_states = states.select(0, k);
+      fill_preactivations(layout, inputs, w_in.select(0, k), replica_states);
+    }
     // Training uses only the rates (through the readout): without this, autograd would hand
     // backward a [T, B, N] tensor of zeros for the states, filled and then read every step.
     ctx->set_materialize_grads(false);
-    Tensor rates = workspace->take(1, {T, B, N}, inputs.options());
-    const Tensor dz = workspace->take(2, {T, B, N}, inputs.options());
-    const Tensor x0b = x0.expand({B, N}).contiguous();
+    Tensor rates = workspace->take(1, {K, T, B, N}, inputs.options());
+    const Tensor dz = workspace->take(2, {K, T, B, N}, inputs.options());
+    const Tensor x0b = x0.unsqueeze(1).expand({K, B, N}).contiguous();
     // r_0: f(x_0), or in the rate form x_0 itself.
     Tensor r0b = ctrnn_form == CtrnnForm::rate ? x0b : at::empty_like(x0b);
     // Without noise, every step reads one block of zeros.
     const bool noisy = noise.numel() > 0;
     const Tensor noise_or_zeros = noisy ? noise : at::zeros({B, N}, inputs.options());
-    const Tensor bias = bias_row(layout, b, Tensor());
+    std::vector<Tensor> bias_rows;
+    for (int64_t k = 0; k < K; ++k) bias_rows.push_back(bias_row(layout, b.select(0, k), Tensor()));
+    const Tensor bias = at::stack(bias_rows);
     AT_DISPATCH_FLOATING_TYPES(inputs.scalar_type(), "rnnscope_ctrnn_forward", [&] {
       with_form(ctrnn_form, [&](auto form_tag) {
         with_activation(act, [&](auto tag) {
@@ -213,49 +226,61 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
           const scalar_t* a = alpha.const_data_ptr<scalar_t>();
           const scalar_t* scale = noise_scale.const_data_ptr<scalar_t>();
           const scalar_t* w = w_rec.const_data_ptr<scalar_t>();
-          const scalar_t* bp = bias.const_data_ptr<scalar_t>();
           const scalar_t* xi = noise_or_zeros.const_data_ptr<scalar_t>();
-          const int64_t xi_step = noisy ? B * N : 0;
+          const int64_t xi_step = noisy ? BN : 0;
           scalar_t* x = states.data_ptr<scalar_t>();
           scalar_t* r = rates.data_ptr<scalar_t>();
+          const scalar_t* r0 = r0b.const_data_ptr<scalar_t>();
           if constexpr (F == CtrnnForm::current) {
-            ctrnn_rates<A>(x0b.const_data_ptr<scalar_t>(), r0b.data_ptr<scalar_t>(), B * N);
+            ctrnn_rates<A>(x0b.const_data_ptr<scalar_t>(), r0b.data_ptr<scalar_t>(), K * BN);
           }
-          // x_k, the state after step k − 1 (x_0 for k = 0), which the rate form keeps in the rates.
-          const auto state = [&](int64_t k) -> const scalar_t* {
-            return k == 0 ? x0b.const_data_ptr<scalar_t>() : (F == CtrnnForm::rate ? r : x) + (k - 1) * B * N;
+          // Replica k's x_j, the state after step j − 1 (x_0 for j = 0), which the rate form
+          // keeps in the rates.
+          const auto state = [&](int64_t k, int64_t j) -> const scalar_t* {
+            return j == 0 ? x0b.const_data_ptr<scalar_t>() + k * BN : (F == CtrnnForm::rate ? r : x) + k * TBN + (j - 1) * BN;
           };
           for (int64_t t = 0; t < T; ++t) {
-            const scalar_t* r_prev = t ? r + (t - 1) * B * N : r0b.const_data_ptr<scalar_t>();
-            // The state the leak acts on: x_t.
-            const scalar_t* x_prev = state(t);
-            scalar_t* x_t = x + t * B * N;
-            scalar_t* r_t = r + t * B * N;
-            const scalar_t* xi_t = xi + t * xi_step;
-            gemm<scalar_t>(false, true, B, N, N, r_prev, N, w, N, 1, x_t, N);
+            // Replica k's block of step t is at k·TBN + t·BN; r_{t−1} at t = 0 is r_0, whose
+            // replicas lie BN apart.
+            const scalar_t* r_prev = t ? r + (t - 1) * BN : r0;
+            const int64_t r_prev_stride = t ? TBN : BN;
+            gemm_batch<scalar_t>(K, false, true, B, N, N, r_prev, N, r_prev_stride, w, N, N * N, 1, x + t * BN, N,
+                                 TBN);
             const bool mixed = mix.mixes(t);
-            const scalar_t* back = mixed ? state(t + 1 - mix.every) : nullptr;
-            const scalar_t* next = mixed && mix.next != 0 ? state(t + 2 - mix.every) : back;
-            for_row_chunks(B, N, [&](int64_t begin, int64_t end) {
-              const int64_t o = begin * N;
-              ctrnn_forward_step<F, A>(a, bp, xi_t + o, scale, x_prev + o, x_t + o, r_t + o, end - begin, N);
-              if (mixed) {
-                ctrnn_skip_mix<F, A>(scalar_t(mix.base), scalar_t(mix.back), scalar_t(mix.next), back + o, next + o,
-                                     x_t + o, r_t + o, (end - begin) * N);
-              }
-            });
+            for (int64_t k = 0; k < K; ++k) {
+              // The state the leak acts on: x_t.
+              const scalar_t* x_prev = state(k, t);
+              scalar_t* x_t = x + k * TBN + t * BN;
+              scalar_t* r_t = r + k * TBN + t * BN;
+              const scalar_t* xi_t = xi + t * xi_step;
+              const scalar_t* bp = bias.const_data_ptr<scalar_t>() + k * N;
+              const scalar_t* back = mixed ? state(k, t + 1 - mix.every) : nullptr;
+              const scalar_t* next = mixed && mix.next != 0 ? state(k, t + 2 - mix.every) : back;
+              for_row_chunks(B, N, [&](int64_t begin, int64_t end) {
+                const int64_t o = begin * N;
+                ctrnn_forward_step<F, A>(a, bp, xi_t + o, scale, x_prev + o, x_t + o, r_t + o, end - begin, N);
+                if (mixed) {
+                  ctrnn_skip_mix<F, A>(scalar_t(mix.base), scalar_t(mix.back), scalar_t(mix.next), back + o,
+                                       next + o, x_t + o, r_t + o, (end - begin) * N);
+                }
+              });
+            }
           }
         });
       });
     });
-    const Tensor outputs = readout_forward(rates, w_out, b_out);
+    std::vector<Tensor> outputs;
+    for (int64_t k = 0; k < K; ++k) {
+      outputs.push_back(readout_forward(rates.select(0, k), has_readout(w_out) ? w_out.select(0, k) : w_out,
+                                        has_readout(w_out) ? b_out.select(0, k) : b_out));
+    }
     ctx->save_for_backward({inputs, w_in, w_rec, states, rates, r0b, dz, w_out, alpha});
     ctx->saved_data["form"] = form;
     ctx->saved_data["activation"] = activation;
     ctx->saved_data["skip_kind"] = skip_kind;
     ctx->saved_data["skip_every"] = skip_every;
     ctx->saved_data["skip_beta"] = skip_beta;
-    return {states, rates, outputs};
+    return {states, rates, K == 1 ? outputs[0].unsqueeze(0) : at::stack(outputs)};
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
@@ -266,28 +291,37 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
     const auto act = static_cast<Activation>(ctx->saved_data["activation"].toInt());
     const SkipMix mix(static_cast<TemporalSkip::Kind>(ctx->saved_data["skip_kind"].toInt()),
                       ctx->saved_data["skip_every"].toInt(), ctx->saved_data["skip_beta"].toDouble());
-    const int64_t T = inputs.size(0), B = inputs.size(1), N = w_rec.size(0), BN = B * N;
+    const int64_t T = inputs.size(0), B = inputs.size(1), K = w_rec.size(0), N = w_rec.size(1), BN = B * N;
+    const int64_t TBN = T * BN;
+    const bool read = has_readout(w_out);
     // An output with no gradient contributes zeros: point every step at one zero block.
     const Tensor zeros = at::zeros({B, N}, rates.options());
     const Tensor g_states = grads[0].defined() ? grads[0].contiguous() : Tensor();
     const Tensor g_rates = grads[1].defined() ? grads[1].contiguous() : Tensor();
     const Tensor g_out = readout_output_gradient(grads[2], w_out);
-    const int64_t O = w_out.size(0);
-    Tensor delta = at::zeros({B, N}, rates.options());
-    Tensor dr = at::zeros({B, N}, rates.options());
-    // With a skip: the pending δ of the last mix the loop has passed, and the direct gradient
-    // of a state that it reaches.
+    const int64_t O = read ? w_out.size(1) : 0;
+    Tensor delta = at::zeros({K, B, N}, rates.options());
+    Tensor dr = at::zeros({K, B, N}, rates.options());
+    // With a skip: each replica's pending δ of the last mix the loop has passed, and the
+    // direct gradient of a state that it reaches.
     Tensor pending, direct;
     if (mix.every > 0) {
-      pending = at::empty({B, N}, rates.options());
-      direct = at::empty({B, N}, rates.options());
+      pending = at::empty({K, B, N}, rates.options());
+      direct = at::empty({K, B, N}, rates.options());
     }
     const bool bias_grad = ctx->needs_input_grad(3);
-    Tensor column_sums = at::zeros({bias_grad ? N : 0}, rates.options().dtype(at::kDouble));
+    Tensor column_sums = at::zeros({K, bias_grad ? N : 0}, rates.options().dtype(at::kDouble));
     const SlotLayout layout = ctrnn_layout(N);
-    auto g = start_parameter_gradients(inputs, w_in, w_rec, w_out,
-                                       {ctx->needs_input_grad(0), ctx->needs_input_grad(1), ctx->needs_input_grad(2),
-                                        ctx->needs_input_grad(5) && g_out.defined()});
+    // Each replica's gradients come from its own slices, with the shared machinery.
+    std::vector<ParameterGrads> g;
+    std::vector<Tensor> replica_g_out;
+    for (int64_t k = 0; k < K; ++k) {
+      replica_g_out.push_back(g_out.defined() ? g_out.select(0, k) : Tensor());
+      g.push_back(start_parameter_gradients(inputs, w_in.select(0, k), w_rec.select(0, k),
+                                            read ? w_out.select(0, k) : w_out,
+                                            {ctx->needs_input_grad(0), ctx->needs_input_grad(1),
+                                             ctx->needs_input_grad(2), ctx->needs_input_grad(5) && g_out.defined()}));
+    }
     const int64_t block = gradient_block_steps(B);
     AT_DISPATCH_FLOATING_TYPES(rates.scalar_type(), "rnnscope_ctrnn_backward", [&] {
       with_form(ctrnn_form, [&](auto form_tag) {
@@ -299,7 +333,9 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
           const scalar_t* z0 = zeros.const_data_ptr<scalar_t>();
           const scalar_t* gx = g_states.defined() ? g_states.const_data_ptr<scalar_t>() : z0;
           const scalar_t* gr = g_rates.defined() ? g_rates.const_data_ptr<scalar_t>() : z0;
-          const int64_t gx_step = g_states.defined() ? BN : 0, gr_step = g_rates.defined() ? BN : 0;
+          // Per replica and per step: where the incoming gradients are defined, [K, T, B, N].
+          const int64_t gx_replica = g_states.defined() ? TBN : 0, gx_step = g_states.defined() ? BN : 0;
+          const int64_t gr_replica = g_rates.defined() ? TBN : 0, gr_step = g_rates.defined() ? BN : 0;
           // f' comes from f(x_{t+1}) (the current form's rates) or a_t (the rate form's states).
           const scalar_t* slope_source =
               F == CtrnnForm::current ? rates.const_data_ptr<scalar_t>() : states.const_data_ptr<scalar_t>();
@@ -311,53 +347,82 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
           scalar_t* pend = mix.every > 0 ? pending.data_ptr<scalar_t>() : nullptr;
           scalar_t* dir = mix.every > 0 ? direct.data_ptr<scalar_t>() : nullptr;
           bool passed_mix = false;
-          // The direct gradient g of x_{t+1} (rows from o) with the pending δ's share where it
-          // reaches x_{t+1}. It is g_x in the current form, g_r in the rate form (whose g_x is a_t's).
-          const auto state_gradient = [&](int64_t t, const scalar_t* g, int64_t o, int64_t count) -> const scalar_t* {
+          // The direct gradient g of replica k's x_{t+1} (rows from o) with the pending δ's share
+          // where it reaches x_{t+1}. It is g_x in the current form, g_r in the rate form (whose
+          // g_x is a_t's).
+          const auto state_gradient = [&](int64_t k, int64_t t, const scalar_t* g, int64_t o,
+                                          int64_t count) -> const scalar_t* {
             const double reach = passed_mix ? mix.reaches(t) : 0.0;
             if (reach == 0) return g;
-            add_pending<scalar_t>(g, scalar_t(reach), pend + o, dir + o, count);
-            return dir + o;
+            add_pending<scalar_t>(g, scalar_t(reach), pend + k * BN + o, dir + k * BN + o, count);
+            return dir + k * BN + o;
           };
           for (int64_t t = T - 1; t >= 0; --t) {
             const bool mixed = mix.mixes(t);
-            for_row_chunks(B, N, [&](int64_t begin, int64_t end) {
-              const int64_t o = begin * N;
-              // dr holds dL/dr_{t+1} through z_{t+1}; the readout of r_{t+1} adds its share.
-              if (gy) add_readout_gradient(gy + (t * B + begin) * O, wo, end - begin, O, N, drp + o);
-              const scalar_t *g_x = gx + t * gx_step + o, *g_r = gr + t * gr_step + o;
-              const scalar_t*& g_state = F == CtrnnForm::current ? g_x : g_r;
-              g_state = state_gradient(t, g_state, o, (end - begin) * N);
-              ctrnn_backward_step<F, A>(a, g_x, g_r, slope_source + t * BN + o, drp + o, d + o, dzp + t * BN + o,
-                                        end - begin, N);
-              if (mixed) {
-                ctrnn_skip_unmix<F, A>(scalar_t(mix.base), a, g_x, slope_source + t * BN + o, d + o,
-                                       dzp + t * BN + o, pend + o, end - begin, N);
-              }
-            });
+            for (int64_t k = 0; k < K; ++k) {
+              scalar_t* dr_k = drp + k * BN;
+              scalar_t* dz_kt = dzp + k * TBN + t * BN;
+              const scalar_t* slope_kt = slope_source + k * TBN + t * BN;
+              for_row_chunks(B, N, [&](int64_t begin, int64_t end) {
+                const int64_t o = begin * N;
+                // dr holds dL/dr_{t+1} through z_{t+1}; the readout of r_{t+1} adds its share.
+                if (gy) {
+                  add_readout_gradient(gy + ((k * T + t) * B + begin) * O, wo + k * O * N, end - begin, O, N, dr_k + o);
+                }
+                const scalar_t *g_x = gx + k * gx_replica + t * gx_step + o, *g_r = gr + k * gr_replica + t * gr_step + o;
+                const scalar_t*& g_state = F == CtrnnForm::current ? g_x : g_r;
+                g_state = state_gradient(k, t, g_state, o, (end - begin) * N);
+                ctrnn_backward_step<F, A>(a, g_x, g_r, slope_kt + o, dr_k + o, d + k * BN + o, dz_kt + o,
+                                          end - begin, N);
+                if (mixed) {
+                  ctrnn_skip_unmix<F, A>(scalar_t(mix.base), a, g_x, slope_kt + o, d + k * BN + o, dz_kt + o,
+                                         pend + k * BN + o, end - begin, N);
+                }
+              });
+            }
             passed_mix = passed_mix || mixed;
-            gemm<scalar_t>(false, false, B, N, N, dzp + t * BN, N, w, N, 0, drp, N);
-            if (bias_grad) add_column_sums(dzp + t * BN, B, N, column_sums.data_ptr<double>());
-            if (t % block == 0) {
-              add_block_gradients<scalar_t>(layout, dz, inputs, w_in, r0b, rates, g_out, t, std::min(t + block, T),
-                                            g);
+            gemm_batch<scalar_t>(K, false, false, B, N, N, dzp + t * BN, N, TBN, w, N, N * N, 0, drp, N, BN);
+            for (int64_t k = 0; k < K; ++k) {
+              if (bias_grad) add_column_sums(dzp + k * TBN + t * BN, B, N, column_sums.data_ptr<double>() + k * N);
+              if (t % block == 0) {
+                add_block_gradients<scalar_t>(layout, dz.select(0, k), inputs, w_in.select(0, k), r0b.select(0, k),
+                                              rates.select(0, k), replica_g_out[size_t(k)], t, std::min(t + block, T),
+                                              g[size_t(k)]);
+              }
             }
           }
           if (ctx->needs_input_grad(4)) {
             // δ_0 = (1 − α) δ_1 + f'(x_0) ⊙ dr_0 (current) or + dr_0 (rate): the same step with
             // no direct gradient.
             Tensor discard = at::empty_like(delta);
-            const scalar_t* g_state = state_gradient(-1, z0, 0, BN);
-            ctrnn_backward_step<F, A>(a, F == CtrnnForm::current ? g_state : z0, F == CtrnnForm::rate ? g_state : z0,
-                                      r0b.const_data_ptr<scalar_t>(), drp, d, discard.data_ptr<scalar_t>(), B, N);
+            for (int64_t k = 0; k < K; ++k) {
+              const scalar_t* g_state = state_gradient(k, -1, z0, 0, BN);
+              ctrnn_backward_step<F, A>(a, F == CtrnnForm::current ? g_state : z0, F == CtrnnForm::rate ? g_state : z0,
+                                        r0b.const_data_ptr<scalar_t>() + k * BN, drp + k * BN, d + k * BN,
+                                        discard.data_ptr<scalar_t>() + k * BN, B, N);
+            }
           }
         });
       });
     });
-    finish_parameter_gradients(layout, column_sums, w_in, g_out, {bias_grad, false, ctx->needs_input_grad(6)}, g);
-    const Tensor grad_x0 = ctx->needs_input_grad(4) ? delta.sum(0) : Tensor();
-    return {g.inputs, g.w_ih,   g.w_hh,   g.b_ih,   grad_x0,  g.w_out,  g.b_out,  Tensor(),
-            Tensor(), Tensor(), Tensor(), Tensor(), Tensor(), Tensor(), Tensor(), Tensor()};
+    for (int64_t k = 0; k < K; ++k) {
+      finish_parameter_gradients(layout, column_sums.select(0, k), w_in.select(0, k), replica_g_out[size_t(k)],
+                                 {bias_grad, false, ctx->needs_input_grad(6)}, g[size_t(k)]);
+    }
+    // The replicas' gradients stacked along their leading dimension; the shared inputs'
+    // gradient is the sum of the replicas' shares.
+    auto stacked = [&](Tensor ParameterGrads::*field) {
+      if (!(g[0].*field).defined()) return Tensor();
+      std::vector<Tensor> parts;
+      for (const auto& replica : g) parts.push_back(replica.*field);
+      return at::stack(parts);
+    };
+    Tensor grad_inputs = g[0].inputs;
+    for (int64_t k = 1; k < K && grad_inputs.defined(); ++k) grad_inputs = grad_inputs + g[size_t(k)].inputs;
+    const Tensor grad_x0 = ctx->needs_input_grad(4) ? delta.sum(1) : Tensor();
+    return {grad_inputs, stacked(&ParameterGrads::w_ih), stacked(&ParameterGrads::w_hh),
+            stacked(&ParameterGrads::b_ih), grad_x0, stacked(&ParameterGrads::w_out), stacked(&ParameterGrads::b_out),
+            Tensor(), Tensor(), Tensor(), Tensor(), Tensor(), Tensor(), Tensor(), Tensor(), Tensor()};
   }
 };
 
@@ -423,23 +488,45 @@ CtrnnSequence ctrnn_reference(const Tensor& inputs, const Tensor& w_in, const Te
   return out;
 }
 
+// The reference twin of K replicas: each replica's sequence on its own, stacked.
+CtrnnSequence ctrnn_reference_replicas(const Tensor& inputs, const Tensor& w_in, const Tensor& w_rec, const Tensor& b,
+                                       const Tensor& x0, const Tensor& noise, const CtrnnDynamics& dynamics,
+                                       const Readout& readout, const TemporalSkip& skip) {
+  std::vector<Tensor> states, rates, outputs;
+  for (int64_t k = 0; k < w_rec.size(0); ++k) {
+    const Readout replica_readout = readout.w.defined() ? Readout{readout.w[k], readout.b[k]} : Readout{};
+    const auto seq = ctrnn_reference(inputs, w_in[k], w_rec[k], b[k], x0[k], noise, dynamics, replica_readout, skip);
+    states.push_back(seq.states);
+    rates.push_back(seq.rates);
+    if (seq.outputs.defined()) outputs.push_back(seq.outputs);
+  }
+  return {torch::stack(states), torch::stack(rates), outputs.empty() ? Tensor() : torch::stack(outputs)};
+}
+
 }  // namespace
 
 CtrnnSequence ctrnn_sequence(Engine engine, Workspace& workspace, const Tensor& inputs, const Tensor& w_in,
                              const Tensor& w_rec, const Tensor& b, const Tensor& x0, const Tensor& noise,
                              const CtrnnDynamics& dynamics, const Readout& readout, const TemporalSkip& skip) {
+  const bool replicated = w_rec.dim() == 3;
   if (engine == Engine::reference) {
-    return ctrnn_reference(inputs, w_in, w_rec, b, x0, noise, dynamics, readout, skip);
+    return replicated ? ctrnn_reference_replicas(inputs, w_in, w_rec, b, x0, noise, dynamics, readout, skip)
+                      : ctrnn_reference(inputs, w_in, w_rec, b, x0, noise, dynamics, readout, skip);
   }
+  // The kernel takes replicated weights; a single network is one replica, dropped again from
+  // what it returns.
+  auto replicas = [&](const Tensor& t) { return replicated ? t : t.unsqueeze(0); };
+  auto single = [&](const Tensor& t) { return replicated ? t : t.squeeze(0); };
   // Autograd functions take defined tensors only: no noise or no readout is an empty one.
   const Tensor none = at::empty({0}, inputs.options());
   const bool read = readout.w.defined();
   const auto out = CtrnnFunction::apply(
-      inputs.contiguous(), w_in.contiguous(), w_rec.contiguous(), b, x0, read ? readout.w.contiguous() : none,
-      read ? readout.b : none, noise.defined() ? noise.contiguous() : none, dynamics.noise_scale.contiguous(),
-      dynamics.alpha.contiguous(), static_cast<int64_t>(dynamics.form), static_cast<int64_t>(dynamics.activation),
-      static_cast<int64_t>(skip.kind), skip.every, skip.beta, &workspace);
-  return {out[0], out[1], read ? out[2] : Tensor()};
+      inputs.contiguous(), replicas(w_in).contiguous(), replicas(w_rec).contiguous(), replicas(b), replicas(x0),
+      read ? replicas(readout.w).contiguous() : none, read ? replicas(readout.b) : none,
+      noise.defined() ? noise.contiguous() : none, dynamics.noise_scale.contiguous(), dynamics.alpha.contiguous(),
+      static_cast<int64_t>(dynamics.form), static_cast<int64_t>(dynamics.activation), static_cast<int64_t>(skip.kind),
+      skip.every, skip.beta, &workspace);
+  return {single(out[0]), single(out[1]), read ? single(out[2]) : Tensor()};
 }
 
 }  // namespace rnnscope::rnn

@@ -85,13 +85,17 @@ struct TemporalSkip {
 //   current form: states x_1..x_T and rates f(x_1)..f(x_T);
 //   rate form:    states f(z_0)..f(z_{T−1}) (what each step adds, the drive) and rates x_1..x_T;
 // and with a readout its outputs [T, B, n_out] of the rates (else undefined).
+// Replicas (train.replicas = K): w_in [K, N, n_in], w_rec [K, N, N], b, x0 [K, N] and the
+// readout's w [K, n_out, N], b [K, n_out] run K independent networks on the same inputs and
+// noise, and every result gains a leading K: [K, T, B, ·].
 struct CtrnnSequence {
   torch::Tensor states;
   torch::Tensor rates;
   torch::Tensor outputs;
 };
 // `workspace` holds the fused kernel's buffers between calls (the reference ignores it). Both
-// engines run `skip`: the fused kernel folds the mix and its backward into its loops.
+// engines run `skip` (each replica's state mixed with its own past): the fused kernel folds
+// the mix and its backward into its loops.
 CtrnnSequence ctrnn_sequence(Engine engine, Workspace& workspace, const torch::Tensor& inputs,
                              const torch::Tensor& w_in, const torch::Tensor& w_rec, const torch::Tensor& b,
                              const torch::Tensor& x0, const torch::Tensor& noise, const CtrnnDynamics& dynamics,

@@ -62,9 +62,24 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const T* 
   blas_gemm(&tb, &ta, &ni, &mi, &ki, &one, b, &ldbi, a, &ldai, &beta, c, &ldci);
 }
 
+// A loop of single products: at 50 units (a weight matrix in L1) each call is a few
+// microseconds of arithmetic, and bench/RESULTS.md compares this with MKL's grouped batch.
+template <class T>
+void gemm_batch(int64_t count, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const T* a, int64_t lda,
+                int64_t stride_a, const T* b, int64_t ldb, int64_t stride_b, T beta, T* c, int64_t ldc,
+                int64_t stride_c) {
+  for (int64_t i = 0; i < count; ++i) {
+    gemm(trans_a, trans_b, m, n, k, a + i * stride_a, lda, b + i * stride_b, ldb, beta, c + i * stride_c, ldc);
+  }
+}
+
 template void gemm<float>(bool, bool, int64_t, int64_t, int64_t, const float*, int64_t, const float*, int64_t, float,
                           float*, int64_t);
 template void gemm<double>(bool, bool, int64_t, int64_t, int64_t, const double*, int64_t, const double*, int64_t,
                            double, double*, int64_t);
+template void gemm_batch<float>(int64_t, bool, bool, int64_t, int64_t, int64_t, const float*, int64_t, int64_t,
+                                const float*, int64_t, int64_t, float, float*, int64_t, int64_t);
+template void gemm_batch<double>(int64_t, bool, bool, int64_t, int64_t, int64_t, const double*, int64_t, int64_t,
+                                 const double*, int64_t, int64_t, double, double*, int64_t, int64_t);
 
 }  // namespace rnnscope::linalg

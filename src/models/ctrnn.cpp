@@ -15,6 +15,7 @@
 #include "models/model_type.h"
 
 #include "rnnscope/core/error.h"
+#include "rnnscope/core/memory.h"
 
 #include <cmath>
 
@@ -25,6 +26,7 @@ class Ctrnn final : public RecurrentModel {
  public:
   Ctrnn(const Json& cfg, const ModelContext& context)
       : units_(cfg.at("units").get<int64_t>()),
+        replicas_(context.replicas),
         form_name_(cfg.at("form").get<std::string>()),
         form_(parse_ctrnn_form(form_name_)),
         dt_ms_(context.dt_ms),
@@ -49,20 +51,17 @@ class Ctrnn final : public RecurrentModel {
     tau_ms_.narrow(0, n - n_fast, n_fast).fill_(fast_tau);
     const auto [in_begin, in_end] = unit_range(cfg, "input_units", n);
     const auto [out_begin, out_end] = unit_range(cfg, "readout_units", n);
-    auto gen = torch_generator(context.seed, "init");
     opts = torch::TensorOptions().dtype(torch::kFloat32);
-    const double gain = cfg.at("rec_gain").get<double>();
-    torch::Tensor w_rec = at::randn({n, n}, gen, opts) * (gain / std::sqrt(double(n)));
-    torch::Tensor sign = torch::ones({n}, opts);
-    if (dale_) {
-      // Balanced start: inhibitory magnitudes scaled by n_exc/n_inh so each unit's
-      // expected excitatory and inhibitory input cancel.
-      const auto n_exc = std::max<int64_t>(1, std::llround(cfg.at("exc_fraction").get<double>() * n));
-      const int64_t n_inh = n - n_exc;
-      sign.narrow(0, n_exc, n_inh).fill_(-1.0);
-      w_rec = w_rec.abs();
-      if (n_inh > 0) w_rec.narrow(1, n_exc, n_inh).mul_(double(n_exc) / double(n_inh));
+    const int64_t K = replicas_;
+    if (K > 1) {
+      // Weights, their gradients and Adam's two moments, before any of it is allocated.
+      const double floats = double(K) * double(n * n + n * n_in + n_out * n + 2 * n + n_out);
+      require_memory(16 * floats, "train.replicas = " + std::to_string(K),
+                     std::to_string(K) + " networks of " + std::to_string(n) + " units", MemoryBudget{});
     }
+    torch::Tensor sign = torch::ones({n}, opts);
+    const auto n_exc = std::max<int64_t>(1, std::llround(cfg.at("exc_fraction").get<double>() * double(n)));
+    if (dale_) sign.narrow(0, n_exc, n - n_exc).fill_(-1.0);
     // Units outside the input (readout) range get no input (are not read): masks on the
     // rows of W_in (columns of W_out), applied on every use so the gradient respects them.
     input_mask_ = torch::zeros({n, 1}, opts);
@@ -70,15 +69,37 @@ class Ctrnn final : public RecurrentModel {
     readout_mask_ = torch::zeros({1, n}, opts);
     readout_mask_.narrow(1, out_begin, out_end - out_begin).fill_(1.0);
     const double readout_fan_in = double(out_end - out_begin);
-    w_in_ = register_parameter("W_in", at::randn({n, n_in}, gen, opts) / std::sqrt(double(n_in)) * input_mask_);
-    w_rec_ = register_parameter("W_rec", w_rec);
-    b_ = register_parameter("b", torch::zeros({n}, opts));
-    w_out_ = register_parameter("W_out", at::randn({n_out, n}, gen, opts) / std::sqrt(readout_fan_in) * readout_mask_);
-    b_out_ = register_parameter("b_out", torch::zeros({n_out}, opts), cfg.at("readout_bias").get<bool>());
-    x0_ = register_parameter("x0", torch::zeros({n}, opts), cfg.at("learn_x0").get<bool>());
+    const double gain = cfg.at("rec_gain").get<double>();
+    // Replica k draws from the stream (seed, "init", k): replica 0 is the network a run with
+    // one replica and the same seed starts from.
+    std::vector<torch::Tensor> w_in, w_rec, w_out;
+    for (int64_t k = 0; k < K; ++k) {
+      auto gen = torch_generator(context.seed, "init", uint64_t(k));
+      torch::Tensor w = at::randn({n, n}, gen, opts) * (gain / std::sqrt(double(n)));
+      if (dale_) {
+        // Balanced start: inhibitory magnitudes scaled by n_exc/n_inh so each unit's
+        // expected excitatory and inhibitory input cancel.
+        const int64_t n_inh = n - n_exc;
+        w = w.abs();
+        if (n_inh > 0) w.narrow(1, n_exc, n_inh).mul_(double(n_exc) / double(n_inh));
+      }
+      w_rec.push_back(w);
+      w_in.push_back(at::randn({n, n_in}, gen, opts) / std::sqrt(double(n_in)) * input_mask_);
+      w_out.push_back(at::randn({n_out, n}, gen, opts) / std::sqrt(readout_fan_in) * readout_mask_);
+    }
+    // One replica keeps the single network's shapes (and files); K a leading dimension.
+    auto replicated = [&](const std::vector<torch::Tensor>& parts) { return K == 1 ? parts[0] : at::stack(parts); };
+    auto zeros = [&](int64_t size) { return K == 1 ? torch::zeros({size}, opts) : torch::zeros({K, size}, opts); };
+    w_in_ = register_parameter("W_in", replicated(w_in));
+    w_rec_ = register_parameter("W_rec", replicated(w_rec));
+    b_ = register_parameter("b", zeros(n));
+    w_out_ = register_parameter("W_out", replicated(w_out));
+    b_out_ = register_parameter("b_out", zeros(n_out), cfg.at("readout_bias").get<bool>());
+    x0_ = register_parameter("x0", zeros(n), cfg.at("learn_x0").get<bool>());
     sign_ = register_buffer("dale_sign", sign);
   }
 
+  int64_t replicas() const override { return replicas_; }
   int64_t units() const override { return units_; }
 
   torch::Tensor effective_w_rec() const { return dale_ ? w_rec_.abs() * sign_ : w_rec_; }
@@ -113,7 +134,8 @@ class Ctrnn final : public RecurrentModel {
   }
 
   torch::Tensor weight_penalty() const override {
-    return effective_w_in().pow(2).mean() + effective_w_rec().pow(2).mean() + effective_w_out().pow(2).mean();
+    return replica_mean(effective_w_in().pow(2), replicas_) + replica_mean(effective_w_rec().pow(2), replicas_) +
+           replica_mean(effective_w_out().pow(2), replicas_);
   }
 
   std::vector<std::pair<std::string, torch::Tensor>> weight_matrices() const override {
@@ -139,6 +161,8 @@ class Ctrnn final : public RecurrentModel {
     out.attribute("/", "activation", activation_name_);
     out.attribute("/", "noise", noise_std_);
     out.attribute("/", "units", units_);
+    // Every array above has a leading replica axis when there are replicas (docs/outputs.md).
+    if (replicas_ > 1) out.attribute("/", "replicas", replicas_);
   }
 
   void read_weights(const std::string& path) override {
@@ -187,6 +211,7 @@ class Ctrnn final : public RecurrentModel {
   }
 
   int64_t units_;
+  int64_t replicas_;
   std::string form_name_;
   CtrnnForm form_;
   double dt_ms_;

@@ -17,6 +17,10 @@ void RecurrentModel::set_time_step_multiple(int64_t) {
   throw Error("train.method = \"cd\": coarsened discretisation needs [model] type = \"ctrnn\"");
 }
 
+torch::Tensor replica_mean(const torch::Tensor& t, int64_t replicas) {
+  return replicas > 1 ? t.flatten(1).mean(1) : t.mean();
+}
+
 at::Generator torch_generator(uint64_t seed, const std::string& stream, uint64_t index) {
   return at::make_generator<at::CPUGeneratorImpl>(Rng::derive_seed(seed, stream, index));
 }

@@ -30,10 +30,12 @@ class RecurrentModel : public torch::nn::Module {
   // `noise`: standard-normal draws [T, B, units], or an undefined tensor for no noise.
   virtual SequenceOutput run(const torch::Tensor& inputs, const torch::Tensor& noise) = 0;
   virtual int64_t units() const = 0;
-  // Independent networks trained at once, a leading dimension of every parameter (the
-  // trainer's metrics have one entry per replica). The models here are single networks.
+  // Independent networks trained at once (train.replicas): with K > 1 a leading dimension K
+  // of every parameter and of every tensor run() returns ([K, T, B, ·]), and the trainer's
+  // metrics have one entry per replica. Only the CTRNN has replicas; the others are single
+  // networks (K = 1, no leading dimension).
   virtual int64_t replicas() const { return 1; }
-  // Sum over weight matrices of mean(W^2), for the weight L2 penalty.
+  // Sum over weight matrices of mean(W^2), for the weight L2 penalty ([K]: one per replica).
   virtual torch::Tensor weight_penalty() const = 0;
   // The weight matrices as model.h5 names them (without the leading "/"), for snapshots over
   // learning (weights_history.h5): W_in, W_rec (effective), W_out; W_ih, W_hh, W_out for gru/lstm.
@@ -51,9 +53,14 @@ class RecurrentModel : public torch::nn::Module {
 };
 
 // Builds the model of a resolved [model] table (models::resolve) for a task through the
-// model registry, initialised from `seed`.
+// model registry, initialised from `seed`; `replicas` independent networks (Error for a type
+// that has no replicas when it is > 1).
 std::shared_ptr<RecurrentModel> make_model(const Json& model_config, const tasks::TaskInfo& task,
-                                           double dt_ms, uint64_t seed);
+                                           double dt_ms, uint64_t seed, int64_t replicas = 1);
+
+// The mean of each replica's share of `t` ([K] where the model has replicas, else a scalar):
+// losses and penalties per replica.
+torch::Tensor replica_mean(const torch::Tensor& t, int64_t replicas);
 
 // A CPU generator for (seed, stream, index), as Rng::derive, for torch's random functions.
 at::Generator torch_generator(uint64_t seed, const std::string& stream, uint64_t index = 0);

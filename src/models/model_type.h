@@ -11,11 +11,14 @@
 
 namespace rnnscope::rnn {
 
-// What a model is built for: the task's channels, the step in ms and the run seed.
+// What a model is built for: the task's channels, the step in ms, the run seed and the
+// number of independent replicas (train.replicas; a type that has none builds one network
+// and make_model refuses more).
 struct ModelContext {
   const tasks::TaskInfo& task;
   double dt_ms = 0;
   uint64_t seed = 0;
+  int64_t replicas = 1;
 };
 
 struct ModelType {

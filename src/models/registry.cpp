@@ -49,8 +49,12 @@ ParamSpec learn_x0_param(const std::string& state_name) {
 }
 
 std::shared_ptr<RecurrentModel> make_model(const Json& resolved, const tasks::TaskInfo& task, double dt_ms,
-                                           uint64_t seed) {
-  return find_type(resolved.at("type").get<std::string>()).make(resolved, ModelContext{task, dt_ms, seed});
+                                           uint64_t seed, int64_t replicas) {
+  const std::string type = resolved.at("type").get<std::string>();
+  auto model = find_type(type).make(resolved, ModelContext{task, dt_ms, seed, replicas});
+  require(model->replicas() == replicas, "train.replicas = " + std::to_string(replicas) + ": [model] type = \"" +
+                                             type + "\" trains one network per run; replicas need type = \"ctrnn\"");
+  return model;
 }
 
 }  // namespace rnnscope::rnn

@@ -68,7 +68,15 @@ Row SweepDirectory::row(const Cell& cell) const {
   if (row.status == CellStatus::done) {
     const Json summary = runs::RunDirectory(cell_dir(cell.id)).read_summary();
     const Json& accuracy = summary.at("final_accuracy");
-    row.final_accuracy = accuracy.is_number() ? accuracy.get<double>() : -1;
+    // A cell of K replicas (train.replicas) holds one accuracy per replica: its row, their mean.
+    row.final_accuracy = -1;
+    if (accuracy.is_number()) {
+      row.final_accuracy = accuracy.get<double>();
+    } else if (accuracy.is_array() && !accuracy.empty()) {
+      double sum = 0;
+      for (const auto& a : accuracy) sum += a.get<double>();
+      row.final_accuracy = sum / double(accuracy.size());
+    }
     row.steps = summary.at("steps").get<int64_t>();
     row.wall_seconds = summary.at("wall_seconds").get<double>();
     row.steps_per_second = summary.at("train_steps_per_second").get<double>();

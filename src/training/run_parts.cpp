@@ -16,7 +16,7 @@ RunParts build_run(const Json& resolved) {
   task_params.erase("name");
   parts.task = tasks::make(name, task_params, "[task]");
   parts.model = make_model(resolved.at("model"), parts.task->info(), parts.task->params().at("dt").get<double>(),
-                           parts.seed);
+                           parts.seed, resolved.at("train").at("replicas").get<int64_t>());
   return parts;
 }
 

@@ -64,7 +64,8 @@ struct TaskScore {
   std::vector<uint8_t> correct;
   double accuracy = 0;
 };
-TaskScore score_task_batch(const tasks::Task& task, const SequenceOutput& out, const TrainBatch& batch);
+// `outputs`: one network's [T, B, n_out] (one replica's).
+TaskScore score_task_batch(const tasks::Task& task, const torch::Tensor& outputs, const TrainBatch& batch);
 
 // The coefficients of the loss's penalties ([train] rate_l2, rate_l1, weight_l2, weight_l1):
 // means of f(x)², |f(x)|, of every weight matrix's squares, and of |W_rec| (|W_hh|).

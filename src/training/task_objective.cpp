@@ -8,12 +8,12 @@
 
 namespace rnnscope::rnn {
 
-TaskScore score_task_batch(const tasks::Task& task, const SequenceOutput& out, const TrainBatch& batch) {
+TaskScore score_task_batch(const tasks::Task& task, const torch::Tensor& outputs, const TrainBatch& batch) {
   torch::NoGradGuard no_grad;
   TaskScore score;
-  score.loss = task_loss(task.info().loss, out.outputs, batch.targets, batch.mask).item<double>();
-  const auto outputs = out.outputs.contiguous();
-  score.correct = task.score(*batch.trials, outputs.data_ptr<float>());
+  const auto values = outputs.contiguous();
+  score.loss = task_loss(task.info().loss, values, batch.targets, batch.mask).item<double>();
+  score.correct = task.score(*batch.trials, values.data_ptr<float>());
   score.accuracy = tasks::accuracy(score.correct);
   return score;
 }
@@ -34,17 +34,36 @@ TaskObjective::TaskObjective(const tasks::Task& task, const Penalties& penalties
     : task_(task), penalties_(penalties), target_accuracy_(target_accuracy) {}
 
 torch::Tensor TaskObjective::loss(const SequenceOutput& out, const TrainBatch& batch, RecurrentModel& model) {
-  torch::Tensor loss = task_loss(task_.info().loss, out.outputs, batch.targets, batch.mask);
-  if (penalties_.rate_l2 > 0) loss = loss + penalties_.rate_l2 * out.rates.pow(2).mean();
-  if (penalties_.rate_l1 > 0) loss = loss + penalties_.rate_l1 * out.rates.abs().mean();
+  // With replicas, one loss per replica [K]: each replica's is what it would be alone.
+  const int64_t K = model.replicas();
+  torch::Tensor loss;
+  if (K == 1) {
+    loss = task_loss(task_.info().loss, out.outputs, batch.targets, batch.mask);
+  } else {
+    // unbind: one autograd node for all replicas (indexing each would add a [K, …] gradient per replica).
+    std::vector<torch::Tensor> losses;
+    for (const auto& outputs : out.outputs.unbind(0)) {
+      losses.push_back(task_loss(task_.info().loss, outputs, batch.targets, batch.mask));
+    }
+    loss = torch::stack(losses);
+  }
+  if (penalties_.rate_l2 > 0) loss = loss + penalties_.rate_l2 * replica_mean(out.rates.pow(2), K);
+  if (penalties_.rate_l1 > 0) loss = loss + penalties_.rate_l1 * replica_mean(out.rates.abs(), K);
   if (penalties_.weight_l2 > 0) loss = loss + penalties_.weight_l2 * model.weight_penalty();
-  if (penalties_.weight_l1 > 0) loss = loss + penalties_.weight_l1 * recurrent_matrix(model).abs().mean();
+  if (penalties_.weight_l1 > 0) loss = loss + penalties_.weight_l1 * replica_mean(recurrent_matrix(model).abs(), K);
   return loss;
 }
 
 Metrics TaskObjective::score(const SequenceOutput& out, const TrainBatch& batch) {
-  const auto s = score_task_batch(task_, out, batch);
-  return Metrics{{s.loss}, {s.accuracy}};
+  // A single network's outputs are [T, B, n_out]; K replicas' [K, T, B, n_out].
+  Metrics metrics;
+  const bool replicated = out.outputs.dim() == 4;
+  for (int64_t k = 0; k < (replicated ? out.outputs.size(0) : 1); ++k) {
+    const auto s = score_task_batch(task_, replicated ? out.outputs[k] : out.outputs, batch);
+    metrics.loss.push_back(s.loss);
+    metrics.accuracy.push_back(s.accuracy);
+  }
+  return metrics;
 }
 
 bool TaskObjective::reached(const Metrics& metrics, size_t replica) const {

@@ -57,6 +57,10 @@ std::vector<ParamSpec> train_param_specs() {
       ParamSpec{"stage_steps", ParamKind::integer, 500,
                 "optimiser steps per stage; after the last stage training is plain (beta = 1)"}
           .with_min(1),
+      ParamSpec{"replicas", ParamKind::integer, 1,
+                "independent networks of this config trained at once, each from its own initialisation (seed, "
+                "replica), on the same trials, with its own early stop (ctrnn only; docs/outputs.md)"}
+          .with_min(1),
       ParamSpec{"threads", ParamKind::integer, 0,
                 "CPU threads for LibTorch (0 = all cores); results are reproducible for a fixed count"}
           .with_min(0),

@@ -45,6 +45,62 @@ Trainer::Trainer(std::shared_ptr<RecurrentModel> model, std::unique_ptr<DataSour
       recorders_(std::move(recorders)) {
   state_.history.replicas = model_->replicas();
   state_.last_accuracy.assign(size_t(model_->replicas()), -1.0);
+  stopped_.assign(size_t(model_->replicas()), false);
+}
+
+std::vector<bool> Trainer::stopped_replicas() const {
+  const auto& h = state_.history;
+  const size_t replicas = size_t(h.replicas);
+  std::vector<bool> stopped(replicas, false);
+  for (size_t e = 0; e < h.step.size(); ++e) {
+    const auto row = [&](const std::vector<double>& values) {
+      return std::vector<double>(values.begin() + int64_t(e * replicas), values.begin() + int64_t((e + 1) * replicas));
+    };
+    const Metrics metrics{row(h.loss), row(h.accuracy)};
+    for (size_t r = 0; r < replicas; ++r) stopped[r] = stopped[r] || objective_->reached(metrics, r);
+  }
+  return stopped;
+}
+
+void Trainer::clip_gradients() {
+  const int64_t K = model_->replicas();
+  if (K == 1) {
+    torch::nn::utils::clip_grad_norm_(model_->parameters(), options_.grad_clip);
+    return;
+  }
+  torch::NoGradGuard no_grad;
+  // As clip_grad_norm_ does for one network: scale by max_norm / (norm + 1e-6) where that is < 1.
+  torch::Tensor squares = torch::zeros({K}, torch::kFloat64);
+  for (const auto& p : model_->parameters()) {
+    if (p.grad().defined()) squares += p.grad().flatten(1).to(torch::kFloat64).pow(2).sum(1);
+  }
+  const torch::Tensor scale = (options_.grad_clip / (squares.sqrt() + 1e-6)).clamp_max(1.0);
+  for (auto& p : model_->parameters()) {
+    if (!p.grad().defined()) continue;
+    std::vector<int64_t> shape(size_t(p.dim()), 1);
+    shape[0] = K;
+    p.grad().mul_(scale.to(p.scalar_type()).view(shape));
+  }
+}
+
+void Trainer::optimizer_step() {
+  std::vector<int64_t> frozen;
+  for (size_t r = 0; r < stopped_.size(); ++r) {
+    if (stopped_[r]) frozen.push_back(int64_t(r));
+  }
+  if (frozen.empty() || model_->replicas() == 1) {
+    optimizer_->step();
+    return;
+  }
+  // Adam moves a parameter on its momentum even where the gradient is zero: the stopped
+  // replicas' slices are put back as they were instead.
+  torch::NoGradGuard no_grad;
+  const torch::Tensor index = torch::tensor(frozen, torch::kInt64);
+  auto parameters = model_->parameters();
+  std::vector<torch::Tensor> kept;
+  for (const auto& p : parameters) kept.push_back(p.index_select(0, index));
+  optimizer_->step();
+  for (size_t i = 0; i < parameters.size(); ++i) parameters[i].index_copy_(0, index, kept[i]);
 }
 
 void Trainer::resume(bool finished_too) {
@@ -53,6 +109,7 @@ void Trainer::resume(bool finished_too) {
           "checkpoint " + options_.checkpoint_path + " holds " + std::to_string(state_.history.replicas) +
               " replicas, the config " + std::to_string(model_->replicas()));
   require(finished_too || !state_.finished, "the run has already finished; nothing to resume");
+  stopped_ = stopped_replicas();
   for (auto& recorder : recorders_) recorder->resume(state_.step);
 }
 
@@ -95,7 +152,9 @@ bool Trainer::evaluate() {
     h.train_loss.push_back(state_.steps_since_eval
                                ? state_.loss_sum_since_eval / double(state_.steps_since_eval) / double(replicas)
                                : metrics.loss[r]);
-    all_reached = all_reached && objective_->reached(metrics, r);
+    const bool reached = objective_->reached(metrics, r);
+    stopped_[r] = stopped_[r] || reached;
+    all_reached = all_reached && reached;
   }
   h.wall_seconds.push_back(state_.train_seconds + state_.eval_seconds);
   for (const auto& schedule : schedules_) {
@@ -126,8 +185,8 @@ TrainOutcome Trainer::run(const TrainerHooks& hooks) {
     if (loss.dim() > 0) loss = loss.sum();
     optimizer_->zero_grad();
     loss.backward();
-    if (options_.grad_clip > 0) torch::nn::utils::clip_grad_norm_(model_->parameters(), options_.grad_clip);
-    optimizer_->step();
+    if (options_.grad_clip > 0) clip_gradients();
+    optimizer_step();
     outcome.last_loss = loss.item<double>();
     require(std::isfinite(outcome.last_loss),
             "training diverged at step " + std::to_string(state_.step + 1) +

@@ -11,8 +11,10 @@
 //
 // Replicas: K independent networks of one config trained at once are a leading dimension of
 // every parameter, optimiser state and metric, not K trainers. Metrics carry one value per
-// replica (RecurrentModel::replicas()), the stopping rule is asked per replica, and the run
-// stops when every replica has stopped. Private to the LibTorch library.
+// replica (RecurrentModel::replicas()), the stopping rule is asked per replica, a replica that
+// has reached it stops changing (its parameters are frozen while the others train on), the
+// gradient norm is clipped per replica, and the run stops when every replica has stopped.
+// Private to the LibTorch library.
 #pragma once
 
 #include "models/model_internal.h"
@@ -171,6 +173,14 @@ class Trainer {
   // The recorders persist, then the checkpoint (if any) is written: in this order a crash
   // between the two leaves the recorders ahead, never behind.
   void save_progress();
+  // Clips the gradient norm to options_.grad_clip: of all parameters for one network, of each
+  // replica's share of them (its slice of every parameter) for replicas.
+  void clip_gradients();
+  // The optimiser's step, with the parameters of stopped replicas left as they are.
+  void optimizer_step();
+  // Which replicas have reached the objective's criterion at any evaluation so far (from the
+  // history, so a resumed run knows it without a checkpoint field).
+  std::vector<bool> stopped_replicas() const;
 
   std::shared_ptr<RecurrentModel> model_;
   std::unique_ptr<DataSource> data_;
@@ -180,6 +190,8 @@ class Trainer {
   TrainerOptions options_;
   std::vector<std::unique_ptr<Recorder>> recorders_;
   TrainState state_;
+  // Replicas that reached the criterion: their parameters change no more (stopped_replicas()).
+  std::vector<bool> stopped_;
 };
 
 }  // namespace rnnscope::rnn

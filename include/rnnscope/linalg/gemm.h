@@ -18,9 +18,21 @@ template <class T>
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const T* a, int64_t lda, const T* b,
           int64_t ldb, T beta, T* c, int64_t ldc);
 
+// `count` independent products C_i = op(A_i) · op(B_i) + beta · C_i of the same shape, with
+// A_i = a + i·stride_a, B_i = b + i·stride_b, C_i = c + i·stride_c (strides in elements): the
+// per-step products of K replicas of one network (engine/ctrnn_kernel.cpp).
+template <class T>
+void gemm_batch(int64_t count, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const T* a, int64_t lda,
+                int64_t stride_a, const T* b, int64_t ldb, int64_t stride_b, T beta, T* c, int64_t ldc,
+                int64_t stride_c);
+
 extern template void gemm<float>(bool, bool, int64_t, int64_t, int64_t, const float*, int64_t, const float*,
                                  int64_t, float, float*, int64_t);
 extern template void gemm<double>(bool, bool, int64_t, int64_t, int64_t, const double*, int64_t, const double*,
                                   int64_t, double, double*, int64_t);
+extern template void gemm_batch<float>(int64_t, bool, bool, int64_t, int64_t, int64_t, const float*, int64_t, int64_t,
+                                       const float*, int64_t, int64_t, float, float*, int64_t, int64_t);
+extern template void gemm_batch<double>(int64_t, bool, bool, int64_t, int64_t, int64_t, const double*, int64_t,
+                                        int64_t, const double*, int64_t, int64_t, double, double*, int64_t, int64_t);
 
 }  // namespace rnnscope::linalg

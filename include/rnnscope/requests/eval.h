@@ -21,6 +21,8 @@ struct EvalRequest {
   std::string out;                   // eval file to write ("" = none)
   bool force = false;                // overwrite `out`
   double memory_limit_gb = 0;        // refuse trials whose memory estimate exceeds it (0: available)
+  // A run with train.replicas = K > 1: evaluate replica k alone (0 <= k < K); unset, all K.
+  std::optional<int64_t> replica;
   Door door = Door::cli;
 };
 
@@ -29,16 +31,22 @@ struct EvalResult {
   std::vector<std::string> period_names;  // TaskInfo::periods, for batch.period_bounds
   tasks::LossKind loss = tasks::LossKind::cross_entropy;  // how to read outputs (logits or values)
   int64_t units = 0;
-  std::vector<float> outputs;        // [T, B, n_outputs]
-  std::vector<float> states;         // [T, B, units], state after each update
-  std::vector<uint8_t> correct;      // [B]
-  double accuracy = 0;
-  double loss_value = 0;             // the task's masked loss on these trials
+  // Networks evaluated: 1, or K for all replicas of a replicated run (a leading K on outputs,
+  // states and correct, and one entry per replica in replica_accuracy and replica_loss).
+  int64_t replicas = 1;
+  std::vector<float> outputs;        // [K,] [T, B, n_outputs]
+  std::vector<float> states;         // [K,] [T, B, units], state after each update
+  std::vector<uint8_t> correct;      // [K,] [B]
+  std::vector<double> replica_accuracy, replica_loss;  // [K]
+  double accuracy = 0;               // mean over the replicas evaluated
+  double loss_value = 0;             // the task's masked loss on these trials (mean over replicas)
   // /inputs, /targets, /mask, /outputs, /states [trials, T, …], /correct [trials],
   // /trial_steps [trials], /conditions/<name> [trials], /periods/<name> [trials, 2] (start,
   // end steps); attributes accuracy, loss (its value), loss_kind (cross_entropy: outputs
   // are logits; mse), dt (ms), input_channels and output_channels (comma-separated names),
-  // and provenance: run, task, trials, noise, seed, version.
+  // and provenance: run, task, trials, noise, seed, version. All replicas of a replicated run:
+  // /outputs, /states [K, trials, T, …], /correct [K, trials], /replica_accuracy and
+  // /replica_loss [K], attribute replicas; one replica (`replica`): attribute replica.
   Record record;
 };
 

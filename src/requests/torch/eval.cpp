@@ -38,9 +38,32 @@ Record eval_record(const EvalResult& r, const EvalRequest& req, const tasks::Tas
   record.add("inputs", {B, T, b.n_inputs}, trial_major(b.inputs, T, B, b.n_inputs));
   record.add("targets", {B, T, b.n_outputs}, trial_major(b.targets, T, B, b.n_outputs));
   record.add("mask", {B, T}, trial_major(b.mask, T, B, 1));
-  record.add("outputs", {B, T, b.n_outputs}, trial_major(r.outputs, T, B, b.n_outputs));
-  record.add("states", {B, T, r.units}, trial_major(r.states, T, B, r.units));
-  record.add("correct", {B}, r.correct);
+  // Each replica's [T, B, ·] block trial-major, one after another.
+  auto per_replica = [&](const std::vector<float>& values, int64_t width) {
+    std::vector<float> out;
+    const auto block = static_cast<size_t>(T * B * width);
+    for (int64_t k = 0; k < r.replicas; ++k) {
+      const std::vector<float> one(values.begin() + int64_t(size_t(k) * block),
+                                   values.begin() + int64_t(size_t(k + 1) * block));
+      const auto major = trial_major(one, T, B, width);
+      out.insert(out.end(), major.begin(), major.end());
+    }
+    return out;
+  };
+  const std::vector<int64_t> lead = r.replicas > 1 ? std::vector<int64_t>{r.replicas} : std::vector<int64_t>{};
+  auto shape = [&](std::vector<int64_t> dims) {
+    dims.insert(dims.begin(), lead.begin(), lead.end());
+    return dims;
+  };
+  record.add("outputs", shape({B, T, b.n_outputs}), per_replica(r.outputs, b.n_outputs));
+  record.add("states", shape({B, T, r.units}), per_replica(r.states, r.units));
+  record.add("correct", shape({B}), r.correct);
+  if (r.replicas > 1) {
+    record.add("replica_accuracy", {r.replicas}, r.replica_accuracy);
+    record.add("replica_loss", {r.replicas}, r.replica_loss);
+    record.attributes["replicas"] = r.replicas;
+  }
+  if (req.replica) record.attributes["replica"] = *req.replica;
   record.add("trial_steps", {B}, b.trial_steps);
   for (const auto& [name, values] : b.conditions) {
     if (task.is_integer_condition(name))
@@ -87,6 +110,14 @@ EvalResult run_eval(const EvalRequest& req) {
                 Error::Kind::file_not_found);
   }
   auto run = rnn::build_run(rnn::resolve_run_config(dir.read_config(), dir.config_path()));
+  const int64_t replicas = run.model->replicas();
+  if (req.replica) {
+    require(replicas > 1, argument_name(req.door, "replica") + ": " + dir.path() +
+                              " holds one network (train.replicas = 1); leave it out");
+    require(*req.replica >= 0 && *req.replica < replicas,
+            argument_name(req.door, "replica") + " = " + std::to_string(*req.replica) + ": " + dir.path() + " holds " +
+                std::to_string(replicas) + " replicas, 0 to " + std::to_string(replicas - 1));
+  }
   run.model->read_weights(dir.model_path());
   rnn::use_threads(run.config.at("train").at("threads").get<int64_t>());
   rnn::require_batch_memory(*run.task, req.trials, run.model->units(), run.model->replicas(), false,
@@ -107,13 +138,26 @@ EvalResult run_eval(const EvalRequest& req) {
     torch::NoGradGuard no_grad;
     out = run.model->run(batch.inputs, batch.noise);
   }
-  const auto score = rnn::score_task_batch(*run.task, out, batch);
+  // The networks evaluated, each [T, B, ·]: the run's one, one replica, or every replica.
+  const int64_t K = run.model->replicas();
+  std::vector<torch::Tensor> outputs{out.outputs}, states{out.states};
+  if (K > 1) {
+    outputs = req.replica ? std::vector<torch::Tensor>{out.outputs[*req.replica]} : out.outputs.unbind(0);
+    states = req.replica ? std::vector<torch::Tensor>{out.states[*req.replica]} : out.states.unbind(0);
+  }
+  result.replicas = int64_t(outputs.size());
   result.batch = *batch.trials;
-  result.outputs = to_vector(out.outputs);
-  result.states = to_vector(out.states);
-  result.correct = score.correct;
-  result.accuracy = score.accuracy;
-  result.loss_value = score.loss;
+  for (size_t k = 0; k < outputs.size(); ++k) {
+    const auto score = rnn::score_task_batch(*run.task, outputs[k], batch);
+    const auto o = to_vector(outputs[k]), st = to_vector(states[k]);
+    result.outputs.insert(result.outputs.end(), o.begin(), o.end());
+    result.states.insert(result.states.end(), st.begin(), st.end());
+    result.correct.insert(result.correct.end(), score.correct.begin(), score.correct.end());
+    result.replica_accuracy.push_back(score.accuracy);
+    result.replica_loss.push_back(score.loss);
+    result.accuracy += score.accuracy / double(outputs.size());
+    result.loss_value += score.loss / double(outputs.size());
+  }
   result.record = eval_record(result, req, run.task->info(), seed);
   if (!req.out.empty()) write_record(req.out, result.record);
   return result;
