@@ -17,11 +17,14 @@ struct LearningArgs {
   requests::LearningRequest request;
   std::string ranks = "1..5";
   std::string out;
+  int64_t replica = -1;  // -1: unset
 };
 
-void print_table(const requests::LearningResult& result, const std::string& weight) {
-  const auto& r = result.rank;
+// One network's table; `network` names it ("" for a run of one, "replica k" otherwise).
+void print_table(const decomp::LearningRank& r, const std::string& network, const std::string& weight,
+                 double rank_tolerance) {
   const size_t changes = r.update_matrix_rank.size();
+  if (!network.empty()) std::printf("%s: ", network.c_str());
   std::printf("%s over %zu snapshots (steps %lld..%lld), %zu updates\n", weight.c_str(), r.steps.size(),
               static_cast<long long>(r.steps.front()), static_cast<long long>(r.steps.back()), changes);
   std::printf("%6s  %22s  %22s\n", "rank", "CP rel. error updates", "CP rel. error W_s-W_0");
@@ -33,17 +36,23 @@ void print_table(const requests::LearningResult& result, const std::string& weig
   for (double e : r.update_effective_rank) mean_effective += e / double(changes);
   std::printf("matrix rank of each update: %lld..%lld (tolerance %g x largest singular value); "
               "mean effective rank (participation ratio) %.2f; rank of W_end - W_0: %lld\n",
-              static_cast<long long>(*lo), static_cast<long long>(*hi), result.record.attributes["rank_tolerance"].get<double>(),
-              mean_effective, static_cast<long long>(r.cumulative_matrix_rank.back()));
-  if (!result.out.empty()) std::printf("wrote %s\n", result.out.c_str());
+              static_cast<long long>(*lo), static_cast<long long>(*hi), rank_tolerance, mean_effective,
+              static_cast<long long>(r.cumulative_matrix_rank.back()));
 }
 
 void run(LearningArgs& args) {
   const auto ranks = requests::parse_ranks(args.ranks, "--ranks");
   args.request.ranks.assign(ranks.begin(), ranks.end());
   if (!args.out.empty()) args.request.out = args.out;
+  if (args.replica >= 0) args.request.replica = args.replica;
   const auto result = requests::run_learning(args.request);
-  print_table(result, args.request.weight);
+  for (size_t i = 0; i < result.ranks.size(); ++i) {
+    const int64_t replica = args.request.replica ? *args.request.replica : int64_t(i);
+    const bool replicated = result.ranks.size() > 1 || args.request.replica;
+    print_table(result.ranks[i], replicated ? "replica " + std::to_string(replica) : "", args.request.weight,
+                args.request.rank_tolerance);
+  }
+  if (!result.out.empty()) std::printf("wrote %s\n", result.out.c_str());
 }
 
 }  // namespace
@@ -72,6 +81,10 @@ void add_analyze_learning_command(CLI::App& app) {
   cmd->add_option("--threads", args->request.threads, "threads for the CP restarts (0 = all cores)")
       ->capture_default_str()
       ->check(at_least_zero());
+  cmd->add_option("--replica", args->replica,
+                  "a run with train.replicas = K: analyse replica k alone (0 <= k < K; default: all, with a "
+                  "leading replica axis)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--out", args->out, "the HDF5 file to write (default RUN/learning.h5); atomic");
   cmd->add_flag("--force", args->request.force, "overwrite an existing output file");
   cmd->footer(

@@ -17,7 +17,7 @@ __all__ = ["analyze_learning"]
 
 def analyze_learning(run, *, ranks=5, weight: str = "W_rec", rank_tolerance: float = 1e-4,
                      restarts: int = 4, max_iterations: int = 500, seed: int = 0, threads: int = 0,
-                     out=None, force: bool = False) -> dict:
+                     replica: int | None = None, out=None, force: bool = False) -> dict:
     """The rank of learning of ``run``, a run directory trained with ``train.save_weights_every > 0``.
 
     Args:
@@ -26,6 +26,10 @@ def analyze_learning(run, *, ranks=5, weight: str = "W_rec", rank_tolerance: flo
             ``W_hh``, ``W_ih`` for gru/lstm).
         rank_tolerance: a singular value counts towards an update's numerical rank when it
             exceeds this times the update's largest.
+        replica: a run with ``train.replicas = K``: analyse replica ``replica`` alone
+            (0 <= replica < K; the result gains the attribute ``replica``). Left out, all K
+            replicas are analysed and every array but ``steps`` and ``ranks`` gains a leading
+            ``[K]`` axis (attribute ``replicas``), as ``rnnscope analyze-learning`` does.
         out: also write the record to this HDF5 file, as ``rnnscope analyze-learning --out``
             does (the CLI's default is ``RUN/learning.h5``); an existing file is kept unless
             ``force=True``.
@@ -39,7 +43,8 @@ def analyze_learning(run, *, ranks=5, weight: str = "W_rec", rank_tolerance: flo
         ``cumulative_matrix_rank [S-1]``, and the attributes of the file.
 
     Raises:
-        ValueError: no snapshots in ``run``, an unknown ``weight``, malformed ``ranks``.
+        ValueError: no snapshots in ``run``, an unknown ``weight``, malformed ``ranks``, a
+            ``replica`` out of range or given for a run of one network.
     """
     if isinstance(ranks, (int, np.integer)) and not isinstance(ranks, bool):
         rank_list = list(range(1, int(ranks) + 1)) if ranks >= 1 else [int(ranks)]
@@ -53,4 +58,5 @@ def analyze_learning(run, *, ranks=5, weight: str = "W_rec", rank_tolerance: flo
                                   restarts=integer(restarts, "restarts"),
                                   max_iterations=integer(max_iterations, "max_iterations", minimum=1),
                                   seed=seed_arg(seed), threads=integer(threads, "threads", minimum=0),
+                                  replica=None if replica is None else integer(replica, "replica"),
                                   out=path(out), force=boolean(force, "force"))

@@ -182,15 +182,18 @@ def _run_report(path: str) -> list:
     summary = run.get("summary", {})
     items = []
     unfinished = "" if "model" in run else "; no model.h5 yet (a stopped run: resume it to finish), so no trials"
+    # A run of K replicas (train.replicas): history.h5's metrics are [evaluations, K], and
+    # model.h5's arrays carry a leading replica axis (docs/outputs.md).
+    replicas = int(run.get("config", {}).get("train", {}).get("replicas", 1))
     if "history" in run:
+        each = (f"; each of the {replicas} replicas a thin line, their mean the marked one, named in the legend"
+                if replicas > 1 else "")
         items.append(Figure("Learning curves", plot.learning_curves(run),
                             f"Evaluation accuracy and loss of {summary.get('task')} · {summary.get('model')} at each "
                             f"evaluation (history.h5), against optimiser steps (left) and training wall time "
-                            f"(right){unfinished}."))
+                            f"(right){each}{unfinished}."))
     if "model" in run:
-        # A run of K replicas (train.replicas) draws its replica 0: model.h5's arrays carry a
-        # leading replica axis (docs/outputs.md).
-        replicas = int(run.get("model_attrs", {}).get("replicas", 1))
+        # The figures of weights and trials draw one network: replica 0.
         which = f" of replica 0 (of {replicas})" if replicas > 1 else ""
         shown = run if replicas == 1 else {**run, "model": {**run["model"], "W_rec": run["model"]["W_rec"][0]}}
         items.append(Figure("Recurrent weights", plot.recurrent_weights(shown).figure,

@@ -53,4 +53,12 @@ MemoryBudget memory_budget(double limit_gb, Door door) {
                                            : "raise the limit with --memory-limit GB");
 }
 
+void require_replica(Door door, const std::optional<int64_t>& replica, int64_t replicas, const std::string& run_dir) {
+  if (!replica) return;
+  require(replicas > 1, argument_name(door, "replica") + ": " + run_dir + " holds one network (train.replicas = 1); leave it out");
+  require(*replica >= 0 && *replica < replicas, argument_name(door, "replica") + " = " + std::to_string(*replica) + ": " +
+                                                    run_dir + " holds " + std::to_string(replicas) + " replicas, 0 to " +
+                                                    std::to_string(replicas - 1));
+}
+
 }  // namespace rnnscope::requests

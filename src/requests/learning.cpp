@@ -5,24 +5,39 @@
 #include "rnnscope/requests/output_policy.h"
 #include "rnnscope/runs/run_directory.h"
 
+#include <type_traits>
+#include <variant>
+
 namespace rnnscope::requests {
 namespace {
 
-decomp::WeightTrajectory trajectory(const runs::WeightHistory& history, const std::string& weight,
-                                    const std::string& path) {
+// The trajectories of `weight`, one per network: a single network's snapshots are [rows,
+// cols], those of a run with K replicas [K, rows, cols] (weights_history.h5, docs/outputs.md).
+std::vector<decomp::WeightTrajectory> trajectories(const runs::WeightHistory& history, const std::string& weight,
+                                                   const std::string& path) {
   std::string names;
   for (const auto& w : history.weights) {
     if (w.name != weight) {
       names += (names.empty() ? "" : ", ") + w.name;
       continue;
     }
-    require(w.shape.size() == 2, path + ": " + weight + " is not a matrix");
-    decomp::WeightTrajectory t;
-    t.steps = history.step;
-    t.rows = w.shape[0];
-    t.cols = w.shape[1];
-    t.values.assign(w.values.begin(), w.values.end());
-    return t;
+    require(w.shape.size() == 2 || w.shape.size() == 3,
+            path + ": " + weight + " is neither a matrix nor one matrix per replica");
+    const int64_t replicas = w.shape.size() == 3 ? w.shape[0] : 1;
+    const size_t block = size_t(w.shape[w.shape.size() - 2] * w.shape.back());
+    std::vector<decomp::WeightTrajectory> out(static_cast<size_t>(replicas));
+    for (int64_t k = 0; k < replicas; ++k) {
+      auto& t = out[size_t(k)];
+      t.steps = history.step;
+      t.rows = w.shape[w.shape.size() - 2];
+      t.cols = w.shape.back();
+      // Snapshot s of replica k is the k-th block of snapshot s.
+      for (size_t s = 0; s < history.snapshots(); ++s) {
+        const auto first = w.values.begin() + int64_t((s * size_t(replicas) + size_t(k)) * block);
+        t.values.insert(t.values.end(), first, first + int64_t(block));
+      }
+    }
+    return out;
   }
   throw Error(path + " has no weight '" + weight + "'; it holds: " + names);
 }
@@ -60,6 +75,28 @@ Record learning_record(const decomp::LearningRank& r, const LearningRequest& req
   return record;
 }
 
+// The records of K replicas as one: every array but /steps and /ranks (the same for all)
+// stacked along a leading replica axis.
+Record stacked(const std::vector<Record>& records) {
+  Record out = records.front();
+  const int64_t replicas = int64_t(records.size());
+  for (size_t i = 0; i < out.arrays.size(); ++i) {
+    auto& array = out.arrays[i];
+    if (array.name == "steps" || array.name == "ranks") continue;
+    array.shape.insert(array.shape.begin(), replicas);
+    std::visit(
+        [&](auto& values) {
+          for (size_t k = 1; k < records.size(); ++k) {
+            const auto& more = std::get<std::decay_t<decltype(values)>>(records[k].arrays[i].data);
+            values.insert(values.end(), more.begin(), more.end());
+          }
+        },
+        array.data);
+  }
+  out.attributes["replicas"] = replicas;
+  return out;
+}
+
 }  // namespace
 
 LearningResult run_learning(const LearningRequest& req) {
@@ -68,13 +105,20 @@ LearningResult run_learning(const LearningRequest& req) {
   LearningResult result;
   result.out = req.out ? *req.out : dir.learning_path();
   if (!result.out.empty()) check_can_write(result.out, req.force, req.door);
-  const auto t = trajectory(dir.read_weights_history(), req.weight, dir.weights_history_path());
+  auto networks = trajectories(dir.read_weights_history(), req.weight, dir.weights_history_path());
+  require_replica(req.door, req.replica, int64_t(networks.size()), dir.path());
+  if (req.replica) networks = {networks[size_t(*req.replica)]};
   decomp::LearningRankOptions options;
   options.ranks = req.ranks;
   options.rank_tolerance = req.rank_tolerance;
   options.cp.set_restarts(req.restarts).set_max_iterations(req.max_iterations).set_seed(req.seed).set_threads(req.threads);
-  result.rank = decomp::analyze_learning_rank(t, options);
-  result.record = learning_record(result.rank, req, t);
+  std::vector<Record> records;
+  for (const auto& t : networks) {
+    result.ranks.push_back(decomp::analyze_learning_rank(t, options));
+    records.push_back(learning_record(result.ranks.back(), req, t));
+  }
+  result.record = records.size() > 1 ? stacked(records) : records.front();
+  if (req.replica) result.record.attributes["replica"] = *req.replica;
   if (!result.out.empty()) write_record(result.out, result.record);
   return result;
 }

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <numeric>
 #include <sstream>
 
 namespace rnnscope::rnn {
@@ -65,8 +66,11 @@ void require_continuable(const TrainState& s, int64_t replicas, const std::strin
               h.wall_seconds.size() == h.step.size(),
           damaged + "its history columns differ in length");
   require(s.steps_since_eval <= s.step, damaged + "more steps since the last evaluation than in all");
-  bool finite = std::isfinite(s.train_seconds) && std::isfinite(s.eval_seconds) && std::isfinite(s.loss_sum_since_eval);
+  require(s.loss_sum_since_eval.size() == size_t(replicas),
+          damaged + "trainer.loss_sum_since_eval is not one value per replica");
+  bool finite = std::isfinite(s.train_seconds) && std::isfinite(s.eval_seconds);
   for (double a : s.last_accuracy) finite = finite && std::isfinite(a);
+  for (double l : s.loss_sum_since_eval) finite = finite && std::isfinite(l);
   require(finite, damaged + "a time, running loss or accuracy is not finite");
 }
 
@@ -94,11 +98,12 @@ void save_checkpoint(const std::string& path, RecurrentModel& model, torch::opti
   const auto& h = s.history;
   archive.write("trainer.scalars",
                 torch::tensor(std::vector<double>{double(s.step), s.finished ? 1.0 : 0.0, s.train_seconds,
-                                                  s.eval_seconds, s.last_accuracy.at(0), s.loss_sum_since_eval,
+                                                  s.eval_seconds, s.last_accuracy.at(0), std::accumulate(s.loss_sum_since_eval.begin(), s.loss_sum_since_eval.end(), 0.0),
                                                   double(s.steps_since_eval)},
                               torch::kFloat64));
   archive.write("trainer.replicas", torch::tensor(std::vector<double>{double(h.replicas)}, torch::kFloat64));
   archive.write("trainer.last_accuracy", doubles(s.last_accuracy));
+  archive.write("trainer.loss_sum_since_eval", doubles(s.loss_sum_since_eval));
   archive.write("trainer.history_step", doubles(std::vector<double>(h.step.begin(), h.step.end())));
   archive.write("trainer.history_loss", doubles(h.loss));
   archive.write("trainer.history_accuracy", doubles(h.accuracy));
@@ -158,7 +163,6 @@ TrainState load_checkpoint(const std::string& path, RecurrentModel& model, torch
     s.train_seconds = v[2];
     s.eval_seconds = v[3];
     s.last_accuracy = {v[4]};
-    s.loss_sum_since_eval = v[5];
     s.steps_since_eval = count_of(v[6], "the steps since the last evaluation", path);
     // Checkpoints from before replicas existed hold one replica and no per-replica accuracy.
     if (archive.try_read("trainer.replicas", t)) {
@@ -167,6 +171,13 @@ TrainState load_checkpoint(const std::string& path, RecurrentModel& model, torch
       s.history.replicas = count_of(replicas[0], "the replica count", path);
     }
     if (archive.try_read("trainer.last_accuracy", t)) s.last_accuracy = to_vector(t);
+    // Checkpoints from before each replica's training loss was kept hold only their sum
+    // (v[5]), which the history then recorded as every replica's share.
+    if (archive.try_read("trainer.loss_sum_since_eval", t)) {
+      s.loss_sum_since_eval = to_vector(t);
+    } else {
+      s.loss_sum_since_eval.assign(size_t(s.history.replicas), v[5] / double(s.history.replicas));
+    }
     archive.read("trainer.history_step", t);
     for (double step : to_vector(t)) s.history.step.push_back(count_of(step, "an evaluation's step", path));
     archive.read("trainer.history_loss", t);

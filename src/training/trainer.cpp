@@ -45,6 +45,7 @@ Trainer::Trainer(std::shared_ptr<RecurrentModel> model, std::unique_ptr<DataSour
       recorders_(std::move(recorders)) {
   state_.history.replicas = model_->replicas();
   state_.last_accuracy.assign(size_t(model_->replicas()), -1.0);
+  state_.loss_sum_since_eval.assign(size_t(model_->replicas()), 0.0);
   stopped_.assign(size_t(model_->replicas()), false);
 }
 
@@ -148,10 +149,8 @@ bool Trainer::evaluate() {
   for (size_t r = 0; r < replicas; ++r) {
     h.loss.push_back(metrics.loss[r]);
     h.accuracy.push_back(has_accuracy ? metrics.accuracy[r] : -1.0);
-    // The training loss is tracked summed over replicas; each replica's share is its mean.
-    h.train_loss.push_back(state_.steps_since_eval
-                               ? state_.loss_sum_since_eval / double(state_.steps_since_eval) / double(replicas)
-                               : metrics.loss[r]);
+    h.train_loss.push_back(state_.steps_since_eval ? state_.loss_sum_since_eval[r] / double(state_.steps_since_eval)
+                                                   : metrics.loss[r]);
     const bool reached = objective_->reached(metrics, r);
     stopped_[r] = stopped_[r] || reached;
     all_reached = all_reached && reached;
@@ -160,7 +159,7 @@ bool Trainer::evaluate() {
   for (const auto& schedule : schedules_) {
     for (const auto& [name, value] : schedule->record(state_.step - 1)) h.schedule[name].push_back(value);
   }
-  state_.loss_sum_since_eval = 0;
+  state_.loss_sum_since_eval.assign(replicas, 0.0);
   state_.steps_since_eval = 0;
   return all_reached;
 }
@@ -181,18 +180,24 @@ TrainOutcome Trainer::run(const TrainerHooks& hooks) {
     for (auto& schedule : schedules_) schedule->before_step(state_.step, *model_, *data_, *optimizer_);
     const TrainBatch batch = data_->train_batch(state_.step);
     const auto out = model_->run(batch.inputs, batch.noise);
-    torch::Tensor loss = objective_->loss(out, batch, *model_);
-    if (loss.dim() > 0) loss = loss.sum();
+    // One loss per replica ([K], or a scalar for one network), kept apart for the history.
+    const torch::Tensor losses = objective_->loss(out, batch, *model_).reshape({-1});
+    TORCH_INTERNAL_ASSERT(losses.numel() == model_->replicas(), "the objective gave ", losses.numel(), " losses for ",
+                          model_->replicas(), " replicas");
+    const torch::Tensor loss = losses.sum();
     optimizer_->zero_grad();
     loss.backward();
     if (options_.grad_clip > 0) clip_gradients();
     optimizer_step();
-    outcome.last_loss = loss.item<double>();
+    const torch::Tensor replica_losses = losses.detach().to(torch::kFloat64).contiguous();
+    const double* replica_loss = replica_losses.data_ptr<double>();
+    outcome.last_loss = 0;
+    for (int64_t r = 0; r < losses.numel(); ++r) outcome.last_loss += replica_loss[r];
     require(std::isfinite(outcome.last_loss),
             "training diverged at step " + std::to_string(state_.step + 1) +
                 " (loss is not finite); lower train.lr or the model's initial weight scale");
     ++state_.step;
-    state_.loss_sum_since_eval += outcome.last_loss;
+    for (size_t r = 0; r < state_.loss_sum_since_eval.size(); ++r) state_.loss_sum_since_eval[r] += replica_loss[r];
     ++state_.steps_since_eval;
     const double step_seconds = seconds_since(step_start);
     state_.train_seconds += step_seconds;

@@ -118,7 +118,7 @@ struct TrainState {
   double train_seconds = 0;
   double eval_seconds = 0;
   std::vector<double> last_accuracy;  // per replica; -1 before the first evaluation
-  double loss_sum_since_eval = 0;     // running training loss (all replicas) between evaluations
+  std::vector<double> loss_sum_since_eval;  // per replica: running training loss between evaluations
   int64_t steps_since_eval = 0;
   runs::History history;
 };
@@ -138,7 +138,7 @@ struct TrainOutcome {
   std::string stop_reason;  // "max_steps", the objective's criterion, "stop_after" or "signal"
   bool finished = false;    // false: interrupted, continue with resume()
   bool reached = false;     // every replica reached the objective's criterion
-  double last_loss = 0;     // training loss of the last step
+  double last_loss = 0;     // training loss of the last step (summed over replicas)
   double session_seconds = 0;
 };
 

@@ -17,6 +17,7 @@
 
 #include <fuzzer/FuzzedDataProvider.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -105,7 +106,10 @@ void require_continuable(const rnn::TrainState& s, int64_t replicas) {
   const size_t evaluations = h.step.size();
   const bool ok = s.step >= 0 && s.steps_since_eval >= 0 && s.steps_since_eval <= s.step &&
                   std::isfinite(s.train_seconds) && std::isfinite(s.eval_seconds) &&
-                  std::isfinite(s.loss_sum_since_eval) && h.replicas == replicas &&
+                  s.loss_sum_since_eval.size() == size_t(replicas) &&
+                  std::all_of(s.loss_sum_since_eval.begin(), s.loss_sum_since_eval.end(),
+                              [](double l) { return std::isfinite(l); }) &&
+                  h.replicas == replicas &&
                   s.last_accuracy.size() == size_t(replicas) && h.loss.size() == evaluations * replicas &&
                   h.accuracy.size() == evaluations * replicas && h.train_loss.size() == evaluations * replicas &&
                   h.wall_seconds.size() == evaluations;

@@ -87,6 +87,34 @@ def test_rank_one_updates(tmp_path):
         assert f.attrs["snapshots"] == 8
 
 
+def test_replicas_each_analysed_or_one_alone(cli, tmp_path):
+    """A run with train.replicas = 2 (snapshots [S, 2, N, N]): replica 0's updates of rank 1,
+    replica 1's of rank 2; all replicas with a leading axis, or one with `replica`."""
+    rng = np.random.default_rng(3)
+    rank_one = np.einsum("s,i,j->sij", rng.uniform(0.5, 2, 5), rng.normal(size=8), rng.normal(size=8))
+    rank_two = np.einsum("sr,ri,rj->sij", rng.normal(size=(5, 2)), rng.normal(size=(2, 8)), rng.normal(size=(2, 8)))
+    run = _hand_made_run(tmp_path / "r", np.stack([rank_one, rank_two], axis=1))
+    both = rnnscope.analyze_learning(run, ranks=[1, 2])
+    assert both["replicas"] == 2 and both["steps"].shape == (6,) and both["ranks"].shape == (2,)
+    np.testing.assert_array_equal(both["update_matrix_rank"], [np.ones(5), np.full(5, 2)])
+    assert both["update_singular_values"].shape == (2, 5, 8)
+    assert both["cp_relative_error"][0, 0] < 1e-5 and both["cp_relative_error"][1, 0] > 1e-2
+    one = rnnscope.analyze_learning(run, ranks=[1, 2], replica=1)
+    assert one["replica"] == 1 and "replicas" not in one
+    np.testing.assert_array_equal(one["update_singular_values"], both["update_singular_values"][1])
+    # The CLI: one table per replica, the file with the leading axis; bad replicas in one line.
+    proc = subprocess.run([cli, "analyze-learning", run, "--ranks", "1..2"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "replica 0: W_rec" in proc.stdout and "replica 1: W_rec" in proc.stdout
+    with h5py.File(run / "learning.h5") as f:
+        assert f.attrs["replicas"] == 2 and f["update_matrix_rank"].shape == (2, 5)
+    proc = subprocess.run([cli, "analyze-learning", run, "--replica", "2", "--force"], capture_output=True, text=True)
+    assert proc.returncode == 2 and "--replica = 2" in proc.stderr and "0 to 1" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    with pytest.raises(ValueError, match="holds one network"):
+        rnnscope.analyze_learning(_hand_made_run(tmp_path / "single", np.ones((2, 3, 3))), replica=0)
+
+
 def test_rank_two_updates_need_two_components(tmp_path):
     rng = np.random.default_rng(2)
     a, b = rng.normal(size=(2, 9)), rng.normal(size=(2, 9))

@@ -17,6 +17,7 @@ from conftest import SMALL_CONFIG, toml_text
 # bit for bit, not only to rounding).
 TINY_TOML = toml_text({**SMALL_CONFIG, "train": {**SMALL_CONFIG["train"], "grad_clip": 0.0}})
 UNITS = SMALL_CONFIG["model"]["units"]
+SNAPSHOT_EVERY = 4  # weight snapshots for analyze-learning
 
 
 def run(cli, *args):
@@ -37,7 +38,8 @@ def runs(cli, tmp_path_factory):
     config = root / "tiny.toml"
     config.write_text(TINY_TOML)
     for name, k in (("three", 3), ("one", 1)):
-        proc = run(cli, "train", config, "--out", root / name, "--set", f"train.replicas={k}")
+        proc = run(cli, "train", config, "--out", root / name, "--set", f"train.replicas={k}",
+                   "--set", f"train.save_weights_every={SNAPSHOT_EVERY}")
         assert proc.returncode == 0, proc.stderr
     return root
 
@@ -65,6 +67,9 @@ def test_replica_zero_is_the_run_with_one_replica(runs):
             np.testing.assert_array_equal(three[name][0], one[name][()], err_msg=name)
     with h5py.File(runs / "three" / "history.h5") as three, h5py.File(runs / "one" / "history.h5") as one:
         np.testing.assert_array_equal(three["loss"][:, 0], one["loss"][()])
+        # Each replica's own training loss, not the mean over replicas in every column.
+        np.testing.assert_array_equal(three["train_loss"][:, 0], one["train_loss"][()])
+        assert not np.array_equal(three["train_loss"][:, 0], three["train_loss"][:, 1])
 
 
 def test_eval_all_replicas_or_one(cli, runs, tmp_path):
@@ -85,6 +90,19 @@ def test_eval_all_replicas_or_one(cli, runs, tmp_path):
     np.testing.assert_array_equal(alone["outputs"], all_outputs[0])
 
 
+def test_analyze_learning_per_replica(runs):
+    # Every replica with a leading axis; replica 0's analysis is that of the run of one network.
+    both = rnnscope.analyze_learning(runs / "three", ranks=2, restarts=1)
+    assert both["replicas"] == 3
+    assert both["update_singular_values"].shape == (3, len(both["steps"]) - 1, UNITS)
+    alone = rnnscope.analyze_learning(runs / "one", ranks=2, restarts=1)
+    first = rnnscope.analyze_learning(runs / "three", ranks=2, restarts=1, replica=0)
+    for name in ("update_singular_values", "update_matrix_rank", "cp_relative_error"):
+        np.testing.assert_array_equal(first[name], alone[name], err_msg=name)
+        np.testing.assert_array_equal(both[name][0], alone[name], err_msg=name)
+    assert not np.array_equal(both["update_singular_values"][1], alone["update_singular_values"])
+
+
 def test_bad_replica_arguments_are_one_line(cli, runs, tmp_path):
     assert "0 to 2" in one_line_error(run(cli, "eval", runs / "three", "--trials", 4, "--replica", 3))
     assert "holds one network" in one_line_error(run(cli, "eval", runs / "one", "--trials", 4, "--replica", 0))
@@ -102,10 +120,21 @@ def test_bad_replica_arguments_are_one_line(cli, runs, tmp_path):
     assert 'replicas need type = "ctrnn"' in line, line
 
 
-def test_report_of_a_replicated_run_draws_replica_0(cli, runs, tmp_path):
+def test_report_of_a_replicated_run_draws_every_learning_curve_and_replica_0(cli, runs, tmp_path):
     proc = run(cli, "report", runs / "three", "--out", tmp_path / "r.html")
     assert proc.returncode == 0, proc.stderr
-    assert "of replica 0 (of 3)" in (tmp_path / "r.html").read_text()
+    text = (tmp_path / "r.html").read_text()
+    assert "of replica 0 (of 3)" in text and "each of the 3 replicas a thin line" in text
+    # The learning curve: each replica's accuracy a thin line, their mean the one in the legend.
+    loaded = rnnscope.load_run(runs / "three")
+    ax = rnnscope.plot.learning_curve(loaded)
+    accuracy = np.asarray(loaded["history"]["accuracy"])
+    drawn = [line.get_ydata() for line in ax.get_lines()]
+    assert len(drawn) == 4
+    for k in range(3):
+        np.testing.assert_array_equal(drawn[k], accuracy[:, k])
+    np.testing.assert_allclose(drawn[3], accuracy.mean(axis=1))
+    assert [t.get_text() for t in ax.get_legend().get_texts()][0] == "accuracy (mean of 3; thin: each replica)"
 
 
 def test_a_sweep_cell_with_replicas_reports_their_mean_accuracy(cli, tmp_path):

@@ -6,6 +6,8 @@
 
 #include "rnnscope/core/memory.h"
 
+#include <cstdint>
+#include <optional>
 #include <string>
 
 namespace rnnscope::requests {
@@ -29,5 +31,10 @@ std::string spell_override(Door door, const std::string& key);
 // The memory budget of a request's `memory_limit_gb` (0: the available memory; Error when
 // negative or not finite), whose messages say how the door raises it.
 MemoryBudget memory_budget(double limit_gb, Door door);
+
+// The `replica` argument of a command on the run `run_dir` of `replicas` networks
+// (train.replicas): unset, or 0 <= replica < replicas of a run with more than one (Error
+// naming the argument and the allowed range otherwise).
+void require_replica(Door door, const std::optional<int64_t>& replica, int64_t replicas, const std::string& run_dir);
 
 }  // namespace rnnscope::requests

@@ -23,19 +23,24 @@ struct LearningRequest {
   int max_iterations = 500;      // ALS sweeps per restart
   uint64_t seed = 0;
   int threads = 0;               // CP restarts in parallel (0 = all cores)
+  // A run with train.replicas = K > 1: analyse replica k alone (0 <= k < K); unset, all K.
+  std::optional<int64_t> replica;
   std::optional<std::string> out;  // learning.h5 to write: unset = RUN/learning.h5, "" = none
   bool force = false;              // overwrite `out`
   Door door = Door::cli;
 };
 
 struct LearningResult {
-  decomp::LearningRank rank;
+  // One per network analysed: the run's one, one replica (`replica`), or every replica.
+  std::vector<decomp::LearningRank> ranks;
   std::string out;  // the file written ("" = none)
   // /steps [S], /ranks [R], /cp_relative_error [R], /cumulative_cp_relative_error [R],
   // /cp_iterations [R], /update_singular_values [S−1, min(N_out, N_in)],
   // /update_matrix_rank [S−1], /update_effective_rank [S−1], /cumulative_matrix_rank [S−1];
   // attributes run, weight, rows, cols, snapshots, rank_tolerance, effective_rank,
-  // cp_restarts, cp_max_iterations, seed, version.
+  // cp_restarts, cp_max_iterations, seed, version. All K replicas of a replicated run: every
+  // array but /steps and /ranks gains a leading [K], attribute replicas; one replica:
+  // attribute replica.
   Record record;
 };
 

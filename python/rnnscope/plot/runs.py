@@ -11,25 +11,42 @@ from ._figure import axes, categorical, evenly, pyplot
 _CLOCKS = {"step": "optimiser step", "wall_seconds": "wall time (s)"}
 
 
+def _per_replica(values, evaluations: int) -> np.ndarray:
+    """A history metric as [evaluations, replicas]: one column for a single network."""
+    return np.asarray(values, dtype=np.float64).reshape(evaluations, -1)
+
+
+def _metric_lines(ax, clock, values: np.ndarray, marker: str, color: str, label: str) -> list:
+    """One network's metric as a line with a marker at each evaluation; K replicas' as K thin
+    lines and their mean with the markers (the line the legend names)."""
+    replicas = values.shape[1]
+    if replicas == 1:
+        return ax.plot(clock, values[:, 0], marker + "-", color=color, markersize=3, label=label)
+    ax.plot(clock, values, "-", color=color, linewidth=0.6, alpha=0.35)
+    return ax.plot(clock, values.mean(axis=1), marker + "-", color=color, markersize=3,
+                   label=f"{label} (mean of {replicas}; thin: each replica)")
+
+
 def learning_curve(run: dict, ax=None, x: str = "step"):
     """Evaluation accuracy (left axis) and loss (right axis, log scale) against optimiser
     steps (``x="step"``) or training wall time (``x="wall_seconds"``), from ``load_run(dir)``;
-    each evaluation is a marker, so a run evaluated once still shows its point."""
+    each evaluation is a marker, so a run evaluated once still shows its point. A run of K
+    replicas (``train.replicas``): each replica a thin line, their mean the marked one."""
     if x not in _CLOCKS:
         raise ValueError(f"x must be one of {list(_CLOCKS)}, got {x!r}")
     history = run["history"]
     ax = axes(ax, (6, 3.5))
     clock = np.atleast_1d(history[x])
-    accuracy = np.atleast_1d(history["accuracy"])
+    accuracy = _per_replica(history["accuracy"], len(clock))
     lines = []
     if (accuracy >= 0).any():  # -1: an objective without accuracy
-        lines += ax.plot(clock, accuracy, "o-", color="C0", markersize=3, label="accuracy")
+        lines += _metric_lines(ax, clock, accuracy, "o", "C0", "accuracy")
     ax.set_xlabel(_CLOCKS[x])
     ax.locator_params(axis="x", nbins=6)  # wall times in ms would otherwise print as a crowd of long labels
     ax.set_ylabel("accuracy", color="C0")
     ax.set_ylim(0, 1.02)
     twin = ax.twinx()
-    lines += twin.plot(clock, history["loss"], "s-", color="C1", markersize=3, label="evaluation loss")
+    lines += _metric_lines(twin, clock, _per_replica(history["loss"], len(clock)), "s", "C1", "evaluation loss")
     twin.set_ylabel("loss", color="C1")
     twin.set_yscale("log")
     if len(clock) == 1:

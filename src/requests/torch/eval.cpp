@@ -111,13 +111,7 @@ EvalResult run_eval(const EvalRequest& req) {
   }
   auto run = rnn::build_run(rnn::resolve_run_config(dir.read_config(), dir.config_path()));
   const int64_t replicas = run.model->replicas();
-  if (req.replica) {
-    require(replicas > 1, argument_name(req.door, "replica") + ": " + dir.path() +
-                              " holds one network (train.replicas = 1); leave it out");
-    require(*req.replica >= 0 && *req.replica < replicas,
-            argument_name(req.door, "replica") + " = " + std::to_string(*req.replica) + ": " + dir.path() + " holds " +
-                std::to_string(replicas) + " replicas, 0 to " + std::to_string(replicas - 1));
-  }
+  require_replica(req.door, req.replica, replicas, dir.path());
   run.model->read_weights(dir.model_path());
   rnn::use_threads(run.config.at("train").at("threads").get<int64_t>());
   rnn::require_batch_memory(*run.task, req.trials, run.model->units(), run.model->replicas(), false,
