@@ -9,6 +9,7 @@ import subprocess
 import h5py
 import numpy as np
 import pytest
+from matplotlib import pyplot
 
 import rnnscope
 from conftest import SMALL_CONFIG, toml_text
@@ -135,6 +136,7 @@ def test_report_of_a_replicated_run_draws_every_learning_curve_and_replica_0(cli
         np.testing.assert_array_equal(drawn[k], accuracy[:, k])
     np.testing.assert_allclose(drawn[3], accuracy.mean(axis=1))
     assert [t.get_text() for t in ax.get_legend().get_texts()][0] == "accuracy (mean of 3; thin: each replica)"
+    pyplot.close(ax.figure)
 
 
 def test_a_sweep_cell_with_replicas_reports_their_mean_accuracy(cli, tmp_path):
