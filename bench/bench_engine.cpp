@@ -121,6 +121,9 @@ void serve_floor(const Options& o) {
     return at::randn(shape);
   };
   auto u = at::randn({T * B, kInputs}), w_ih = f({GN, kInputs}), w_hh = f({GN, N}), pre = f({T * B, GN});
+  // W_hhᵀ stored, as the ctrnn kernel stores W_recᵀ: the recurrent products in their faster,
+  // untransposed BLAS form (its transposition is part of the step).
+  auto w_hh_t = f({N, GN});
   auto h = f({T * B, N}), dh = f({B, N}), dw_hh = f({GN, N}), dw_ih = f({GN, kInputs}), w_out = f({kOutputs, N});
   auto y = f({T * B, kOutputs}), dw_out = f({kOutputs, N}), dhs = f({T * B, N});
   // Replica r's block of a [R, …] buffer.
@@ -130,9 +133,10 @@ void serve_floor(const Options& o) {
     for (int64_t r = 0; r < R; ++r) {
       gemm(false, true, T * B, GN, kInputs, up, kInputs, p(w_ih, r), kInputs, 1, p(pre, r), GN);
     }
+    w_hh_t.copy_(w_hh.transpose(1, 2));
     for (int64_t t = 0; t < T; ++t) {
       for (int64_t r = 0; r < R; ++r) {
-        gemm(false, true, B, GN, N, p(h, r) + t * B * N, N, p(w_hh, r), N, 1, p(pre, r) + t * B * GN, GN);
+        gemm(false, false, B, GN, N, p(h, r) + t * B * N, N, p(w_hh_t, r), GN, 1, p(pre, r) + t * B * GN, GN);
       }
     }
     for (int64_t r = 0; r < R; ++r) {
