@@ -48,11 +48,11 @@ int main() {
   for (auto& x : states) x = normal(generator);
   std::vector<float> out(weights.size());
   libxsmm_init();
-  // The forward's z_t = r_{t-1} W^T (row-major) reaches BLAS as W^T r (TN); the backward's
-  // dr = dz W as W dz (NN), the form a forward on a transposed copy of W would take too. The
-  // weight gradient is accumulated over blocks of steps (larger products), not per step.
-  const Product products[] = {{"forward as issued   (TN 50x20x50)", 'T', 'N', kUnits, kBatch, kUnits, 0.f},
-                              {"backward; forward on W^T stored (NN 50x20x50)", 'N', 'N', kUnits, kBatch, kUnits, 0.f}};
+  // The forward's z_t = r_{t-1} W^T (row-major) reached BLAS as TN on W; since the kernel
+  // stores W^T it is NN, as the backward's dr = dz W is. The weight gradient is accumulated
+  // over blocks of steps (larger products), not per step.
+  const Product products[] = {{"forward on W as before (TN 50x20x50)", 'T', 'N', kUnits, kBatch, kUnits, 0.f},
+                              {"forward on W^T stored; backward (NN 50x20x50)", 'N', 'N', kUnits, kBatch, kUnits, 0.f}};
   std::printf("%d replicas, per step of all of them, microseconds (best of %d interleaved rounds)\n", kReplicas,
               kRounds);
   for (const auto& p : products) {
