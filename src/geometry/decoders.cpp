@@ -229,6 +229,22 @@ LinearDecoder fit(const Matrix& x, const std::vector<int64_t>& y, const DecoderO
 
 }  // namespace
 
+FeatureScaling fit_scaling(const Matrix& x) {
+  require(x.rows() >= 1 && x.cols() >= 1, "feature scaling: x " + shape_text(x) + " must have at least one sample and one feature");
+  require(x.allFinite(), "feature scaling: x contains a non-finite value (NaN or infinity)");
+  FeatureScaling out;
+  out.mean = x.colwise().mean().transpose();
+  const Vector variance = (x.rowwise() - out.mean.transpose()).colwise().squaredNorm().transpose() / static_cast<double>(x.rows());
+  out.scale = variance.unaryExpr([](double v) { return v > 0 ? std::sqrt(v) : 1.0; });
+  return out;
+}
+
+Matrix FeatureScaling::apply(const Matrix& x) const {
+  require(x.cols() == mean.size(), "feature scaling: x " + shape_text(x) + " has " + std::to_string(x.cols()) +
+                                       " features, the scaling was fitted on " + std::to_string(mean.size()));
+  return ((x.rowwise() - mean.transpose()).array().rowwise() / scale.transpose().array()).matrix();
+}
+
 LinearDecoder fit_decoder(const Matrix& x, const std::vector<int64_t>& y, const DecoderOptions& options) {
   return fit(x, y, options, nullptr);
 }

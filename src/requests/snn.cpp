@@ -4,11 +4,11 @@
 
 #include "rnnscope/core/config_io.h"
 #include "rnnscope/core/error.h"
+#include "rnnscope/geometry/decoders.h"
 #include "rnnscope/requests/output_policy.h"
 #include "rnnscope/runs/run_directory.h"
 #include "rnnscope/snn/config.h"
 #include "rnnscope/snn/patterns.h"
-#include "rnnscope/snn/readout.h"
 
 #include <chrono>
 #include <cmath>
@@ -188,9 +188,14 @@ Json run_snn_train(const SnnTrainRequest& req) {
   sim.set_plastic(false);
   const linalg::Matrix train_counts = present(sim, train, c);
   const linalg::Matrix test_counts = present(sim, test, c);
-  const snn::LogisticReadout readout = snn::fit_logistic(train_counts, train.labels, c.data.classes, c.readout);
-  const double train_accuracy = snn::accuracy(snn::predict(readout, train_counts), train.labels);
-  const double test_accuracy = snn::accuracy(snn::predict(readout, test_counts), test.labels);
+  // The readout: the geometry decoder (one-vs-rest L2 logistic regression) on the counts
+  // z-scored with the training samples' mean and spread, so the penalty weighs every neuron alike.
+  const geometry::FeatureScaling scaling = geometry::fit_scaling(train_counts);
+  const std::vector<int64_t> train_labels(train.labels.begin(), train.labels.end());
+  const std::vector<int64_t> test_labels(test.labels.begin(), test.labels.end());
+  const geometry::LinearDecoder readout = geometry::fit_decoder(scaling.apply(train_counts), train_labels, c.readout);
+  const double train_accuracy = readout.accuracy(scaling.apply(train_counts), train_labels);
+  const double test_accuracy = readout.accuracy(scaling.apply(test_counts), test_labels);
   const double shown_ms = static_cast<double>(train_counts.rows() + test_counts.rows()) * c.data.sample_ms;
 
   const auto& ee = sim.network().ee;
@@ -208,10 +213,14 @@ Json run_snn_train(const SnnTrainRequest& req) {
     record.add("tau_minus_ms", {synapses}, as_doubles(sim.stdp()->tau_minus_ms()));
   }
   record.add("train_counts", {train_counts.rows(), n_e}, row_major(train_counts));
-  record.add("train_labels", {train_counts.rows()}, std::vector<int64_t>(train.labels.begin(), train.labels.end()));
+  record.add("train_labels", {train_counts.rows()}, train_labels);
   record.add("test_counts", {test_counts.rows(), n_e}, row_major(test_counts));
-  record.add("test_labels", {test_counts.rows()}, std::vector<int64_t>(test.labels.begin(), test.labels.end()));
-  record.add("readout_weights", {readout.weights.rows(), readout.weights.cols()}, row_major(readout.weights));
+  record.add("test_labels", {test_counts.rows()}, test_labels);
+  record.add("readout_mean", {n_e}, std::vector<double>(scaling.mean.begin(), scaling.mean.end()));
+  record.add("readout_scale", {n_e}, std::vector<double>(scaling.scale.begin(), scaling.scale.end()));
+  record.add("readout_normals", {readout.normals.rows(), n_e}, row_major(readout.normals));
+  record.add("readout_intercepts", {readout.intercepts.size()},
+             std::vector<double>(readout.intercepts.begin(), readout.intercepts.end()));
   record.attributes["rule"] = c.rule;
   record.attributes["seed"] = static_cast<int64_t>(c.seed);
   record.attributes["version"] = RNNSCOPE_VERSION;
@@ -224,7 +233,6 @@ Json run_snn_train(const SnnTrainRequest& req) {
   summary["train_accuracy"] = train_accuracy;
   summary["test_accuracy"] = test_accuracy;
   summary["chance"] = 1.0 / static_cast<double>(c.data.classes);
-  summary["readout_loss"] = readout.train_loss;
   summary["rate_e_hz"] = (train_counts.sum() + test_counts.sum()) / static_cast<double>(n_e) / (shown_ms * 1e-3);
   summary["w_ee_mean_initial"] = mean_of(w_initial);
   summary["w_ee_mean_final"] = mean_of(ee.weight);

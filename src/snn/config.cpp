@@ -82,8 +82,8 @@ std::vector<std::pair<std::string, std::vector<ParamSpec>>> make_sections() {
         number("rest_ms", 20, "silent input channels between samples (ms)").with_min(0),
         integer("epochs", 1, "unsupervised STDP passes over the training samples").with_min(0).with_max(1000)}},
       {"readout",
-       {number("l2", 1e-2, "L2 penalty of the logistic readout's weights").with_min(0),
-        integer("iterations", 500, "gradient steps of the readout fit").with_min(1).with_max(1e6)}},
+       {positive("l2", 1.0, "L2 penalty (l2 / 2)·|w|² of the logistic readout beside its summed log-loss (scikit-learn's C = 1 / l2)"),
+        integer("newton_steps", 100, "Newton steps per class of the readout fit").with_min(1).with_max(1e4)}},
   };
 }
 
@@ -140,7 +140,8 @@ SnnConfig resolve_snn_config(Json raw, const std::vector<std::string>& overrides
             num(d, "rate_on_hz"),    num(d, "rate_off_hz"),     num(d, "flip"),           num(d, "sample_ms"),
             num(d, "rest_ms"),       whole(d, "epochs")};
   const Json& r = c.resolved["readout"];
-  c.readout = {num(r, "l2"), whole(r, "iterations")};
+  c.readout.l2 = num(r, "l2");
+  c.readout.max_iterations = static_cast<int>(whole(r, "newton_steps"));
 
   // What one key's range cannot say.
   require(c.network.v_reset_mv < c.network.v_threshold_mv,

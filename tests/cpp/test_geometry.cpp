@@ -119,6 +119,32 @@ TEST(Decoders, BadInputsAreRefused) {
   EXPECT_NE(error_of([&] { fit_decoder(bad, p.y, {}); }).find("non-finite"), std::string::npos);
 }
 
+TEST(FeatureScaling, ZScoresWithTheFittedSetsMeanAndSpread) {
+  // Columns: values 1, 3 (mean 2, population sd 1), a constant 5 (scale 1), and -4, 4 (sd 4).
+  Matrix x(2, 3);
+  x << 1, 5, -4, 3, 5, 4;
+  const FeatureScaling s = fit_scaling(x);
+  EXPECT_DOUBLE_EQ(s.mean(0), 2.0);
+  EXPECT_DOUBLE_EQ(s.scale(0), 1.0);
+  EXPECT_DOUBLE_EQ(s.scale(1), 1.0);
+  EXPECT_DOUBLE_EQ(s.scale(2), 4.0);
+  const Matrix z = s.apply(x);
+  EXPECT_DOUBLE_EQ(z(0, 0), -1.0);
+  EXPECT_DOUBLE_EQ(z(1, 1), 0.0);
+  EXPECT_DOUBLE_EQ(z(1, 2), 1.0);
+  // Another set goes through the same shift and scale, not its own.
+  Matrix other(1, 3);
+  other << 4, 6, 8;
+  const Matrix zo = s.apply(other);
+  EXPECT_DOUBLE_EQ(zo(0, 0), 2.0);
+  EXPECT_DOUBLE_EQ(zo(0, 1), 1.0);
+  EXPECT_DOUBLE_EQ(zo(0, 2), 2.0);
+  EXPECT_NE(error_of([&] { s.apply(Matrix(1, 2)); }).find("has 2 features, the scaling was fitted on 3"), std::string::npos);
+  Matrix bad = x;
+  bad(0, 0) = std::nan("");
+  EXPECT_NE(error_of([&] { fit_scaling(bad); }).find("non-finite"), std::string::npos);
+}
+
 TEST(Orthogonality, HandBuiltNormals) {
   EXPECT_DOUBLE_EQ(orthogonalization_index(Matrix::Identity(4, 6)), 1.0);
   Matrix collinear(3, 2);

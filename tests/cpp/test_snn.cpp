@@ -1,11 +1,10 @@
 // The spiking network (src/snn): the membrane against its closed form, refractoriness, the
 // background input's statistics, connection probabilities of the CSR, pair STDP against its
 // closed form (homogeneous and heterogeneous), the heterogeneous parameters' distributions,
-// determinism under a seed, the readout, and config errors.
+// determinism under a seed, and config errors.
 #include "rnnscope/snn/config.h"
 #include "rnnscope/snn/distributions.h"
 #include "rnnscope/snn/network.h"
-#include "rnnscope/snn/readout.h"
 #include "rnnscope/snn/simulator.h"
 #include "rnnscope/snn/stdp.h"
 
@@ -305,25 +304,6 @@ TEST(SnnSimulator, IsDeterministicUnderASeed) {
   const SegmentResult once = whole.run(3000, {}, rec);
   EXPECT_EQ(once.spike_step, a.spike_step);
   EXPECT_EQ(whole.network().ee.weight, wa);
-}
-
-TEST(SnnReadout, SeparatesClustersAndPredictsTheirLabels) {
-  // Three Gaussian clusters in 20 dimensions, far apart: the fit classifies them all.
-  Rng rng(2);
-  const int64_t n = 150;
-  linalg::Matrix x(n, 20);
-  std::vector<int32_t> labels(n);
-  for (int64_t i = 0; i < n; ++i) {
-    labels[i] = static_cast<int32_t>(i % 3);
-    for (int64_t j = 0; j < 20; ++j) x(i, j) = rng.normal() + (j == labels[i] ? 6.0 : 0.0);
-  }
-  const LogisticReadout r = fit_logistic(x, labels, 3, ReadoutParams{});
-  EXPECT_EQ(accuracy(predict(r, x), labels), 1.0);
-  EXPECT_LT(r.train_loss, 0.5 * std::log(3.0));
-  // Shuffled labels are not learnable beyond chance on fresh data.
-  std::vector<int32_t> shuffled(n);
-  for (int64_t i = 0; i < n; ++i) shuffled[i] = static_cast<int32_t>(rng.integer(3));
-  EXPECT_GT(fit_logistic(x, shuffled, 3, ReadoutParams{}).train_loss, 0.5);
 }
 
 TEST(SnnConfig, BadConfigsGiveOneLineNamingTheKey) {

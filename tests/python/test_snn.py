@@ -87,8 +87,12 @@ def test_stdp_training_beats_chance_and_writes_its_run(cli, config, tmp_path):
         synapses = len(f["w_ee"])
         assert f["ee_row_start"][-1] == synapses == len(f["a_plus"]) == len(f["tau_minus_ms"])
         assert np.all(f["a_minus"][()] < 0)
-        assert f["train_counts"].shape == (30, 80) and f["readout_weights"].shape == (81, 3)
+        assert f["train_counts"].shape == (30, 80) and f["readout_normals"].shape == (3, 80)
         assert np.all((f["w_ee"][()] >= 0) & (f["w_ee"][()] <= 1))
+        # The stored readout reproduces the reported test accuracy.
+        z = (f["test_counts"][()] - f["readout_mean"][()]) / f["readout_scale"][()]
+        scores = z @ f["readout_normals"][()].T + f["readout_intercepts"][()]
+        assert np.mean(scores.argmax(axis=1) == f["test_labels"][()]) == pytest.approx(summary["test_accuracy"])
     py = rnnscope.snn.train(TINY, out=tmp_path / "run_py")
     assert py["test_accuracy"] == summary["test_accuracy"]
     with pytest.raises(ValueError, match="force=True"):

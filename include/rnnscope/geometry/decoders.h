@@ -36,6 +36,19 @@ struct LinearDecoder {
   double accuracy(const Matrix& x, const std::vector<int64_t>& y) const;
 };
 
+// Per-feature z-scoring, fitted on one set of samples and applied to others (the same shift
+// and scale). The L2 penalty acts on the normals in the features' units, so without it a
+// feature of large variance (a fast-firing neuron's count) is penalised less than one of small
+// variance; z-scored, every feature pays the same. A constant feature gets scale 1 (it stays
+// at 0 after the shift).
+struct FeatureScaling {
+  Vector mean, scale;  // [features]
+  // (x − mean) / scale, row by row; Error: a feature count other than mean's.
+  Matrix apply(const Matrix& x) const;
+};
+// Errors: no samples, a non-finite entry.
+FeatureScaling fit_scaling(const Matrix& x);
+
 // Fits the decoder on x [samples, features] and labels y [samples]. Errors: shapes that
 // differ, a non-finite entry, fewer than 2 classes, l2 <= 0 or not finite.
 LinearDecoder fit_decoder(const Matrix& x, const std::vector<int64_t>& y, const DecoderOptions& options);

@@ -3,8 +3,8 @@
 #pragma once
 
 #include "rnnscope/core/params.h"
+#include "rnnscope/geometry/decoders.h"
 #include "rnnscope/snn/patterns.h"
-#include "rnnscope/snn/readout.h"
 #include "rnnscope/snn/simulator.h"
 
 #include <cstdint>
@@ -28,7 +28,7 @@ struct SnnConfig {
   std::string rule = "none";  // [stdp] rule: "none", "hom_stdp", "het_stdp"
   StdpParams stdp;            // unused with rule "none"
   PatternParams data;         // `snn train`
-  ReadoutParams readout;      // `snn train`
+  geometry::DecoderOptions readout;  // `snn train`: l2 and max_iterations (one fit, no folds)
   Json resolved;              // the whole config with defaults filled in (config.toml of a run)
 };
 
