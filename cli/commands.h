@@ -20,5 +20,6 @@ void add_cp_command(CLI::App& app);
 void add_analyze_learning_command(CLI::App& app);
 void add_experiment_command(CLI::App& app);
 void add_report_command(CLI::App& app);
+void add_nback_command(CLI::App& app);
 
 }  // namespace rnnscope::cli
