@@ -63,24 +63,21 @@ std::vector<std::pair<std::string, torch::Tensor>> NbackModel::weight_matrices()
   return out;
 }
 
+std::vector<std::pair<std::string, torch::Tensor>> NbackModel::stage_tensors() const {
+  return {{"reduce/weight", reduce_->weight},   {"reduce/bias", reduce_->bias},
+          {"embed/weight", embed_->weight},     {"embed/bias", embed_->bias},
+          {"embed_norm/weight", embed_norm_->weight}, {"embed_norm/bias", embed_norm_->bias}};
+}
+
 void NbackModel::write_weights(h5::Writer& out) const {
   rnn_->write_weights(out);
-  write_tensor(out, "reduce/weight", reduce_->weight);
-  write_tensor(out, "reduce/bias", reduce_->bias);
-  write_tensor(out, "embed/weight", embed_->weight);
-  write_tensor(out, "embed/bias", embed_->bias);
-  write_tensor(out, "embed_norm/weight", embed_norm_->weight);
-  write_tensor(out, "embed_norm/bias", embed_norm_->bias);
+  for (const auto& [name, t] : stage_tensors()) write_tensor(out, name, t);
 }
 
 void NbackModel::read_weights(const std::string& path) {
   rnn_->read_weights(path);
-  read_tensor(path, "reduce/weight", reduce_->weight);
-  read_tensor(path, "reduce/bias", reduce_->bias);
-  read_tensor(path, "embed/weight", embed_->weight);
-  read_tensor(path, "embed/bias", embed_->bias);
-  read_tensor(path, "embed_norm/weight", embed_norm_->weight);
-  read_tensor(path, "embed_norm/bias", embed_norm_->bias);
+  // The handles share the parameters' storage: reading into them fills the parameters.
+  for (auto& [name, t] : stage_tensors()) read_tensor(path, name, t);
 }
 
 }  // namespace rnnscope::rnn

@@ -45,6 +45,9 @@ class NbackModel final : public RecurrentModel {
   const NbackModelShape& shape() const { return shape_; }
 
  private:
+  // The stage's own tensors by their model.h5 names (handles on the parameters).
+  std::vector<std::pair<std::string, torch::Tensor>> stage_tensors() const;
+
   NbackModelShape shape_;
   torch::nn::Linear reduce_{nullptr};
   torch::nn::Linear embed_{nullptr};

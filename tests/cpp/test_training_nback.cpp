@@ -1,6 +1,6 @@
 // The N-back parts of the trainer: batches looked up in feature banks (checked entry by entry
 // against the banks and the generator's trials), and a tiny multi-task cognitive model whose
-// held-out loss falls under the trainer.
+// held-out loss falls under the trainer, and its model.h5 round trip.
 #include "models/nback_model.h"
 #include "training/nback_parts.h"
 
@@ -9,7 +9,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
 #include <set>
+#include <unistd.h>
 
 using namespace rnnscope;
 using namespace rnnscope::rnn;
@@ -102,4 +104,18 @@ TEST(NbackModel, ATinyMultiTaskModelLearnsUnderTheTrainer) {
   // Held-out cross-entropy on every frame: from about ln 3 to well below.
   EXPECT_LT(h.loss.back(), before - 0.2) << before << " -> " << h.loss.back();
   EXPECT_GT(h.accuracy.back(), 0.6);
+
+  // model.h5 round trip: another seed's network reads the trained weights and answers the same.
+  const std::string path = ::testing::TempDir() + "nback_model_" + std::to_string(getpid()) + ".h5";
+  {
+    h5::Writer out(path);
+    model->write_weights(out);
+    out.commit();
+  }
+  NbackModel read(shape, rnn, 9);
+  read.read_weights(path);
+  std::filesystem::remove(path);
+  torch::NoGradGuard no_grad;
+  const auto inputs = torch::rand({6, 2, shape.inputs()});
+  EXPECT_TRUE(torch::equal(read.run(inputs, {}).outputs, model->run(inputs, {}).outputs));
 }
