@@ -23,7 +23,7 @@ void add_nback_command(CLI::App& app) {
   cmd->add_option("--channels", req->channels, "channels of each conv block (3x3 conv, ReLU, 2x2 max pool); "
                                                "default 16 32 64")
       ->delimiter(',');
-  cmd->add_option("--epochs", req->epochs, "passes over the training images (default 3)");
+  cmd->add_option("--epochs", req->epochs, "passes over the training images (default 6)");
   cmd->add_option("--batch-size", req->batch_size, "images per AdamW step (default 128)");
   cmd->add_option("--lr", req->lr, "AdamW learning rate (default 0.001)");
   cmd->add_option("--weight-decay", req->weight_decay, "AdamW weight decay (default 0.0001)");
@@ -32,7 +32,7 @@ void add_nback_command(CLI::App& app) {
   cmd->add_option("--threads", req->threads, "CPU threads (default 0: all cores)");
   cmd->add_option("--data-dir", req->data_dir, "where the Fashion-MNIST files are (default the Debian package's)");
   cmd->add_flag("--force", req->force, "overwrite --out if it exists");
-  cmd->footer("Example:\n  rnnscope nback pretrain --epochs 3 --out cnn.h5");
+  cmd->footer("Example:\n  rnnscope nback pretrain --out cnn.h5");
   cmd->callback([req] {
     const auto r = run_in_torch_plugin<requests::NbackPretrainResult>("nback-pretrain", *req);
     std::printf("test accuracy %.4f after %zu epochs (final training loss %.4f, %.1f s); written to %s\n",

@@ -56,7 +56,7 @@ def sequences(trials: int = 8, *, tasks=None, heldout: bool = False, seed: int =
         data_dir="" if data_dir is None else os.fspath(data_dir))
 
 
-def pretrain(*, out, channels=(16, 32, 64), epochs: int = 3, batch_size: int = 128, lr: float = 1e-3,
+def pretrain(*, out, channels=(16, 32, 64), epochs: int = 6, batch_size: int = 128, lr: float = 1e-3,
              weight_decay: float = 1e-4, train_images: int = 0, seed: int = 0, threads: int = 0,
              data_dir=None, force: bool = False) -> dict:
     """Trains the perceptual CNN on Fashion-MNIST's training images (``rnnscope nback pretrain``).

@@ -59,7 +59,7 @@ class PerceptualCnn : public torch::nn::Module {
 };
 
 struct PretrainOptions {
-  int64_t epochs = 3;
+  int64_t epochs = 6;
   int64_t batch_size = 128;
   double lr = 1e-3;          // AdamW
   double weight_decay = 1e-4;

@@ -65,6 +65,7 @@ TEST(PerceptualCnn, AFrozenNetworkDoesNotChangeWhileWhatReadsItLearns) {
 }
 
 TEST(PerceptualCnn, PretrainingLearnsFashionMnistAndRoundTripsThroughHdf5) {
+  at::set_num_threads(1);  // small convolutions: threads on a loaded 2-core machine cost 10x
   PerceptualCnn cnn({8, 16}, 28, 10, 0);
   const auto train = first_images(data::Split::train, 1000);
   const auto test = first_images(data::Split::test, 500);
@@ -121,6 +122,7 @@ TEST(PerceptualCnn, PretrainingRequestRefusesBadArgumentsInOneLineNamingThem) {
 }
 
 TEST(FeatureBank, EqualsTheCnnRunOnEachRenderedView) {
+  at::set_num_threads(1);  // small convolutions: threads on a loaded 2-core machine cost 10x
   const auto config = nback::StimulusConfig::from_params(resolve_params(Json::object(), nback::stimulus_params(), "test"));
   const nback::StimulusSet stimuli(config, data::load_fashion_mnist(data::Split::test), 5);
   PerceptualCnn cnn({4, 6}, 28, 10, 2);

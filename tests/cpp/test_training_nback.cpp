@@ -41,6 +41,7 @@ struct Tiny {
 }  // namespace
 
 TEST(NbackData, FramesAreBankViewsOfTheTrialsObjectsWithTheCueAndTheLabels) {
+  at::set_num_threads(1);
   Tiny tiny;
   NbackDataSource source = tiny.source(5, 3, 2);
   const FeatureBank bank = build_feature_bank(tiny.cnn, tiny.set, nback::ViewKind::training, 2, 5);

@@ -98,7 +98,7 @@ def test_sequences_frames_and_labels():
 
 def test_pretrain_writes_the_network_with_its_test_accuracy(tmp_path):
     out = tmp_path / "cnn.h5"
-    r = rnnscope.nback.pretrain(out=out, channels=[4, 8], epochs=1, train_images=500, seed=1)
+    r = rnnscope.nback.pretrain(out=out, channels=[4, 8], epochs=1, train_images=500, seed=1, threads=1)
     assert r["epoch_loss"].shape == (1,) and 0 <= r["test_accuracy"] <= 1
     with h5py.File(out) as f:
         assert list(f["channels"][:]) == [4, 8] and f["image_size"][0] == 28

@@ -13,7 +13,7 @@ namespace rnnscope::requests {
 
 struct NbackPretrainRequest {
   std::vector<int64_t> channels = {16, 32, 64};  // conv blocks (3×3 conv, ReLU, 2×2 max pool)
-  int64_t epochs = 3;
+  int64_t epochs = 6;
   int64_t batch_size = 128;
   double lr = 1e-3;             // AdamW
   double weight_decay = 1e-4;

@@ -3,6 +3,7 @@
 #include "rnnscope/requests/nback_pretrain.h"
 
 #include "models/perception.h"
+#include "training/run_parts.h"
 
 #include "rnnscope/core/error.h"
 #include "rnnscope/core/hdf5_io.h"
@@ -42,7 +43,7 @@ NbackPretrainResult run_nback_pretrain(const NbackPretrainRequest& r) {
   const std::string dir = r.data_dir.empty() ? data::kFashionMnistDir : r.data_dir;
   const auto train = data::load_fashion_mnist(data::Split::train, dir);
   const auto test = data::load_fashion_mnist(data::Split::test, dir);
-  if (r.threads > 0) at::set_num_threads(static_cast<int>(r.threads));
+  rnn::use_threads(r.threads);
   rnn::PerceptualCnn cnn(r.channels, train.rows, data::kFashionMnistClasses, r.seed);
   rnn::PretrainOptions options;
   options.epochs = r.epochs;
