@@ -181,7 +181,9 @@ PretrainResult pretrain(PerceptualCnn& cnn, const data::LabelledImages& train, c
 
 FeatureBank build_feature_bank(PerceptualCnn& cnn, const nback::StimulusSet& stimuli, nback::ViewKind kind,
                                int64_t views, uint64_t seed) {
-  require(views >= 1, "nback bank: views per object = " + std::to_string(views) + ", allowed >= 1");
+  constexpr int64_t kMaxViews = 100000;
+  require(views >= 1 && views <= kMaxViews,
+          "nback bank: views per object = " + std::to_string(views) + ", allowed 1.." + std::to_string(kMaxViews));
   const nback::StimulusConfig& config = stimuli.config();
   const int64_t side = config.canvas_size(), locations = config.n_locations();
   FeatureBank bank;

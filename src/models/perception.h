@@ -98,7 +98,7 @@ struct FeatureBank {
   }
 };
 
-// Error: views < 1, a bank above 1 GiB (Kind::memory_limit).
+// Error: views outside 1..100000, a bank above 1 GiB (Kind::memory_limit).
 FeatureBank build_feature_bank(PerceptualCnn& cnn, const nback::StimulusSet& stimuli, nback::ViewKind kind,
                                int64_t views, uint64_t seed);
 
