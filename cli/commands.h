@@ -21,5 +21,6 @@ void add_analyze_learning_command(CLI::App& app);
 void add_experiment_command(CLI::App& app);
 void add_report_command(CLI::App& app);
 void add_snn_command(CLI::App& app);
+void add_nback_command(CLI::App& app);
 
 }  // namespace rnnscope::cli

@@ -8,6 +8,7 @@
 #include "rnnscope/requests/experiment.h"
 #include "rnnscope/requests/fit_ltr.h"
 #include "rnnscope/requests/models.h"
+#include "rnnscope/requests/nback_pretrain.h"
 #include "rnnscope/requests/sweep.h"
 #include "rnnscope/requests/synth_ltr.h"
 #include "rnnscope/requests/train.h"
@@ -43,6 +44,7 @@ const Command kCommands[] = {
     command<requests::SynthLtrRequest, requests::SynthLtrResult, requests::run_synth_ltr>("synth-ltr"),
     command<requests::SynthReachRequest, requests::SynthReachResult, requests::run_synth_reach>("synth-reach"),
     command<requests::ExperimentRequest, requests::ExperimentResult, requests::run_experiment>("experiment"),
+    command<requests::NbackPretrainRequest, requests::NbackPretrainResult, requests::run_nback_pretrain>("nback-pretrain"),
 };
 
 int run_guarded(std::string& error, const Command& command, const void* request, void* result) {

@@ -1,8 +1,10 @@
-// Bindings of the N-back stimuli and trials (nback/rendered.h) as numpy arrays.
+// Bindings of the N-back stimuli and trials (nback/rendered.h) as numpy arrays, and the
+// pretraining of the perceptual CNN (requests/nback_pretrain.h).
 #include "bindings.h"
 #include "convert.h"
 
 #include "rnnscope/nback/rendered.h"
+#include "rnnscope/requests/nback_pretrain.h"
 
 #include <pybind11/stl.h>
 
@@ -64,12 +66,44 @@ py::dict sequences(int64_t trials, const std::vector<std::string>& tasks, bool h
   return out;
 }
 
+py::dict pretrain(const std::string& out, const std::vector<int64_t>& channels, int64_t epochs, int64_t batch_size,
+                  double lr, double weight_decay, int64_t train_images, uint64_t seed, int64_t threads,
+                  const std::string& data_dir, bool force) {
+  requests::NbackPretrainRequest req;
+  req.out = out;
+  req.channels = channels;
+  req.epochs = epochs;
+  req.batch_size = batch_size;
+  req.lr = lr;
+  req.weight_decay = weight_decay;
+  req.train_images = train_images;
+  req.seed = seed;
+  req.threads = threads;
+  req.data_dir = data_dir;
+  req.force = force;
+  req.door = requests::Door::python;
+  requests::NbackPretrainResult r;
+  {
+    py::gil_scoped_release release;
+    r = requests::run_nback_pretrain(req);
+  }
+  py::dict d;
+  d["test_accuracy"] = r.test_accuracy;
+  d["epoch_loss"] = to_numpy(r.epoch_loss, {static_cast<int64_t>(r.epoch_loss.size())});
+  d["seconds"] = r.seconds;
+  return d;
+}
+
 }  // namespace
 
 void bind_nback(py::module_& m) {
   m.def("nback_sequences", &sequences, py::arg("trials"), py::kw_only(), py::arg("tasks"), py::arg("heldout"),
         py::arg("seed"), py::arg("stimuli"), py::arg("options"), py::arg("data_dir"),
         "N-back trials with rendered frames (nback/rendered.h) as numpy arrays.");
+  m.def("nback_pretrain", &pretrain, py::kw_only(), py::arg("out"), py::arg("channels"), py::arg("epochs"),
+        py::arg("batch_size"), py::arg("lr"), py::arg("weight_decay"), py::arg("train_images"), py::arg("seed"),
+        py::arg("threads"), py::arg("data_dir"), py::arg("force"),
+        "Pretrains the N-back perceptual CNN on Fashion-MNIST (requests/nback_pretrain.h).");
 }
 
 }  // namespace rnnscope::python

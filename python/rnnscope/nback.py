@@ -1,6 +1,7 @@
 """The N-back stimuli and trials (docs/nback.md): Fashion-MNIST objects with a category, an
 identity and a location, rendered under controlled views, in sequences of the nine N-back
-tasks ({location, identity, category} × {1, 2, 3}-back) — to look at what the networks will see.
+tasks ({location, identity, category} × {1, 2, 3}-back) — to look at what the networks will see;
+and the pretraining of the networks' perceptual CNN.
 """
 
 from __future__ import annotations
@@ -8,9 +9,9 @@ from __future__ import annotations
 import os
 
 from . import _core
-from ._args import boolean, integer, seed as seed_arg
+from ._args import boolean, integer, path, real, seed as seed_arg
 
-__all__ = ["sequences", "LABELS"]
+__all__ = ["sequences", "pretrain", "LABELS"]
 
 #: The three answers, by label value.
 LABELS = ("match", "non-match", "no-action")
@@ -53,3 +54,32 @@ def sequences(trials: int = 8, *, tasks=None, heldout: bool = False, seed: int =
         integer(trials, "trials", minimum=1), tasks=names, heldout=boolean(heldout, "heldout"),
         seed=seed_arg(seed), stimuli=stimuli or {}, options=options,
         data_dir="" if data_dir is None else os.fspath(data_dir))
+
+
+def pretrain(*, out, channels=(16, 32, 64), epochs: int = 6, batch_size: int = 128, lr: float = 1e-3,
+             weight_decay: float = 1e-4, train_images: int = 0, seed: int = 0, threads: int = 0,
+             data_dir=None, force: bool = False) -> dict:
+    """Trains the perceptual CNN on Fashion-MNIST's training images (``rnnscope nback pretrain``).
+
+    Args:
+        out: the HDF5 file to write the network to (refused if it exists, unless ``force``).
+        channels: channels of each conv block (3×3 conv, ReLU, 2×2 max pool), 1 to 4 blocks.
+        epochs, batch_size, lr, weight_decay: AdamW on the cross-entropy of the 10 classes.
+        train_images: train on the first this many training images (0 = all 60000).
+        seed: initial weights and the order of the images.
+        threads: CPU threads (0 = all cores).
+        data_dir: where the Fashion-MNIST files are (default Debian's).
+
+    Returns:
+        ``{"test_accuracy" (on the 10000 test images), "epoch_loss" [epochs], "seconds"}``.
+    """
+    if out is None:
+        raise ValueError("out is required: the HDF5 file to write the network to")
+    if isinstance(channels, (str, bytes)) or not hasattr(channels, "__iter__"):
+        raise ValueError(f"channels must be a list of integers, got {channels!r}")
+    return _core.nback_pretrain(
+        out=path(out), channels=[integer(c, "channels") for c in channels], epochs=integer(epochs, "epochs"),
+        batch_size=integer(batch_size, "batch_size"), lr=real(lr, "lr"), weight_decay=real(weight_decay, "weight_decay"),
+        train_images=integer(train_images, "train_images"), seed=seed_arg(seed),
+        threads=integer(threads, "threads", minimum=0),
+        data_dir="" if data_dir is None else os.fspath(data_dir), force=boolean(force, "force"))

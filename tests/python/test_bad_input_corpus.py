@@ -266,6 +266,11 @@ CLI_CASES = [
      {}, "--trials applies to --generator planted"),
     ("synth-reach-rotation-range", ["synth-ltr", "--generator", "reach", "--rotation", "270", "--out", "{tmp}/r.h5"],
      {}, "rotation"),
+    ("nback-pretrain-epochs", ["nback", "pretrain", "--epochs", "0", "--out", "{tmp}/cnn.h5"], {}, "--epochs = 0"),
+    ("nback-pretrain-channels", ["nback", "pretrain", "--channels", "8,0", "--out", "{tmp}/cnn.h5"], {},
+     "--channels: each block's channels 1..512, 0 given"),
+    ("nback-pretrain-no-data", ["nback", "pretrain", "--data-dir", "{tmp}", "--out", "{tmp}/cnn.h5"], {},
+     "dataset-fashion-mnist"),
     # text distance files
     ("text-not-triangular", ["ph", "{tmp}/d.txt"], {"d.txt": "1\n2 3\n4\n"}, "d.txt"),
     ("text-not-a-number", ["ph", "{tmp}/d.txt"], {"d.txt": "1\n2 abc\n"}, "abc"),

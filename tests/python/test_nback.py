@@ -1,6 +1,8 @@
-"""The N-back stimuli and the geometry analyses through the Python door: numpy in and out,
-results checked against planted codes and against the labels' definition, errors as ValueError."""
+"""The N-back stimuli, the pretraining of the perceptual CNN and the geometry analyses through the
+Python door: numpy in and out, results checked against planted codes and against the labels'
+definition, errors as ValueError."""
 
+import h5py
 import numpy as np
 import pytest
 
@@ -58,6 +60,10 @@ def test_cross_decode_index_and_procrustes():
     (lambda: rnnscope.nback.sequences(2, tasks=["colour_1back"]), "the tasks are location_1back"),
     (lambda: rnnscope.nback.sequences(2, stimuli={"grids": 3}), "grids"),
     (lambda: rnnscope.nback.sequences(2, match_probability=2), "match_probability"),
+    (lambda: rnnscope.nback.pretrain(out=None), "out is required"),
+    (lambda: rnnscope.nback.pretrain(out="cnn.h5", epochs=0), "epochs = 0, allowed 1..100"),
+    (lambda: rnnscope.nback.pretrain(out="cnn.h5", channels=[4, 4, 4, 4, 4]), "channels: 1 to 4 conv blocks"),
+    (lambda: rnnscope.nback.pretrain(out="cnn.h5", channels="16"), "list of integers"),
 ])
 def test_bad_inputs_raise_one_clear_value_error(call, message):
     with pytest.raises(ValueError, match=message):
@@ -88,3 +94,16 @@ def test_sequences_frames_and_labels():
     heldout = rnnscope.nback.sequences(20, heldout=True, seed=3)
     assert np.abs(heldout["rotation_deg"]).min() > 10
     assert np.abs(s["rotation_deg"]).max() <= 10
+
+
+def test_pretrain_writes_the_network_with_its_test_accuracy(tmp_path):
+    out = tmp_path / "cnn.h5"
+    r = rnnscope.nback.pretrain(out=out, channels=[4, 8], epochs=1, train_images=500, seed=1, threads=1)
+    assert r["epoch_loss"].shape == (1,) and 0 <= r["test_accuracy"] <= 1
+    with h5py.File(out) as f:
+        assert list(f["channels"][:]) == [4, 8] and f["image_size"][0] == 28
+        assert f["conv0/weight"].shape == (4, 1, 3, 3) and f["head/weight"].shape == (10, 8 * 7 * 7)
+        assert f.attrs["test_accuracy"] == pytest.approx(r["test_accuracy"])
+        assert f.attrs["train_images"] == 500
+    with pytest.raises(ValueError, match="force=True"):
+        rnnscope.nback.pretrain(out=out, epochs=1)

@@ -1,0 +1,71 @@
+// The N-back parts of the trainer seam (docs/nback.md): trials drawn from the generator whose
+// frames are looked up in banks of pre-computed CNN features (models/perception.h) — training
+// views for training batches, held-out views for the evaluation set — and cross-entropy on
+// every frame as the objective, with accuracy per task.
+#pragma once
+
+#include "models/perception.h"
+#include "training/trainer.h"
+
+#include "rnnscope/nback/sequences.h"
+
+#include <vector>
+
+namespace rnnscope::rnn {
+
+struct NbackDataOptions {
+  nback::StimulusConfig stimuli;
+  nback::SequenceConfig sequences;
+  std::vector<nback::NBackTask> tasks;  // the diet: one task, or several
+  int64_t batch_size = 64;
+  int64_t eval_trials = 256;
+  uint64_t seed = 0;
+};
+
+// Batch k: the generator's trials k·batch_size … of (seed), each frame shown as one of the
+// bank's views of its object, drawn by (seed, "nback-view", trial) — the bank's views stand in
+// for the generator's, so a batch costs lookups, not renderings. The evaluation set: trials of
+// (seed, "nback-eval") on the held-out bank. Inputs [frames, B, features + 9]: the features,
+// then the one-hot cue of the trial's task id (over all nine, whatever the diet); targets the
+// one-hot labels [frames, B, 3]; mask all ones (no-action frames count, as published).
+class NbackDataSource final : public DataSource {
+ public:
+  NbackDataSource(FeatureBank training, FeatureBank heldout, NbackDataOptions options);
+  TrainBatch train_batch(int64_t step) override;
+  const TrainBatch& eval_batch() override { return eval_; }
+
+  // The trials of batch `step` (what train_batch(step) shows).
+  std::vector<nback::Trial> train_trials(int64_t step) const;
+  const std::vector<nback::Trial>& eval_trials() const { return eval_trials_; }
+
+ private:
+  TrainBatch batch_of(const std::vector<nback::Trial>& trials, int64_t first_trial, const FeatureBank& bank,
+                      const std::string& stream) const;
+
+  FeatureBank training_, heldout_;
+  NbackDataOptions options_;
+  std::vector<nback::Trial> eval_trials_;
+  TrainBatch eval_;
+};
+
+// Accuracy on every frame, per task id (-1 for a task with no trial in the batch), read from
+// the batch's cue and targets.
+std::vector<double> nback_task_accuracy(const SequenceOutput& out, const TrainBatch& batch);
+
+// Cross-entropy on every frame (the fused task loss); accuracy = the fraction of frames
+// answered right; stops at a target accuracy.
+class NbackObjective final : public Objective {
+ public:
+  explicit NbackObjective(double target_accuracy) : target_accuracy_(target_accuracy) {}
+  torch::Tensor loss(const SequenceOutput& out, const TrainBatch& batch, RecurrentModel& model) override;
+  Metrics score(const SequenceOutput& out, const TrainBatch& batch) override;
+  bool reached(const Metrics& metrics, size_t replica) const override {
+    return metrics.accuracy.at(replica) >= target_accuracy_;
+  }
+  std::string criterion() const override { return "target_accuracy"; }
+
+ private:
+  double target_accuracy_;
+};
+
+}  // namespace rnnscope::rnn
