@@ -31,7 +31,7 @@ test-python:
 # each for that long. `make test` runs each for FUZZ_SMOKE_SECONDS, which keeps them building
 # and replays every seed and regression input (docs/reliability.md "Fuzzing": the cost).
 FUZZ_SECONDS       ?= 60
-FUZZ_SMOKE_SECONDS ?= 10
+FUZZ_SMOKE_SECONDS ?= 3
 FUZZ_BUILD         := build/fuzz
 # The CMake and Ninja that pip put in .venv (as the release build uses): none needed on PATH.
 CMAKE_NINJA := $(VENV)/bin/cmake -G Ninja -DCMAKE_MAKE_PROGRAM=$(abspath $(VENV)/bin/ninja)
