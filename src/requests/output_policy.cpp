@@ -16,8 +16,16 @@ namespace rnnscope::requests {
 
 Existing existing_policy(bool force, bool resume, Door door) {
   require(!(force && resume), spell(door, "force") + " and " + spell(door, "resume") + " exclude each other");
-  return resume ? Existing::resume : force ? Existing::overwrite : Existing::refuse;
+  return resume ? Existing::resume : force ? Existing::overwrite : Existing::refuse_resumable;
 }
+
+Existing existing_policy(bool force) { return force ? Existing::overwrite : Existing::refuse; }
+
+namespace {
+
+bool refuses(Existing policy) { return policy == Existing::refuse || policy == Existing::refuse_resumable; }
+
+}  // namespace
 
 namespace {
 
@@ -57,9 +65,11 @@ void prepare_output_dir(const std::string& dir, Existing policy, Door door, cons
   if (fs::exists(dir)) {
     require(fs::is_directory(dir), "output directory " + dir + " exists and is not a directory");
     if (has_content(dir)) {
-      if (policy == Existing::refuse) {
+      if (refuses(policy)) {
         throw Error("run directory " + dir + " already exists and is not empty; use " + spell(door, "force") +
-                    " to overwrite it or " + spell(door, "resume") + " to continue its training");
+                    " to overwrite it" +
+                    (policy == Existing::refuse_resumable ? " or " + spell(door, "resume") + " to continue its training"
+                                                          : std::string()));
       }
       if (policy == Existing::overwrite) {
         for (const auto& entry : fs::directory_iterator(dir))
@@ -73,7 +83,7 @@ void prepare_output_dir(const std::string& dir, Existing policy, Door door, cons
 
 FileLock claim_output_dir(const std::string& dir, Existing policy, Door door, const std::vector<std::string>& ours) {
   // Refused before a lock file is made in someone's non-empty directory.
-  if (policy == Existing::refuse) prepare_output_dir(dir, policy, door, ours);
+  if (refuses(policy)) prepare_output_dir(dir, policy, door, ours);
   std::error_code ec;
   fs::create_directories(dir, ec);
   require(fs::is_directory(dir), "cannot create run directory " + dir + (ec ? ": " + ec.message() : std::string()));

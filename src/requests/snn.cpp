@@ -173,7 +173,7 @@ Json run_snn_train(const SnnTrainRequest& req) {
                                      spell_override(req.door, "input.n_inputs") + ")");
   require(!req.out.empty(), spell(req.door, "out", "DIR") + ": give the run directory to write");
   runs::RunDirectory dir(req.out);
-  const FileLock lock = claim_output_dir(dir.path(), existing_policy(req.force, false, req.door), req.door,
+  const FileLock lock = claim_output_dir(dir.path(), existing_policy(req.force), req.door,
                                          runs::RunDirectory::file_names());
   dir.write_config(c.resolved);
 

@@ -319,6 +319,15 @@ TEST(RunDir, RefusesNonEmptyDirectoryUnlessForcedOrResumed) {
   EXPECT_NE(
       error_of([&] { requests::prepare_output_dir(dir, Existing::refuse, Door::python, ours); }).find("force=True"),
       std::string::npos);
+  // Only a command that can resume names resume.
+  EXPECT_EQ(error_of([&] { requests::prepare_output_dir(dir, Existing::refuse, Door::cli, ours); }).find("--resume"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { requests::prepare_output_dir(dir, Existing::refuse_resumable, Door::cli, ours); })
+                .find("--force to overwrite it or --resume to continue its training"),
+            std::string::npos);
+  EXPECT_EQ(requests::existing_policy(false, false, Door::cli), Existing::refuse_resumable);
+  EXPECT_EQ(requests::existing_policy(false), Existing::refuse);
+  EXPECT_EQ(requests::existing_policy(true), Existing::overwrite);
   write_text_atomic(dir + "/model.h5", "x");
   requests::prepare_output_dir(dir, Existing::resume, Door::cli, ours);
   EXPECT_TRUE(fs::exists(dir + "/keep.txt"));

@@ -11,19 +11,23 @@
 namespace rnnscope::requests {
 
 enum class Existing {
-  refuse,     // error if the output exists (a directory: exists and is not empty)
+  refuse,            // error if the output exists (a directory: exists and is not empty)
+  refuse_resumable,  // the same, from a command that could resume it (the error says how)
   overwrite,  // `force`: replace it
   resume,     // `resume`: keep it (a run directory's checkpoint is continued)
 };
 
 // The policy of a request's `force` and `resume` arguments; Error when both are set.
 Existing existing_policy(bool force, bool resume, Door door);
+// The policy of a command that writes its output whole and cannot resume it: its refusal
+// names `force` only.
+Existing existing_policy(bool force);
 
 // The lock file of an output directory, held (flock) by the process writing it.
 inline constexpr const char* kOutputLockName = ".lock";
 
-// Creates the output directory `dir` (and parents) under `policy`: refuse names `force` and
-// `resume` as the door spells them; overwrite removes the entries named `ours` — the files and
+// Creates the output directory `dir` (and parents) under `policy`: refuse names `force` (and
+// `resume`, refuse_resumable) as the door spells them; overwrite removes the entries named `ours` — the files and
 // folders the command itself writes there — and their leftover temporaries
 // (`NAME.tmp.<pid>`), and nothing else: a user's own files stay. The lock file counts for
 // nothing (neither content nor removed).

@@ -245,7 +245,7 @@ std::string claim_text(const LongDepsSizes& sizes, const std::vector<std::vector
 
 ExperimentResult run_long_deps_experiment(const ExperimentRequest& req) {
   require(!req.out.empty(), "the long-deps experiment needs an output directory");
-  prepare_output_dir(req.out, existing_policy(req.force, false, req.door), req.door,
+  prepare_output_dir(req.out, existing_policy(req.force), req.door,
                      {"sweeps", "results.h5", "results.md"});
   const auto start = std::chrono::steady_clock::now();
   const LongDepsSizes sizes = sizes_for(req.size);

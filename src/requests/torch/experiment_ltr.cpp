@@ -261,7 +261,7 @@ std::string reach_text(const ReachResult& reach, const LtrSizes& sizes) {
 
 ExperimentResult run_ltr_experiment(const ExperimentRequest& req) {
   require(!req.out.empty(), "the ltr experiment needs an output directory");
-  prepare_output_dir(req.out, existing_policy(req.force, false, req.door), req.door,
+  prepare_output_dir(req.out, existing_policy(req.force), req.door,
                      {"data", "fits", "results.h5", "results.md"});
   std::filesystem::create_directories(req.out + "/data");  // synth-ltr writes files, not directories
   const auto start = std::chrono::steady_clock::now();

@@ -197,7 +197,7 @@ FitLtrResult run_fit_ltr(const FitLtrRequest& req) {
   validate(req);
   require(req.recordings.has_value() != !req.data_path.empty(),
           "give the recordings either as a file or in memory, not both");
-  const Existing policy = existing_policy(req.force, false, req.door);
+  const Existing policy = existing_policy(req.force);
   decomp::Recordings data = req.recordings ? *req.recordings : decomp::read_recordings(req.data_path);
   if (req.recordings) decomp::validate_recordings(data, "the recordings");
   const std::string source = req.recordings ? std::string("(in memory)") : req.data_path;
