@@ -6,6 +6,7 @@
 
 #include "rnnscope/core/error.h"
 #include "rnnscope/core/rng.h"
+#include "rnnscope/linalg/dense_product.h"
 
 #include <algorithm>
 #include <cmath>
@@ -42,7 +43,7 @@ double softplus(double z) { return std::max(z, 0.0) + std::log1p(std::exp(-std::
 // Per column k: Σ_i [log(1 + e^{z_ik}) − t_ik z_ik] + (l2 / 2)·‖w_k‖², Z = X W + 1 bᵀ.
 Vector objectives(const Matrix& x, const Matrix& t, const Matrix& beta, double l2) {
   const Eigen::Index d = x.cols();
-  const Matrix z = (x * beta.topRows(d)).rowwise() + beta.row(d);
+  const Matrix z = linalg::product(x, false, beta.topRows(d), false).rowwise() + beta.row(d);
   Vector out(beta.cols());
   for (Eigen::Index k = 0; k < beta.cols(); ++k) {
     double loss = 0;
@@ -57,9 +58,9 @@ Vector objectives(const Matrix& x, const Matrix& t, const Matrix& beta, double l
 // (features + 1)² matrix itself.
 Matrix hessian_times(const Matrix& x, const Matrix& curvature, double l2, const Matrix& v) {
   const Eigen::Index d = x.cols();
-  const Matrix weighted = ((x * v.topRows(d)).rowwise() + v.row(d)).cwiseProduct(curvature);
+  const Matrix weighted = (linalg::product(x, false, v.topRows(d), false).rowwise() + v.row(d)).cwiseProduct(curvature);
   Matrix out(d + 1, v.cols());
-  out.topRows(d) = x.transpose() * weighted + l2 * v.topRows(d);
+  out.topRows(d) = linalg::product(x, true, weighted, false) + l2 * v.topRows(d);
   out.row(d) = weighted.colwise().sum();
   return out;
 }
@@ -74,7 +75,7 @@ Matrix newton_cg_steps(const Matrix& x, const Matrix& squares, const Matrix& cur
                        const Matrix& gradient, const Vector& eta) {
   const Eigen::Index d = x.cols(), classes = gradient.cols();
   Matrix inverse_diagonal(d + 1, classes);
-  inverse_diagonal.topRows(d) = ((squares.transpose() * curvature).array() + l2).inverse();
+  inverse_diagonal.topRows(d) = (linalg::product(squares, true, curvature, false).array() + l2).inverse();
   inverse_diagonal.row(d) = curvature.colwise().sum().array().max(1e-300).inverse();
   Matrix step = Matrix::Zero(d + 1, classes);
   Matrix residual = gradient;
@@ -113,7 +114,7 @@ Matrix gradients(const Matrix& x, const Matrix& t, const Matrix& beta, const Mat
   const Eigen::Index d = x.cols();
   const Matrix r = p - t;
   Matrix g(d + 1, beta.cols());
-  g.topRows(d) = x.transpose() * r + l2 * beta.topRows(d);
+  g.topRows(d) = linalg::product(x, true, r, false) + l2 * beta.topRows(d);
   g.row(d) = r.colwise().sum();
   return g;
 }
@@ -130,7 +131,7 @@ Matrix fit_one_vs_rest(const Matrix& x, const Matrix& t, Matrix beta, const Deco
   Vector current = objectives(x, t, beta, o.l2);
   std::vector<bool> active(static_cast<size_t>(classes), true);
   for (int iteration = 0; iteration < o.max_iterations; ++iteration) {
-    const Matrix z = (x * beta.topRows(d)).rowwise() + beta.row(d);
+    const Matrix z = linalg::product(x, false, beta.topRows(d), false).rowwise() + beta.row(d);
     const Matrix p = z.unaryExpr([](double v) { return 1.0 / (1.0 + std::exp(-v)); });
     Matrix gradient = gradients(x, t, beta, p, o.l2);
     const Vector norms = gradient.colwise().norm();
@@ -181,7 +182,7 @@ Matrix rows_of(const Matrix& x, const std::vector<Eigen::Index>& rows) {
 std::vector<int64_t> LinearDecoder::predict(const Matrix& x) const {
   require(x.cols() == normals.cols(), "decoder: x " + shape_text(x) + " has " + std::to_string(x.cols()) +
                                           " features, the decoder " + std::to_string(normals.cols()));
-  const Matrix scores = (x * normals.transpose()).rowwise() + intercepts.transpose();
+  const Matrix scores = linalg::product(x, false, normals, true).rowwise() + intercepts.transpose();
   std::vector<int64_t> out(static_cast<size_t>(x.rows()));
   for (Eigen::Index i = 0; i < x.rows(); ++i) {
     Eigen::Index best = 0;

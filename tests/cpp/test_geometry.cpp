@@ -3,6 +3,7 @@
 #include "rnnscope/geometry/subspaces.h"
 
 #include "rnnscope/core/rng.h"
+#include "rnnscope/linalg/dense_product.h"
 #include "test_errors.h"
 
 #include <gtest/gtest.h>
@@ -35,6 +36,10 @@ Planted planted_code(int classes, int per_class, int features, double separation
 }
 
 }  // namespace
+
+// This program does not link LibTorch: the decoders' products are Eigen's here, and on the
+// wheel's BLAS in test_linalg (which checks both give the same product) and in the Python module.
+TEST(Decoders, RunOnEigenWithoutLibTorch) { EXPECT_FALSE(linalg::product_has_blas()); }
 
 TEST(Decoders, RecoverAPlantedLinearCode) {
   const Planted p = planted_code(4, 100, 20, 4.0, 1);

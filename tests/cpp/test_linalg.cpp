@@ -1,6 +1,7 @@
 // Linear algebra (src/linalg): the BLAS GEMM shim against a naive triple loop, and the dense
 // routines against hand-computed answers and their error messages.
 #include "rnnscope/linalg/dense.h"
+#include "rnnscope/linalg/dense_product.h"
 #include "rnnscope/linalg/gemm.h"
 
 #include "rnnscope/core/error.h"
@@ -122,6 +123,36 @@ void expect_error(const F& f, const std::string& fragment) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
   }
+}
+
+// ---------------------------------------------------------------------------------------
+// product: this program links LibTorch, so it runs on the wheel's BLAS; it must give Eigen's
+// product (test_geometry, without LibTorch, runs the Eigen side) for every transpose and for
+// blocks with an outer stride.
+
+TEST(DenseProduct, RunsOnTheBlasAndEqualsEigensProductForEveryTransposeAndBlocks) {
+  ASSERT_TRUE(product_has_blas());
+  std::mt19937 gen(5);
+  std::normal_distribution<double> normal;
+  const auto random = [&](Eigen::Index r, Eigen::Index c) {
+    Matrix m(r, c);
+    for (Eigen::Index j = 0; j < c; ++j)
+      for (Eigen::Index i = 0; i < r; ++i) m(i, j) = normal(gen);
+    return m;
+  };
+  const Matrix a = random(37, 11), b = random(11, 5), big = random(40, 9);
+  const auto near = [](const Matrix& x, const Matrix& y) { return (x - y).cwiseAbs().maxCoeff() < 1e-12; };
+  EXPECT_TRUE(near(product(a, false, b, false), a * b));
+  const Matrix c = random(37, 4);
+  EXPECT_TRUE(near(product(a, true, c, false), a.transpose() * c));
+  const Matrix e = random(5, 11);
+  EXPECT_TRUE(near(product(a, false, e, true), a * e.transpose()));
+  const Matrix f = random(6, 37);
+  EXPECT_TRUE(near(product(a, true, f, true), a.transpose() * f.transpose()));
+  // The top 11 rows of a 40-row matrix: columns 40 apart.
+  EXPECT_TRUE(near(product(a, false, big.topRows(11), false), a * big.topRows(11)));
+  EXPECT_EQ(product(a, false, Matrix(11, 0), false).cols(), 0);
+  expect_error([&] { product(a, false, Matrix(b.transpose()), false); }, "inner dimensions differ (11 and 5)");
 }
 
 TEST(LinalgLstsq, FitsALineByHand) {

@@ -22,7 +22,7 @@ struct DecoderOptions {
   int folds = 5;            // stratified cross-validation folds (>= 2)
   uint64_t seed = 0;        // assigns samples to folds
   int max_iterations = 100; // Newton steps per class
-  double tolerance = 1e-6;  // stop when the gradient's norm is below this times its norm at w = 0
+  double tolerance = 1e-4;  // stop when the gradient's norm is below this times its norm at w = 0 (as scikit-learn's default tol)
 };
 
 // One-vs-rest decoder: class c scores x·normals.row(c) + intercepts(c).
