@@ -31,15 +31,21 @@ std::shared_ptr<PerceptualCnn> read_cnn(const std::string& path) {
   }
 }
 
-// Cross-validated decoding of each feature of the bank's objects from their views' features.
+// Views per object the front end's decoding reads: the Newton steps cost samples × features per
+// product, and a few views of each object already give every fold every object.
+constexpr int64_t kDecodingViews = 8;
+
+// Cross-validated decoding of each feature of the bank's objects from the features of their
+// first kDecodingViews views.
 Json decode_bank(const FeatureBank& bank, const nback::StimulusConfig& stimuli, uint64_t seed) {
-  const int64_t samples = bank.objects * bank.views, F = bank.features.size(2);
-  const auto rows = bank.features.reshape({samples, F}).to(torch::kFloat64).contiguous();
+  const int64_t views = std::min(bank.views, kDecodingViews), samples = bank.objects * views;
+  const int64_t F = bank.features.size(2);
+  const auto rows = bank.features.narrow(1, 0, views).reshape({samples, F}).to(torch::kFloat64).contiguous();
   const geometry::Matrix x = Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
       rows.data_ptr<double>(), samples, F);
   geometry::DecoderOptions options;
   options.seed = seed;
-  options.folds = static_cast<int>(std::min<int64_t>(5, bank.views));
+  options.folds = static_cast<int>(std::min<int64_t>(5, views));
   Json out = Json::object();
   for (const auto& [name, feature] : {std::pair{"category", nback::Feature::category},
                                       std::pair{"identity", nback::Feature::identity},
@@ -49,7 +55,7 @@ Json decode_bank(const FeatureBank& bank, const nback::StimulusConfig& stimuli, 
       for (int location = 0; location < stimuli.n_locations(); ++location) {
         const nback::Object object{identity / stimuli.identities, identity, location};
         const int64_t o = FeatureBank::object_index(object, stimuli.n_locations());
-        for (int64_t v = 0; v < bank.views; ++v) y[static_cast<size_t>(o * bank.views + v)] = nback::feature_value(object, feature);
+        for (int64_t v = 0; v < views; ++v) y[static_cast<size_t>(o * views + v)] = nback::feature_value(object, feature);
       }
     }
     const auto fit = geometry::decode(x, y, options);
