@@ -58,6 +58,11 @@ def test_cli_run_writes_the_run_contract_with_accuracy_per_task(cli, cnn, tmp_pa
     stored = (run / "config.toml").read_text()
     stored = tomllib.loads(stored)
     assert stored["perception"]["cnn"] == str(cnn) and stored["stimuli"]["grid"] == 2
+    # load_run reads it as any run; eval, built for the tasks of src/tasks, says it does not take it.
+    assert rnnscope.load_run(run)["summary"]["task_accuracy"] == summary["task_accuracy"]
+    proc = subprocess.run([cli, "eval", run, "--out", tmp_path / "eval.h5"], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 2 and "an N-back run" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
 
 
 def test_a_resumed_run_ends_as_an_uninterrupted_one_and_a_diet_is_its_tasks(cnn, tmp_path):
