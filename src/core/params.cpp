@@ -39,6 +39,14 @@ void check_number(double value, const ParamSpec& spec, const std::string& where)
   }
 }
 
+// A string of a spec with choices must be one of them.
+void check_choice(const std::string& text, const ParamSpec& spec, const std::string& where) {
+  if (spec.choices.empty()) return;
+  bool ok = false;
+  for (const auto& c : spec.choices) ok = ok || c == text;
+  require(ok, where + " = \"" + text + "\" is not allowed; allowed: " + join(spec.choices));
+}
+
 Json resolve_one(const Json& value, const ParamSpec& spec, const std::string& where) {
   const std::string expected = "expected " + kind_name(spec.kind) + ", got " +
                                std::string(value.type_name()) + " " + value.dump();
@@ -65,11 +73,7 @@ Json resolve_one(const Json& value, const ParamSpec& spec, const std::string& wh
     case ParamKind::string: {
       require(value.is_string(), where + ": " + expected);
       const auto text = value.get<std::string>();
-      if (!spec.choices.empty()) {
-        bool ok = false;
-        for (const auto& c : spec.choices) ok = ok || c == text;
-        require(ok, where + " = \"" + text + "\" is not allowed; allowed: " + join(spec.choices));
-      }
+      check_choice(text, spec, where);
       return value;
     }
     case ParamKind::number_list: {
@@ -82,6 +86,15 @@ Json resolve_one(const Json& value, const ParamSpec& spec, const std::string& wh
         out.push_back(value[i].get<double>());
       }
       return out;
+    }
+    case ParamKind::string_list: {
+      require(value.is_array(), where + ": " + expected);
+      for (size_t i = 0; i < value.size(); ++i) {
+        const auto item_where = where + "[" + std::to_string(i) + "]";
+        require(value[i].is_string(), item_where + ": expected a string, got " + value[i].dump());
+        check_choice(value[i].get<std::string>(), spec, item_where);
+      }
+      return value;
     }
     case ParamKind::timing:
       // The task's timing parser validates period names and spec forms.
@@ -100,6 +113,7 @@ std::string kind_name(ParamKind kind) {
     case ParamKind::boolean: return "boolean";
     case ParamKind::string: return "string";
     case ParamKind::number_list: return "list of numbers";
+    case ParamKind::string_list: return "list of strings";
     case ParamKind::timing: return "table of period timings";
   }
   return "?";

@@ -5,7 +5,10 @@
 #include "training/loss_internal.h"
 
 #include "rnnscope/core/error.h"
+#include "rnnscope/core/hdf5_io.h"
 #include "rnnscope/core/rng.h"
+#include "rnnscope/geometry/decoders.h"
+#include "rnnscope/nback/run_params.h"
 
 namespace rnnscope::rnn {
 
@@ -14,6 +17,52 @@ namespace {
 constexpr int64_t kAnswers = 3;  // match, non-match, no-action
 
 int64_t task_count() { return static_cast<int64_t>(nback::all_tasks().size()); }
+
+std::shared_ptr<PerceptualCnn> read_cnn(const std::string& path) {
+  try {
+    auto cnn = PerceptualCnn::read(path);
+    cnn->freeze();
+    return cnn;
+  } catch (const Error& e) {
+    throw Error(std::string("[perception] cnn: ") + e.what() +
+                    " (write the perceptual CNN with `rnnscope nback pretrain --out FILE`, or "
+                    "rnnscope.nback.pretrain(out=FILE))",
+                e.kind());
+  }
+}
+
+// Views per object the front end's decoding reads: the Newton steps cost samples × features per
+// product, and a few views of each object already give every fold every object.
+constexpr int64_t kDecodingViews = 8;
+
+// Cross-validated decoding of each feature of the bank's objects from the features of their
+// first kDecodingViews views.
+Json decode_bank(const FeatureBank& bank, const nback::StimulusConfig& stimuli, uint64_t seed) {
+  const int64_t views = std::min(bank.views, kDecodingViews), samples = bank.objects * views;
+  const int64_t F = bank.features.size(2);
+  const auto rows = bank.features.narrow(1, 0, views).reshape({samples, F}).to(torch::kFloat64).contiguous();
+  const geometry::Matrix x = Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
+      rows.data_ptr<double>(), samples, F);
+  geometry::DecoderOptions options;
+  options.seed = seed;
+  options.folds = static_cast<int>(std::min<int64_t>(5, views));
+  Json out = Json::object();
+  for (const auto& [name, feature] : {std::pair{"category", nback::Feature::category},
+                                      std::pair{"identity", nback::Feature::identity},
+                                      std::pair{"location", nback::Feature::location}}) {
+    std::vector<int64_t> y(static_cast<size_t>(samples));
+    for (int identity = 0; identity < stimuli.n_identities(); ++identity) {
+      for (int location = 0; location < stimuli.n_locations(); ++location) {
+        const nback::Object object{identity / stimuli.identities, identity, location};
+        const int64_t o = FeatureBank::object_index(object, stimuli.n_locations());
+        for (int64_t v = 0; v < views; ++v) y[static_cast<size_t>(o * views + v)] = nback::feature_value(object, feature);
+      }
+    }
+    const auto fit = geometry::decode(x, y, options);
+    out[name] = {{"accuracy", fit.accuracy}, {"chance", fit.chance}};
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -90,6 +139,56 @@ Metrics NbackObjective::score(const SequenceOutput& out, const TrainBatch& batch
   const double loss = task_loss(tasks::LossKind::cross_entropy, out.outputs, batch.targets, batch.mask).item<double>();
   const double accuracy = out.outputs.argmax(2).eq(batch.targets.argmax(2)).to(torch::kFloat64).mean().item<double>();
   return Metrics{{loss}, {accuracy}};
+}
+
+NbackRun build_nback_run(const Json& resolved) {
+  const uint64_t seed = resolved.at("seed").get<uint64_t>();
+  const Json& task = resolved.at("task");
+  const Json& perception = resolved.at("perception");
+  const std::string cnn_path = perception.at("cnn").get<std::string>();
+  auto cnn = read_cnn(cnn_path);
+  const std::string data_dir = task.at("data_dir").get<std::string>();
+  NbackDataOptions options;
+  options.stimuli = nback::StimulusConfig::from_params(resolved.at("stimuli"));
+  options.sequences = nback::SequenceConfig::from_params(resolved.at("nback"));
+  options.tasks = nback::diet(task);
+  options.batch_size = resolved.at("train").at("batch_size").get<int64_t>();
+  options.eval_trials = resolved.at("train").at("eval_trials").get<int64_t>();
+  options.seed = seed;
+  const nback::StimulusSet set(options.stimuli,
+                               data::load_fashion_mnist(data::Split::test, data_dir.empty() ? data::kFashionMnistDir : data_dir),
+                               seed);
+  const int64_t views = perception.at("views").get<int64_t>();
+  FeatureBank training = build_feature_bank(*cnn, set, nback::ViewKind::training, views, seed);
+  FeatureBank heldout = build_feature_bank(*cnn, set, nback::ViewKind::heldout, views, seed);
+
+  NbackRun run;
+  run.diet = options.tasks;
+  run.perception = Json::object();
+  run.perception["cnn"] = cnn_path;
+  run.perception["cnn_test_accuracy"] = h5::read_attributes(cnn_path, "/").value("test_accuracy", Json());
+  run.perception["heldout_decoding"] = decode_bank(heldout, options.stimuli, seed);
+  NbackModelShape shape;
+  shape.feature_channels = heldout.feature_shape.at(0);
+  shape.feature_positions = heldout.feature_shape.at(1) * heldout.feature_shape.at(2);
+  shape.reduced_channels = perception.at("reduced_channels").get<int64_t>();
+  shape.embedding = perception.at("embedding").get<int64_t>();
+  shape.tasks = task_count();
+  run.model = std::make_shared<NbackModel>(shape, resolved.at("model"), seed);
+  run.data = std::make_unique<NbackDataSource>(std::move(training), std::move(heldout), std::move(options));
+  return run;
+}
+
+Json nback_eval_task_accuracy(NbackModel& model, NbackDataSource& data, const std::vector<nback::NBackTask>& diet) {
+  torch::NoGradGuard no_grad;
+  const TrainBatch& eval = data.eval_batch();
+  const auto accuracy = nback_task_accuracy(model.run(eval.inputs, {}), eval);
+  Json out = Json::object();
+  for (const auto& t : diet) {
+    const double a = accuracy.at(static_cast<size_t>(nback::task_id(t)));
+    out[t.name()] = a < 0 ? Json() : Json(a);  // null: no trial of the task in the evaluation set
+  }
+  return out;
 }
 
 }  // namespace rnnscope::rnn

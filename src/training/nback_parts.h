@@ -4,11 +4,13 @@
 // every frame as the objective, with accuracy per task.
 #pragma once
 
+#include "models/nback_model.h"
 #include "models/perception.h"
 #include "training/trainer.h"
 
 #include "rnnscope/nback/sequences.h"
 
+#include <memory>
 #include <vector>
 
 namespace rnnscope::rnn {
@@ -67,5 +69,25 @@ class NbackObjective final : public Objective {
  private:
   double target_accuracy_;
 };
+
+// An N-back run built from its resolved config ([task] name = "nback"; nback/run_params.h):
+// the exemplars from Fashion-MNIST's test split and the feature banks by the run seed, the
+// frozen CNN read from [perception] cnn, the cognitive stage around the [model] table.
+struct NbackRun {
+  std::shared_ptr<NbackModel> model;
+  std::unique_ptr<NbackDataSource> data;
+  std::vector<nback::NBackTask> diet;
+  // What the summary reports of the front end: the CNN file's test_accuracy, and the
+  // cross-validated decoding of category, identity and location from the held-out bank's
+  // features ({"accuracy", "chance"} per feature; geometry/decoders.h).
+  Json perception;
+};
+// Error: a CNN file that is missing or is not a perceptual CNN's (naming [perception] cnn and
+// how to write one), the data files' errors, a bank above its memory limit.
+NbackRun build_nback_run(const Json& resolved);
+
+// Accuracy on the evaluation set per task of the diet, by task name (the summary's
+// task_accuracy).
+Json nback_eval_task_accuracy(NbackModel& model, NbackDataSource& data, const std::vector<nback::NBackTask>& diet);
 
 }  // namespace rnnscope::rnn

@@ -1,6 +1,8 @@
 // Building a run's task and model from its config, and the threads policy.
 #include "training/run_parts.h"
 
+#include "rnnscope/core/error.h"
+#include "rnnscope/nback/run_params.h"
 #include "rnnscope/tasks/registry.h"
 
 #include <thread>
@@ -14,6 +16,9 @@ RunParts build_run(const Json& resolved) {
   Json task_params = resolved.at("task");
   const auto name = task_params.at("name").get<std::string>();
   task_params.erase("name");
+  require(name != nback::kRunTaskName,
+          "an N-back run ([task] name = \"nback\") is not evaluated here: its summary.json holds the held-out "
+          "accuracy per task; this takes runs of the tasks `rnnscope tasks` lists");
   parts.task = tasks::make(name, task_params, "[task]");
   parts.model = make_model(resolved.at("model"), parts.task->info(), parts.task->params().at("dt").get<double>(),
                            parts.seed, resolved.at("train").at("replicas").get<int64_t>());

@@ -2,6 +2,7 @@
 #include "rnnscope/training/run_config.h"
 
 #include "rnnscope/core/error.h"
+#include "rnnscope/nback/run_params.h"
 
 #include <algorithm>
 
@@ -11,9 +12,10 @@ std::vector<ParamSpec> train_param_specs() {
   return {
       ParamSpec{"batch_size", ParamKind::integer, 64, "trials per optimiser step"}.with_min(1),
       ParamSpec{"optimizer", ParamKind::string, "adam",
-                "adam, or sgd: plain gradient descent θ ← θ − lr·g (no momentum), the setting of the "
-                "rank bounds on learning (docs/ltr.md)"}
-          .with_choices({"adam", "sgd"}),
+                "adam; adamw: Adam with decoupled weight decay 0.01 (LibTorch's default), as the N-back "
+                "models are published; or sgd: plain gradient descent θ ← θ − lr·g (no momentum), the "
+                "setting of the rank bounds on learning (docs/ltr.md)"}
+          .with_choices({"adam", "adamw", "sgd"}),
       ParamSpec{"lr", ParamKind::number, 1e-3, "learning rate"}.with_min(0, true),
       ParamSpec{"max_steps", ParamKind::integer, 2000, "optimiser steps at most"}.with_min(1),
       ParamSpec{"eval_every", ParamKind::integer, 100,
@@ -114,6 +116,7 @@ std::string describe_run_config() {
   out += "[model]\n  type (string, default ctrnn): one of the types `rnnscope models` lists; each type's\n"
          "  keys are listed by `rnnscope models show TYPE`\n";
   out += "[train]\n" + describe_params(train_param_specs(), "  ");
+  out += nback::describe_run_sections();
   return out;
 }
 

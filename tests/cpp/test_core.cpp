@@ -66,6 +66,20 @@ TEST(Params, FillsDefaultsInDeclarationOrder) {
   EXPECT_EQ(out.begin().key(), "units");
 }
 
+TEST(Params, StringListsCheckEveryEntryAgainstTheChoices) {
+  const std::vector<ParamSpec> specs = {
+      ParamSpec("tasks", ParamKind::string_list, Json::array({"a"}), "tasks").with_choices({"a", "b"})};
+  EXPECT_EQ(resolve_params(Json::object(), specs, "c")["tasks"], Json::array({"a"}));
+  EXPECT_EQ(resolve_params(Json{{"tasks", {"b", "a"}}}, specs, "c")["tasks"], Json::array({"b", "a"}));
+  EXPECT_NE(error_of([&] { resolve_params(Json{{"tasks", {"a", "z"}}}, specs, "c"); })
+                .find("c tasks[1] = \"z\" is not allowed; allowed: a, b"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { resolve_params(Json{{"tasks", {"a", 1}}}, specs, "c"); }).find("tasks[1]: expected a string"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { resolve_params(Json{{"tasks", "a"}}, specs, "c"); }).find("expected list of strings"),
+            std::string::npos);
+}
+
 TEST(Params, RejectsUnknownKeysNamingTheAllowedOnes) {
   const auto msg = error_of([] { resolve_params(Json{{"unit", 3}}, demo_specs(), "cfg [model]"); });
   EXPECT_NE(msg.find("unknown key 'unit'"), std::string::npos) << msg;

@@ -20,6 +20,7 @@ enum class ParamKind {
   boolean,
   string,      // optionally restricted to `choices`
   number_list, // array of numbers
+  string_list, // array of strings, each one of `choices` when non-empty
   timing,      // table of period name -> timing spec (see tasks/timing.h)
 };
 
@@ -35,7 +36,7 @@ struct ParamSpec {
   std::optional<double> min;          // inclusive bound for numbers/integers/list entries
   std::optional<double> max;
   bool min_exclusive = false;         // e.g. dt > 0
-  std::vector<std::string> choices;   // allowed strings, when non-empty
+  std::vector<std::string> choices;   // allowed strings (string, string_list), when non-empty
 
   ParamSpec& with_min(double v, bool exclusive = false) { min = v; min_exclusive = exclusive; return *this; }
   ParamSpec& with_max(double v) { max = v; return *this; }

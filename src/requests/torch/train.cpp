@@ -4,17 +4,21 @@
 #include "rnnscope/requests/train.h"
 
 #include "training/fused_adam_internal.h"
+#include "training/nback_parts.h"
 #include "training/run_parts.h"
 #include "training/skip_schedule.h"
 #include "training/weight_snapshots.h"
 
 #include "rnnscope/core/config_io.h"
 #include "rnnscope/core/error.h"
+#include "rnnscope/nback/run_params.h"
 #include "rnnscope/requests/output_policy.h"
 #include "rnnscope/runs/run_directory.h"
 #include "rnnscope/training/run_config.h"
 
 #include <torch/version.h>
+
+#include <functional>
 
 #include <ctime>
 
@@ -70,8 +74,10 @@ bool model_is_final(const runs::RunDirectory& dir) {
 
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(const Json& train, std::vector<torch::Tensor> parameters) {
   const double lr = train.at("lr").get<double>();
-  if (train.at("optimizer").get<std::string>() == "sgd") {
-    return std::make_unique<torch::optim::SGD>(std::move(parameters), torch::optim::SGDOptions(lr));
+  const auto name = train.at("optimizer").get<std::string>();
+  if (name == "sgd") return std::make_unique<torch::optim::SGD>(std::move(parameters), torch::optim::SGDOptions(lr));
+  if (name == "adamw") {
+    return std::make_unique<torch::optim::AdamW>(std::move(parameters), torch::optim::AdamWOptions(lr));
   }
   return std::make_unique<rnn::FusedAdam>(std::move(parameters), torch::optim::AdamOptions(lr));
 }
@@ -111,7 +117,8 @@ class ModelFile final : public rnn::Recorder {
   void persist() override {
     h5::Writer out(dir_.model_path());
     model_->write_weights(out);
-    out.attribute("/", "dt", config_.at("task").at("dt").get<double>());
+    // N-back models step by frames: their tasks have no dt.
+    if (config_.at("task").contains("dt")) out.attribute("/", "dt", config_.at("task").at("dt").get<double>());
     if (config_.at("model").contains("tau")) out.attribute("/", "tau", config_.at("model").at("tau").get<double>());
     out.attribute("/", "task", config_.at("task").at("name").get<std::string>());
     out.attribute("/", "step", step_);
@@ -147,6 +154,66 @@ std::vector<std::unique_ptr<rnn::Schedule>> make_schedules(const Json& config) {
   return schedules;
 }
 
+// What a run trains, by the kind of its task: the model, its data source and objective, the
+// target accuracy, and the summary fields of its own. Built before anything is written, so a
+// run that cannot start leaves no half-made run directory.
+struct TrainingParts {
+  std::shared_ptr<rnn::RecurrentModel> model;
+  std::unique_ptr<rnn::DataSource> data;
+  std::unique_ptr<rnn::Objective> objective;
+  double target_accuracy = 0;
+  uint64_t seed = 0;
+  std::unique_ptr<tasks::Task> task;      // task runs: what data and objective refer to
+  std::function<void(Json&)> summarize;   // adds the kind's own fields to summary.json
+};
+
+double target_accuracy_of(const Json& train, double own) {
+  const double given = train.at("target_accuracy").get<double>();
+  return given < 0 ? own : given;
+}
+
+// A task of src/tasks: its trials, its loss and penalties, memory checked against the budget.
+TrainingParts task_training(const Json& config, const MemoryBudget& memory) {
+  const Json& tc = config.at("train");
+  auto run = rnn::build_run(config);
+  const tasks::Task& task = *run.task;
+  const int64_t batch_size = tc.at("batch_size").get<int64_t>(), eval_trials = tc.at("eval_trials").get<int64_t>();
+  rnn::require_batch_memory(task, batch_size, run.model->units(), run.model->replicas(), true,
+                            "training with train.batch_size = " + std::to_string(batch_size), memory);
+  rnn::require_batch_memory(task, eval_trials, run.model->units(), run.model->replicas(), false,
+                            "evaluation with train.eval_trials = " + std::to_string(eval_trials), memory);
+  TrainingParts parts;
+  parts.model = run.model;
+  parts.seed = run.seed;
+  parts.target_accuracy = target_accuracy_of(tc, task.info().default_target_accuracy);
+  parts.data = std::make_unique<rnn::TaskDataSource>(task, batch_size, eval_trials, run.model->units(), run.seed);
+  const rnn::Penalties penalties{tc.at("rate_l2").get<double>(), tc.at("rate_l1").get<double>(),
+                                 tc.at("weight_l2").get<double>(), tc.at("weight_l1").get<double>()};
+  parts.objective = std::make_unique<rnn::TaskObjective>(task, penalties, parts.target_accuracy);
+  parts.task = std::move(run.task);
+  return parts;
+}
+
+// The N-back tasks (docs/nback.md): the cognitive stage on feature banks; the summary adds the
+// held-out accuracy per task of the diet and what the front end decodes.
+TrainingParts nback_training(const Json& config) {
+  auto run = rnn::build_nback_run(config);
+  TrainingParts parts;
+  parts.model = run.model;
+  parts.seed = config.at("seed").get<uint64_t>();
+  parts.target_accuracy = target_accuracy_of(config.at("train"), nback::kDefaultTargetAccuracy);
+  parts.objective = std::make_unique<rnn::NbackObjective>(parts.target_accuracy);
+  // The trainer will own the data source; it and the model outlive the summary.
+  rnn::NbackModel* model = run.model.get();
+  rnn::NbackDataSource* data = run.data.get();
+  parts.data = std::move(run.data);
+  parts.summarize = [model, data, diet = run.diet, perception = run.perception](Json& summary) {
+    summary["task_accuracy"] = rnn::nback_eval_task_accuracy(*model, *data, diet);
+    summary["perception"] = perception;
+  };
+  return parts;
+}
+
 std::string joined(const std::vector<std::string>& texts, const std::string& separator) {
   std::string out;
   for (const auto& t : texts) out += (out.empty() ? "" : separator) + t;
@@ -166,36 +233,25 @@ Json run_train(const TrainRequest& req) {
   const Json& config = resolved.config;
   const Json& tc = config.at("train");
   const int64_t threads = rnn::use_threads(tc.at("threads").get<int64_t>());
-  auto run = rnn::build_run(config);
-  const tasks::Task& task = *run.task;
-  // Before anything is written: a run that cannot fit leaves no half-made run directory.
+  // Before anything is written: a run that cannot fit or start leaves no half-made run directory.
   const MemoryBudget memory = memory_budget(req.memory_limit_gb, req.door);
-  const int64_t batch_size = tc.at("batch_size").get<int64_t>(), eval_trials = tc.at("eval_trials").get<int64_t>();
-  rnn::require_batch_memory(task, batch_size, run.model->units(), run.model->replicas(), true,
-                            "training with train.batch_size = " + std::to_string(batch_size), memory);
-  rnn::require_batch_memory(task, eval_trials, run.model->units(), run.model->replicas(), false,
-                            "evaluation with train.eval_trials = " + std::to_string(eval_trials), memory);
+  TrainingParts parts = config.at("task").at("name") == nback::kRunTaskName ? nback_training(config)
+                                                                            : task_training(config, memory);
   const FileLock lock = claim_output_dir(dir.path(), policy, req.door, runs::RunDirectory::file_names());
   // A continued run's config.toml holds its new budget (the history records the change).
   if (!req.resume || !resolved.changes.empty()) dir.write_config(config);
 
-  const double target_accuracy = tc.at("target_accuracy").get<double>() < 0
-                                     ? task.info().default_target_accuracy
-                                     : tc.at("target_accuracy").get<double>();
+  const double target_accuracy = parts.target_accuracy;
   rnn::TrainerOptions options;
   options.max_steps = tc.at("max_steps").get<int64_t>();
   options.eval_every = tc.at("eval_every").get<int64_t>();
   options.checkpoint_every = tc.at("checkpoint_every").get<int64_t>();
   options.grad_clip = tc.at("grad_clip").get<double>();
   options.checkpoint_path = dir.checkpoint_path();
-  auto optimizer = make_optimizer(tc, run.model->parameters());
-  auto data = std::make_unique<rnn::TaskDataSource>(task, batch_size, eval_trials, run.model->units(), run.seed);
-  const rnn::Penalties penalties{tc.at("rate_l2").get<double>(), tc.at("rate_l1").get<double>(),
-                                 tc.at("weight_l2").get<double>(), tc.at("weight_l1").get<double>()};
-  auto objective = std::make_unique<rnn::TaskObjective>(task, penalties, target_accuracy);
+  auto optimizer = make_optimizer(tc, parts.model->parameters());
   auto recorders = make_recorders(tc, dir, req.resume);
-  recorders.push_back(std::make_unique<ModelFile>(dir, run.model, config));
-  rnn::Trainer trainer(run.model, std::move(data), std::move(objective), std::move(optimizer),
+  recorders.push_back(std::make_unique<ModelFile>(dir, parts.model, config));
+  rnn::Trainer trainer(parts.model, std::move(parts.data), std::move(parts.objective), std::move(optimizer),
                        make_schedules(config), options, std::move(recorders));
   if (req.resume) {
     const std::string longer = "; to train it longer, resume with " + spell_override(req.door, "train.max_steps");
@@ -241,7 +297,7 @@ Json run_train(const TrainRequest& req) {
   summary["task"] = config.at("task").at("name");
   summary["model"] = config.at("model").at("type");
   summary["units"] = config.at("model").at("units");
-  summary["seed"] = run.seed;
+  summary["seed"] = parts.seed;
   summary["version"] = RNNSCOPE_VERSION;
   summary["torch_version"] = TORCH_VERSION;
   summary["threads"] = threads;
@@ -257,6 +313,7 @@ Json run_train(const TrainRequest& req) {
   summary["session_wall_seconds"] = outcome.session_seconds;
   summary["train_steps_per_second"] = double(state.step) / std::max(1e-9, state.train_seconds);
   summary["finished_at"] = utc_now();
+  if (parts.summarize) parts.summarize(summary);
   dir.write_summary(summary);
   // Last: until here a kill leaves an unfinished checkpoint, and --resume writes all again.
   if (outcome.finished) trainer.finish();
