@@ -30,6 +30,7 @@ def test_results_have_the_documented_datasets_and_agree_with_every_run(quick_run
         assert list(f["rules"].asstr()[:]) == RULES and list(f["layers"].asstr()[:]) == LAYERS
         seeds = f["seeds"][:]
         accuracy, rtd, rtd_layers = f["test_accuracy"][:], f["rtd"][:], f["rtd_layers"][:]
+        p = f["p_het_stdp"][:]
         assert f.attrs["size"] == "quick" and f.attrs["segments"] == 3
     assert seeds.shape == (2,) and seeds[0] != seeds[1]
     assert accuracy.shape == (3, 2) and rtd.shape == (3, 2, 3, 2) and rtd_layers.shape == (4, 3, 2, 3, 2)
@@ -40,6 +41,8 @@ def test_results_have_the_documented_datasets_and_agree_with_every_run(quick_run
     off = flat[~np.eye(6, dtype=bool)]
     assert np.isfinite(off).all() and (off > 0).all()
     np.testing.assert_allclose(rtd, np.nanmean(rtd_layers, axis=0))
+    # 2 seeds per rule: 6 splits, each statistic shared with its complement, so p >= 1/3.
+    assert np.isnan(p[0]) and all(p[r] in (1 / 3, 2 / 3, 1.0) for r in (1, 2)), p
     for r, rule in enumerate(RULES):
         for s, seed in enumerate(seeds):
             summary = json.loads((out / "runs" / f"{rule}-{seed}" / "summary.json").read_text())
