@@ -18,8 +18,9 @@ LAYERS = ["early", "middle", "late", "output"]
 @pytest.fixture(scope="module")
 def quick_run(cli, tmp_path_factory):
     out = tmp_path_factory.mktemp("experiment") / "snn-topology"
-    proc = subprocess.run([cli, "experiment", "snn-topology", "--quick", "--out", str(out)], capture_output=True,
-                          text=True, timeout=600)
+    # One thread: the networks are small, and a shared machine's cores are better left to others.
+    proc = subprocess.run([cli, "experiment", "snn-topology", "--quick", "--threads", "1", "--out", str(out)],
+                          capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
     return out
 

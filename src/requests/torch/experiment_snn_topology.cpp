@@ -5,6 +5,7 @@
 // time segment on the same test samples (`snn eval`), and every pair of networks is compared by
 // RTD (topo/rtd.h) layer by layer of the feedforward reading (docs/snn.md).
 #include "requests/torch/experiments_internal.h"
+#include "training/run_parts.h"
 
 #include "rnnscope/core/error.h"
 #include "rnnscope/core/rng.h"
@@ -191,6 +192,7 @@ ExperimentResult run_snn_topology_experiment(const ExperimentRequest& req) {
     seeds.push_back(Rng::derive_seed(req.seed, "experiment_snn_topology", uint64_t(s)) % 1000000);
   const auto n_seeds = int64_t(seeds.size());
   const int64_t nets = kRuleCount * n_seeds;  // network k = rule · seeds + seed
+  rnn::use_threads(req.threads);  // the surrogate trainings' LibTorch threads
 
   std::vector<double> accuracy(static_cast<size_t>(nets));
   std::vector<std::vector<Cloud>> layers(static_cast<size_t>(nets));
