@@ -43,8 +43,9 @@ import time
 N, BATCH, T, N_IN, N_OUT, P_IN, BETA, SLOPE = 1000, 32, 500, 100, 10, 0.05, 0.9, 25.0
 
 
-def peer_step_seconds(peer: str, steps: int, surrogate: str) -> list[float]:
-    """Times `steps` training steps of a peer (after one warm-up step) in this process."""
+def peer_step_seconds(peer: str, steps: int, surrogate: str) -> tuple[list[float], float]:
+    """Times `steps` training steps of a peer (after one warm-up step) in this process; also
+    returns the mean firing rate (Hz at 1 ms steps) of the last step."""
     import torch
     torch.set_num_threads(1)
     torch.manual_seed(0)
@@ -88,17 +89,19 @@ def peer_step_seconds(peer: str, steps: int, surrogate: str) -> list[float]:
 
     def step():
         adam.zero_grad()
-        loss = torch.nn.functional.mse_loss(readout(forward()), target)
+        counts = forward()
+        loss = torch.nn.functional.mse_loss(readout(counts), target)
         loss.backward()
         adam.step()
+        return counts.detach().mean().item() / T * 1000
 
     step()
     times = []
     for _ in range(steps):
         start = time.perf_counter()
-        step()
+        rate_hz = step()
         times.append(time.perf_counter() - start)
-    return times
+    return times, rate_hz
 
 
 def run_measured(cmd: list[str]) -> tuple[str, float]:
@@ -163,6 +166,7 @@ def main() -> None:
             config = os.path.join(tmp, f"{surrogate}.toml")
             rnnscope_config(config, args.steps, surrogate)
             seconds: dict[str, list[float]] = {"rnnscope": [], "snntorch": [], "norse": []}
+            rates: dict[str, float] = {}
             peak: dict[str, list[float]] = {k: [] for k in seconds}
             for rep in range(args.reps):
                 run_dir = os.path.join(tmp, f"run-{surrogate}-{rep}")
@@ -170,18 +174,21 @@ def main() -> None:
                 with open(os.path.join(run_dir, "summary.json")) as f:
                     summary = json.load(f)
                 seconds["rnnscope"].append(summary["train_seconds"] / summary["gradient_steps"])
+                rates["rnnscope"] = summary["rate_hz"]  # the trained network's, on fresh inputs
                 peak["rnnscope"].append(mb)
                 for peer in ("snntorch", "norse"):
                     out, mb = run_measured([sys.executable, __file__, "--peer", peer, "--steps", str(args.steps),
                                             "--surrogate", surrogate])
-                    seconds[peer].append(statistics.median(json.loads(out)))
+                    times, rates[peer] = json.loads(out)
+                    seconds[peer].append(statistics.median(times))
                     peak[peer].append(mb)
             ours = statistics.median(seconds["rnnscope"])
-            print(f"\n{surrogate}: median step (ms), peak RSS (MB), speed-up of rnnscope")
+            print(f"\n{surrogate}: median step (ms), peak RSS (MB), speed-up of rnnscope, firing rate (Hz)")
             for name in seconds:
                 med = statistics.median(seconds[name])
                 print(f"  {name:9s} {1000 * med:8.1f} ms  {max(peak[name]):7.0f} MB  "
-                      f"{med / ours:5.2f}x   reps: {', '.join(f'{1000 * s:.0f}' for s in seconds[name])}")
+                      f"{med / ours:5.2f}x  {rates[name]:6.1f} Hz   reps: "
+                      f"{', '.join(f'{1000 * s:.0f}' for s in seconds[name])}")
 
 
 if __name__ == "__main__":
