@@ -40,9 +40,10 @@ void run_experiment(ExperimentArgs args) {
 void add_experiment_command(CLI::App& app) {
   auto args = std::make_shared<ExperimentArgs>();
   auto& req = args->request;
-  auto* cmd = app.add_subcommand("experiment", "Run a one-command reproduction (known: ltr, long-deps)");
-  cmd->add_option("NAME", req.name, "the experiment: ltr (low tensor rank learning, docs/ltr.md) or long-deps (skip connections "
-                  "through time against plain CTRNNs, docs/long_deps.md)")->required();
+  auto* cmd = app.add_subcommand("experiment", "Run a one-command reproduction (known: ltr, long-deps, snn-topology)");
+  cmd->add_option("NAME", req.name, "the experiment: ltr (low tensor rank learning, docs/ltr.md), long-deps (skip connections "
+                  "through time against plain CTRNNs, docs/long_deps.md) or snn-topology (spiking networks' "
+                  "representations by learning rule, RTD, docs/snn.md)")->required();
   cmd->add_option("--out,-o", req.out, "output directory (results.h5, results.md and every run it made)")
       ->required();
   cmd->add_flag("--quick", args->quick, "a smaller version: minutes on 2 cores instead of tens of minutes or hours");

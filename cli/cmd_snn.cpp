@@ -1,6 +1,8 @@
 // `rnnscope snn simulate|train CONFIG`: the spiking network (docs/snn.md); the requests are in
-// rnnscope/requests/snn.h and need no LibTorch, so they run in this process.
+// rnnscope/requests/snn.h. Simulation and the STDP rules need no LibTorch and run in this
+// process; `snn train` with rule "surrogate" runs in the LibTorch plugin (torch_commands.h).
 #include "commands.h"
+#include "torch_commands.h"
 
 #include "rnnscope/requests/snn.h"
 #include "rnnscope/snn/config.h"
@@ -40,13 +42,16 @@ void add_simulate(CLI::App& snn) {
 void add_train(CLI::App& snn) {
   auto req = std::make_shared<requests::SnnTrainRequest>();
   auto* cmd = snn.add_subcommand("train", "Train the network's E→E synapses with STDP on Poisson-coded patterns, "
-                                          "then a logistic readout of its spike counts");
+                                          "then a logistic readout of its spike counts; or (stdp.rule = surrogate) "
+                                          "a recurrent LIF layer and a readout of its counts by surrogate gradients");
   add_config_options(cmd, req->source);
   cmd->add_option("--out,-o", req->out, "run directory to write (config.toml, summary.json, snn.h5)")->required();
   cmd->add_flag("--force", req->force, "overwrite an existing run directory: removes the files a run writes "
                                        "(docs/outputs.md) and keeps any others");
   cmd->callback([req] {
-    const Json summary = requests::run_snn_train(*req);
+    const Json summary = requests::snn_train_needs_torch(*req)
+                             ? run_in_torch_plugin<Json>("snn-train-surrogate", *req)
+                             : requests::run_snn_train(*req);
     std::printf("run written to %s\n", req->out.c_str());
     std::printf("%s: test accuracy %.4f (train %.4f, chance %.4f), %.1f s\n", summary.at("rule").get<std::string>().c_str(),
                 summary.at("test_accuracy").get<double>(), summary.at("train_accuracy").get<double>(),
@@ -54,13 +59,37 @@ void add_train(CLI::App& snn) {
   });
 }
 
+void add_eval(CLI::App& snn) {
+  auto req = std::make_shared<requests::SnnEvalRequest>();
+  auto* cmd = snn.add_subcommand("eval", "Show a trained run's network the test samples again and write its spike "
+                                         "counts and filtered traces per time segment and sample");
+  cmd->add_option("RUN", req->run, "run directory of `rnnscope snn train`")->required();
+  cmd->add_option("--out,-o", req->out,
+                  "write FILE.h5: /counts, /traces [samples, segments, n], /segment_start_ms, /inputs [samples, "
+                  "n_inputs], /scores [samples, classes], /labels; attributes (docs/snn.md); atomic")
+      ->required();
+  cmd->add_option("--segments", req->segments, "time segments per presentation")->capture_default_str();
+  cmd->add_option("--trace-ms", req->trace_ms, "time constant of the filtered traces (ms)")->capture_default_str();
+  cmd->add_flag("--force", req->force, "overwrite an existing --out file");
+  cmd->callback([req] {
+    const requests::Record record = requests::snn_eval_needs_torch(*req)
+                                        ? run_in_torch_plugin<requests::Record>("snn-eval-surrogate", *req)
+                                        : requests::run_snn_eval(*req);
+    std::printf("%s: test accuracy %.4f over %lld segments; written to %s\n",
+                record.attributes.at("rule").get<std::string>().c_str(),
+                record.attributes.at("test_accuracy").get<double>(),
+                static_cast<long long>(req->segments), req->out.c_str());
+  });
+}
+
 }  // namespace
 
 void add_snn_command(CLI::App& app) {
-  auto* snn = app.add_subcommand("snn", "Spiking network: recurrent LIF with STDP (simulate, train)");
+  auto* snn = app.add_subcommand("snn", "Spiking network: recurrent LIF with STDP or surrogate gradients (simulate, train, eval)");
   snn->require_subcommand(1);
   add_simulate(*snn);
   add_train(*snn);
+  add_eval(*snn);
 }
 
 }  // namespace rnnscope::cli

@@ -9,6 +9,7 @@
 #include "rnnscope/requests/fit_ltr.h"
 #include "rnnscope/requests/models.h"
 #include "rnnscope/requests/nback_pretrain.h"
+#include "rnnscope/requests/snn.h"
 #include "rnnscope/requests/sweep.h"
 #include "rnnscope/requests/synth_ltr.h"
 #include "rnnscope/requests/train.h"
@@ -45,6 +46,8 @@ const Command kCommands[] = {
     command<requests::SynthReachRequest, requests::SynthReachResult, requests::run_synth_reach>("synth-reach"),
     command<requests::ExperimentRequest, requests::ExperimentResult, requests::run_experiment>("experiment"),
     command<requests::NbackPretrainRequest, requests::NbackPretrainResult, requests::run_nback_pretrain>("nback-pretrain"),
+    command<requests::SnnTrainRequest, Json, requests::run_snn_train_surrogate>("snn-train-surrogate"),
+    command<requests::SnnEvalRequest, requests::Record, requests::run_snn_eval_surrogate>("snn-eval-surrogate"),
 };
 
 int run_guarded(std::string& error, const Command& command, const void* request, void* result) {

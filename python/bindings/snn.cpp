@@ -54,9 +54,26 @@ py::object train(const py::object& config, const std::vector<std::string>& overr
   Json summary;
   {
     py::gil_scoped_release release;
-    summary = requests::run_snn_train(req);
+    summary = requests::snn_train_needs_torch(req) ? requests::run_snn_train_surrogate(req)
+                                                   : requests::run_snn_train(req);
   }
   return from_json(summary);
+}
+
+py::dict eval(const std::string& run, const std::string& out, int64_t segments, double trace_ms, bool force) {
+  requests::SnnEvalRequest req;
+  req.run = run;
+  req.out = out;
+  req.segments = segments;
+  req.trace_ms = trace_ms;
+  req.force = force;
+  req.door = requests::Door::python;
+  requests::Record record;
+  {
+    py::gil_scoped_release release;
+    record = requests::snn_eval_needs_torch(req) ? requests::run_snn_eval_surrogate(req) : requests::run_snn_eval(req);
+  }
+  return record_to_dict(record);
 }
 
 }  // namespace
@@ -66,7 +83,9 @@ void bind_snn(py::module_& m) {
         py::arg("row_ms"), py::arg("out"), py::arg("force"),
         "Simulates the spiking network: the record `rnnscope snn simulate --out` writes.");
   m.def("snn_train", &train, py::arg("config"), py::kw_only(), py::arg("overrides"), py::arg("out"),
-        py::arg("force"), "STDP training and readout into a run directory; returns the summary.");
+        py::arg("force"), "STDP or surrogate-gradient training and readout into a run directory; returns the summary.");
+  m.def("snn_eval", &eval, py::arg("run"), py::kw_only(), py::arg("out"), py::arg("segments"), py::arg("trace_ms"),
+        py::arg("force"), "Counts and traces per time segment of a trained run: the record `rnnscope snn eval` writes.");
 }
 
 }  // namespace rnnscope::python

@@ -3,7 +3,9 @@
 ``ltr`` reproduces Pellegrino, Cayco-Gajic & Chadwick 2023 on rnnscope's own tools
 (docs/ltr.md, "The experiment"); ``long-deps`` compares plain CTRNNs with skip connections
 through time, dynamics-aligned skips and coarsened discretisation (Soo, Goudar & Wang 2023;
-docs/long_deps.md, "The experiment").
+docs/long_deps.md, "The experiment"); ``snn-topology`` compares the representations of
+spiking networks trained by heterogeneous STDP, homogeneous STDP and surrogate gradients by
+RTD (docs/snn.md, "The experiment").
 """
 
 from __future__ import annotations

@@ -10,10 +10,10 @@ import os
 from collections.abc import Mapping
 
 from . import _core
-from ._args import array, boolean, path, real
+from ._args import array, boolean, integer, path, real
 from .training import _toml_value
 
-__all__ = ["simulate", "train"]
+__all__ = ["simulate", "train", "eval"]
 
 
 def _config(config):
@@ -50,8 +50,26 @@ def simulate(config=None, *, overrides=None, rates=None, row_ms: float = 0, out=
 
 def train(config=None, *, out, overrides=None, force: bool = False) -> dict:
     """Train the E→E synapses with ``[stdp] rule`` on Poisson-coded patterns, then fit the
-    logistic readout of the frozen network's excitatory spike counts; writes the run directory
-    ``out`` (config.toml, summary.json, snn.h5) and returns the summary (``test_accuracy``,
-    ``train_accuracy``, ``chance``, rates, weights' means, timings)."""
+    logistic readout of the frozen network's excitatory spike counts; with ``rule =
+    "surrogate"``, train a recurrent LIF layer and a linear readout of its spike counts by
+    surrogate gradients (``[surrogate]``). Writes the run directory ``out`` (config.toml,
+    summary.json, snn.h5) and returns the summary (``test_accuracy``, ``train_accuracy``,
+    ``chance``, rates, timings; docs/snn.md)."""
     return _core.snn_train(_config(config), overrides=_overrides(overrides), out=os.fspath(out),
                            force=boolean(force, "force"))
+
+
+def eval(run, *, out=None, segments: int = 3, trace_ms: float = 20.0, force: bool = False) -> dict:  # noqa: A001
+    """Show the trained network of the run directory ``run`` (any rule) the test samples again
+    and read it per time segment, as ``rnnscope snn eval`` does (docs/snn.md "Evaluation and
+    representations").
+
+    Returns:
+        ``{"counts": [samples, segments, n], "traces": [samples, segments, n],
+        "segment_start_ms": [segments], "inputs": [samples, n_inputs], "scores": [samples,
+        classes], "labels": [samples]}`` as numpy arrays, and the attributes ``rule``, ``seed``,
+        ``segments``, ``sample_ms``, ``dt_ms``, ``trace_ms``, ``n``, ``test_accuracy``,
+        ``version``. ``out``: also write it to this HDF5 file (kept unless ``force=True``).
+    """
+    return _core.snn_eval(os.fspath(run), out=path(out), segments=integer(segments, "segments"),
+                          trace_ms=real(trace_ms, "trace_ms"), force=boolean(force, "force"))

@@ -9,8 +9,12 @@
 #include "rnnscope/runs/run_directory.h"
 #include "rnnscope/snn/config.h"
 #include "rnnscope/snn/patterns.h"
+#include "rnnscope/snn/segments.h"
+#include "requests/snn_internal.h"
 
+#include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <cmath>
 
 namespace rnnscope::requests {
@@ -20,13 +24,6 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-snn::SnnConfig load_config(const SnnConfigSource& source, Door door) {
-  const bool from_file = !source.config_path.empty();
-  return snn::resolve_snn_config(from_file ? read_toml_file(source.config_path) : source.config, source.overrides,
-                                 from_file ? source.config_path : source.config_source,
-                                 argument_name(door, "overrides"));
 }
 
 int64_t steps_of(double ms, double dt_ms) { return std::max<int64_t>(1, std::llround(ms / dt_ms)); }
@@ -74,11 +71,6 @@ double mean_rate_hz(const std::vector<int64_t>& counts, int64_t begin, int64_t e
   return total / static_cast<double>(end - begin) / (ms * 1e-3);
 }
 
-template <class T>
-std::vector<double> as_doubles(const std::vector<T>& values) {
-  return std::vector<double>(values.begin(), values.end());
-}
-
 // The samples of `set` shown one after another (each followed by the rest), as the
 // excitatory neurons' spike counts [samples, n_excitatory] during each presentation.
 linalg::Matrix present(snn::Simulator& sim, const snn::PatternSet& set, const snn::SnnConfig& c) {
@@ -114,8 +106,44 @@ double mean_of(const std::vector<float>& values) {
 
 }  // namespace
 
+snn::SnnConfig load_snn_config(const SnnConfigSource& source, Door door) {
+  const bool from_file = !source.config_path.empty();
+  return snn::resolve_snn_config(from_file ? read_toml_file(source.config_path) : source.config, source.overrides,
+                                 from_file ? source.config_path : source.config_source,
+                                 argument_name(door, "overrides"));
+}
+
+ClaimedSnnRun claim_snn_run(const SnnTrainRequest& req, const snn::SnnConfig& c) {
+  require(c.input.n_inputs >= 1, "snn train needs input channels for its patterns: set input.n_inputs >= 1 (" +
+                                     spell_override(req.door, "input.n_inputs") + ")");
+  require(!req.out.empty(), spell(req.door, "out", "DIR") + ": give the run directory to write");
+  runs::RunDirectory dir(req.out);
+  FileLock lock = claim_output_dir(dir.path(), existing_policy(req.force), req.door,
+                                   runs::RunDirectory::file_names());
+  dir.write_config(c.resolved);
+  return {std::move(dir), std::move(lock)};
+}
+
+Json snn_summary(const snn::SnnConfig& c, double train_accuracy, double test_accuracy) {
+  Json summary = Json::object();
+  summary["command"] = "snn train";
+  summary["rule"] = c.rule;
+  summary["seed"] = c.seed;
+  summary["train_accuracy"] = train_accuracy;
+  summary["test_accuracy"] = test_accuracy;
+  summary["chance"] = 1.0 / static_cast<double>(c.data.classes);
+  summary["version"] = RNNSCOPE_VERSION;
+  return summary;
+}
+
+bool snn_train_needs_torch(const SnnTrainRequest& req) {
+  return load_snn_config(req.source, req.door).rule == "surrogate";
+}
+
 Record run_snn_simulate(const SnnSimulateRequest& req) {
-  const snn::SnnConfig c = load_config(req.source, req.door);
+  const snn::SnnConfig c = load_snn_config(req.source, req.door);
+  require(c.rule != "surrogate", "stdp.rule = \"surrogate\" is a training rule of `snn train`; snn simulate runs "
+                                 "the spiking network with none, hom_stdp or het_stdp");
   if (!req.out.empty()) check_can_write(req.out, req.force, req.door);
   const snn::InputRates rates = req.rates ? given_rates(req, c) : constant_rates(c.input.n_inputs, c.simulation.input_rate_hz);
 
@@ -168,20 +196,16 @@ Record run_snn_simulate(const SnnSimulateRequest& req) {
 }
 
 Json run_snn_train(const SnnTrainRequest& req) {
-  const snn::SnnConfig c = load_config(req.source, req.door);
-  require(c.input.n_inputs >= 1, "snn train needs input channels for its patterns: set input.n_inputs >= 1 (" +
-                                     spell_override(req.door, "input.n_inputs") + ")");
-  require(!req.out.empty(), spell(req.door, "out", "DIR") + ": give the run directory to write");
-  runs::RunDirectory dir(req.out);
-  const FileLock lock = claim_output_dir(dir.path(), existing_policy(req.force), req.door,
-                                         runs::RunDirectory::file_names());
-  dir.write_config(c.resolved);
+  const snn::SnnConfig c = load_snn_config(req.source, req.door);
+  require(c.rule != "surrogate", "stdp.rule = \"surrogate\" trains in LibTorch: run_snn_train_surrogate runs it");
+  const ClaimedSnnRun run = claim_snn_run(req, c);
+  const runs::RunDirectory& dir = run.dir;
 
   const auto start = Clock::now();
   snn::Simulator sim(snn::build_network(c.network, c.seed), c.input, c.simulation.dt_ms, plasticity(c), c.seed);
   const std::vector<float> w_initial = sim.network().ee.weight;
-  const snn::PatternSet train = snn::make_patterns(c.data, c.input.n_inputs, "train", c.seed);
-  const snn::PatternSet test = snn::make_patterns(c.data, c.input.n_inputs, "test", c.seed);
+  const snn::PatternSet train = snn::make_patterns(c.data, c.input.n_inputs, "train", c.pattern_seed);
+  const snn::PatternSet test = snn::make_patterns(c.data, c.input.n_inputs, "test", c.pattern_seed);
   for (int64_t epoch = 0; epoch < c.data.epochs; ++epoch) present(sim, train, c);
   const double stdp_seconds = seconds_since(start);
 
@@ -226,22 +250,116 @@ Json run_snn_train(const SnnTrainRequest& req) {
   record.attributes["version"] = RNNSCOPE_VERSION;
   write_record(dir.snn_path(), record);
 
-  Json summary = Json::object();
-  summary["command"] = "snn train";
-  summary["rule"] = c.rule;
-  summary["seed"] = c.seed;
-  summary["train_accuracy"] = train_accuracy;
-  summary["test_accuracy"] = test_accuracy;
-  summary["chance"] = 1.0 / static_cast<double>(c.data.classes);
+  Json summary = snn_summary(c, train_accuracy, test_accuracy);
   summary["rate_e_hz"] = (train_counts.sum() + test_counts.sum()) / static_cast<double>(n_e) / (shown_ms * 1e-3);
   summary["w_ee_mean_initial"] = mean_of(w_initial);
   summary["w_ee_mean_final"] = mean_of(ee.weight);
   summary["synapses_ee"] = synapses;
   summary["stdp_seconds"] = stdp_seconds;
   summary["seconds"] = seconds_since(start);
-  summary["version"] = RNNSCOPE_VERSION;
   dir.write_summary(summary);
   return summary;
+}
+
+snn::SnnConfig load_snn_eval_run(const SnnEvalRequest& req) {
+  const runs::RunDirectory dir(req.run);
+  require(dir.has_config() && std::filesystem::is_regular_file(dir.snn_path()) &&
+              h5::has_dataset(dir.snn_path(), "test_labels"),
+          spell(req.door, "run", "RUN") + ": '" + req.run + "' is not a run directory of `snn train` (config.toml and snn.h5)");
+  snn::SnnConfig c = snn::resolve_snn_config(read_toml_file(dir.config_path()), {}, dir.config_path(), "");
+  require(req.segments >= 1, argument_name(req.door, "segments") + " must be >= 1, got " + std::to_string(req.segments));
+  require(std::isfinite(req.trace_ms) && req.trace_ms > 0,
+          argument_name(req.door, "trace_ms") + " must be > 0, got " + std::to_string(req.trace_ms));
+  if (!req.out.empty()) check_can_write(req.out, req.force, req.door);
+  return c;
+}
+
+Record snn_eval_record(const SnnEvalRequest& req, const snn::SnnConfig& c, const snn::PatternSet& test,
+                       int64_t neurons, int64_t steps, double dt_ms, const std::vector<snn::SegmentedSpikes>& segmented,
+                       const std::vector<double>& scores) {
+  const auto samples = static_cast<int64_t>(test.labels.size());
+  const int64_t classes = c.data.classes, segments = req.segments;
+  std::vector<double> counts, traces, starts;
+  for (const snn::SegmentedSpikes& s : segmented) {
+    counts.insert(counts.end(), s.counts.begin(), s.counts.end());
+    traces.insert(traces.end(), s.traces.begin(), s.traces.end());
+  }
+  for (int64_t g = 0; g < segments; ++g) starts.push_back(static_cast<double>(snn::segment_start(steps, segments, g)) * dt_ms);
+  std::vector<int64_t> labels(test.labels.begin(), test.labels.end());
+  int64_t correct = 0;
+  for (int64_t s = 0; s < samples; ++s) {
+    const auto row = scores.begin() + s * classes;
+    correct += std::max_element(row, row + classes) - row == labels[static_cast<size_t>(s)];
+  }
+  Record record;
+  record.add("counts", {samples, segments, neurons}, std::move(counts));
+  record.add("traces", {samples, segments, neurons}, std::move(traces));
+  record.add("segment_start_ms", {segments}, std::move(starts));
+  record.add("inputs", {samples, c.input.n_inputs}, as_doubles(test.rates_hz));
+  record.add("scores", {samples, classes}, scores);
+  record.add("labels", {samples}, std::move(labels));
+  auto& a = record.attributes;
+  a["rule"] = c.rule;
+  a["seed"] = static_cast<int64_t>(c.seed);
+  a["segments"] = segments;
+  a["sample_ms"] = static_cast<double>(steps) * dt_ms;
+  a["dt_ms"] = dt_ms;
+  a["trace_ms"] = req.trace_ms;
+  a["n"] = neurons;
+  a["test_accuracy"] = static_cast<double>(correct) / static_cast<double>(samples);
+  a["version"] = RNNSCOPE_VERSION;
+  if (!req.out.empty()) write_record(req.out, record);
+  return record;
+}
+
+bool snn_eval_needs_torch(const SnnEvalRequest& req) { return load_snn_eval_run(req).rule == "surrogate"; }
+
+Record run_snn_eval(const SnnEvalRequest& req) {
+  const snn::SnnConfig c = load_snn_eval_run(req);
+  require(c.rule != "surrogate", "stdp.rule = \"surrogate\" evaluates in LibTorch: run_snn_eval_surrogate runs it");
+  const std::string weights = runs::RunDirectory(req.run).snn_path();
+  snn::Network network = snn::build_network(c.network, c.seed);
+  const h5::Array w = h5::read_array(weights, "w_ee");
+  require(w.size() == network.ee.synapses(), weights + ": /w_ee has " + std::to_string(w.size()) +
+                                                 " weights, the config's network " +
+                                                 std::to_string(network.ee.synapses()) + " E→E synapses");
+  network.ee.weight.assign(w.data.begin(), w.data.end());
+  snn::Simulator sim(std::move(network), c.input, c.simulation.dt_ms, std::nullopt, c.seed);
+
+  const double dt = c.simulation.dt_ms;
+  const int64_t n_e = c.network.n_excitatory, n_inputs = c.input.n_inputs;
+  const int64_t steps = steps_of(c.data.sample_ms, dt), rest_steps = std::llround(c.data.rest_ms / dt);
+  const snn::PatternSet test = snn::make_patterns(c.data, n_inputs, "test", c.pattern_seed);
+  const std::vector<double> mean = h5::read_array(weights, "readout_mean").data,
+                            scale = h5::read_array(weights, "readout_scale").data,
+                            normals = h5::read_array(weights, "readout_normals").data,
+                            intercepts = h5::read_array(weights, "readout_intercepts").data;
+  const int64_t classes = c.data.classes;
+  std::vector<snn::SegmentedSpikes> segmented;
+  std::vector<double> scores;
+  snn::Recording raster;
+  raster.raster = true;
+  snn::InputRates rates;
+  rates.rows = 1;
+  for (size_t s = 0; s < test.labels.size(); ++s) {
+    const auto row = test.rates_hz.begin() + static_cast<int64_t>(s) * n_inputs;
+    rates.hz.assign(row, row + n_inputs);
+    const int64_t onset = sim.step();
+    snn::SegmentResult shown = sim.run(steps, rates, raster);
+    for (int64_t& k : shown.spike_step) k -= onset;
+    segmented.push_back(snn::segment_spikes(shown.spike_step, shown.spike_id, steps, n_e, req.segments, dt, req.trace_ms));
+    // The run's readout (z-scored counts, docs/snn.md) of the whole presentation's counts.
+    for (int64_t k = 0; k < classes; ++k) {
+      double score = intercepts[static_cast<size_t>(k)];
+      for (int64_t i = 0; i < n_e; ++i) {
+        const auto u = static_cast<size_t>(i);
+        score += (shown.counts[u] - mean[u]) / scale[u] * normals[static_cast<size_t>(k * n_e + i)];
+      }
+      scores.push_back(score);
+    }
+    if (rest_steps > 0) sim.run(rest_steps, snn::InputRates{});
+  }
+  return snn_eval_record(req, c, test, n_e, steps, dt, segmented, scores);
 }
 
 }  // namespace rnnscope::requests

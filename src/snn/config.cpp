@@ -6,6 +6,8 @@
 #include "rnnscope/core/config_io.h"
 #include "rnnscope/core/error.h"
 
+#include <algorithm>
+
 namespace rnnscope::snn {
 namespace {
 
@@ -60,8 +62,10 @@ std::vector<std::pair<std::string, std::vector<ParamSpec>>> make_sections() {
         positive("segment_ms", 100, "`snn simulate`: spike counts per segment of this length (ms)"),
         number("input_rate_hz", 0, "`snn simulate`: rate of every input channel (Hz)").with_min(0)}},
       {"stdp",
-       {ParamSpec("rule", ParamKind::string, "none", "E→E plasticity: none, hom_stdp or het_stdp")
-            .with_choices({"none", "hom_stdp", "het_stdp"}),
+       {ParamSpec("rule", ParamKind::string, "none",
+                  "E→E plasticity: none, hom_stdp or het_stdp; or surrogate (`snn train` only: supervised "
+                  "surrogate-gradient training, [surrogate])")
+            .with_choices({"none", "hom_stdp", "het_stdp", "surrogate"}),
         positive("tau_plus_ms", 20, "presynaptic trace time constant τ+ (ms)"),
         positive("tau_minus_ms", 20, "postsynaptic trace time constant τ− (ms)"),
         number("a_plus", 0.01, "potentiation A+ on a post spike (>= 0)").with_min(0),
@@ -80,7 +84,20 @@ std::vector<std::pair<std::string, std::vector<ParamSpec>>> make_sections() {
         probability("flip", 0.1, "chance that a sample flips a channel's state"),
         positive("sample_ms", 100, "presentation of a sample (ms)"),
         number("rest_ms", 20, "silent input channels between samples (ms)").with_min(0),
-        integer("epochs", 1, "unsupervised STDP passes over the training samples").with_min(0).with_max(1000)}},
+        integer("epochs", 1, "unsupervised STDP passes over the training samples").with_min(0).with_max(1000),
+        integer("seed", -1, "seed of the patterns (prototypes and samples); -1: the run's seed").with_min(-1)}},
+      {"surrogate",
+       {ParamSpec("function", ParamKind::string, "fast_sigmoid",
+                  "surrogate spike derivative: fast_sigmoid, arctan or triangle (compact support)")
+            .with_choices({"fast_sigmoid", "arctan", "triangle"}),
+        positive("slope", 25, "slope k of the surrogate derivative (per unit of membrane, threshold 1)").with_max(1e4),
+        positive("dt_ms", 1, "time step of the discrete-time LIF layer (ms): β = exp(−dt / tau_m_ms)"),
+        positive("lr", 0.002, "Adam's learning rate").with_max(10),
+        integer("epochs", 30, "passes over the training samples").with_min(1).with_max(100000),
+        integer("batch", 16, "samples per gradient step").with_min(1).with_max(100000),
+        ParamSpec("loss", ParamKind::string, "cross_entropy",
+                  "loss of the linear readout of spike counts: cross_entropy, or mse against one-hot targets")
+            .with_choices({"cross_entropy", "mse"})}},
       {"readout",
        {positive("l2", 1.0, "L2 penalty (l2 / 2)·|w|² of the logistic readout beside its summed log-loss (scikit-learn's C = 1 / l2)"),
         integer("newton_steps", 100, "Newton steps per class of the readout fit").with_min(1).with_max(1e4)}},
@@ -132,6 +149,9 @@ SnnConfig resolve_snn_config(Json raw, const std::vector<std::string>& overrides
   c.simulation = {num(sim, "dt_ms"), num(sim, "duration_ms"), num(sim, "segment_ms"), num(sim, "input_rate_hz")};
   const Json& s = c.resolved["stdp"];
   c.rule = s.at("rule").get<std::string>();
+  const Json& g = c.resolved["surrogate"];
+  c.surrogate = {g.at("function").get<std::string>(), num(g, "slope"),  num(g, "dt_ms"),
+                 num(g, "lr"),  whole(g, "epochs"), whole(g, "batch"), g.at("loss").get<std::string>()};
   c.stdp = {num(s, "tau_plus_ms"), num(s, "tau_minus_ms"), num(s, "a_plus"), num(s, "a_minus"),
             num(s, "w_min"),       num(s, "w_max"),        c.rule == "het_stdp", num(s, "cv_a"),
             num(s, "cv_tau")};
@@ -139,6 +159,7 @@ SnnConfig resolve_snn_config(Json raw, const std::vector<std::string>& overrides
   c.data = {whole(d, "classes"),     whole(d, "train_samples"), whole(d, "test_samples"), num(d, "active_fraction"),
             num(d, "rate_on_hz"),    num(d, "rate_off_hz"),     num(d, "flip"),           num(d, "sample_ms"),
             num(d, "rest_ms"),       whole(d, "epochs")};
+  c.pattern_seed = whole(d, "seed") < 0 ? c.seed : static_cast<uint64_t>(whole(d, "seed"));
   const Json& r = c.resolved["readout"];
   c.readout.l2 = num(r, "l2");
   c.readout.max_iterations = static_cast<int>(whole(r, "newton_steps"));
@@ -159,6 +180,16 @@ SnnConfig resolve_snn_config(Json raw, const std::vector<std::string>& overrides
                              "), got " + std::to_string(value));
   require(c.data.sample_ms >= dt, context + " [data] sample_ms must be at least [simulation] dt_ms (" +
                                       std::to_string(dt) + "), got " + std::to_string(c.data.sample_ms));
+  if (c.rule == "surrogate") {
+    // The surrogate layer draws each channel's spikes per step of its own dt.
+    const double dt_g = c.surrogate.dt_ms;
+    require(c.data.sample_ms >= dt_g, context + " [data] sample_ms must be at least [surrogate] dt_ms (" +
+                                          std::to_string(dt_g) + "), got " + std::to_string(c.data.sample_ms));
+    require(std::max(c.data.rate_on_hz, c.data.rate_off_hz) * dt_g * 1e-3 <= 1,
+            context + " [data] rate_on_hz and rate_off_hz × [surrogate] dt_ms must be at most one spike per step, got " +
+                std::to_string(std::max(c.data.rate_on_hz, c.data.rate_off_hz)) + " Hz at dt " + std::to_string(dt_g) +
+                " ms");
+  }
   return c;
 }
 

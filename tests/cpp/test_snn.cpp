@@ -5,6 +5,7 @@
 #include "rnnscope/snn/config.h"
 #include "rnnscope/snn/distributions.h"
 #include "rnnscope/snn/network.h"
+#include "rnnscope/snn/segments.h"
 #include "rnnscope/snn/simulator.h"
 #include "rnnscope/snn/stdp.h"
 
@@ -306,12 +307,32 @@ TEST(SnnSimulator, IsDeterministicUnderASeed) {
   EXPECT_EQ(whole.network().ee.weight, wa);
 }
 
+TEST(SnnSegments, CountAndFilterEachSegmentsSpikes) {
+  // 10 steps of 2 ms in 3 segments [0, 3), [3, 6), [6, 10); τ = 4 ms. Neuron 1 spikes at steps
+  // 1 and 7, neuron 0 at step 5; neuron 2 (left out: neurons = 2) at step 0.
+  const SegmentedSpikes s = segment_spikes({7, 1, 5, 0}, {1, 1, 0, 2}, 10, 2, 3, 2.0, 4.0);
+  EXPECT_EQ(s.counts, (std::vector<double>{0, 1, 1, 0, 0, 1}));
+  // Each segment's trace at its last step (2, 5, 9): Σ exp(−(last − spike)·2 / 4).
+  const std::vector<double> expected{0, std::exp(-0.5), 1, std::exp(-2.0), std::exp(-2.0), std::exp(-4.0) + std::exp(-1.0)};
+  for (size_t i = 0; i < expected.size(); ++i) EXPECT_NEAR(s.traces[i], expected[i], 1e-12) << i;
+  EXPECT_EQ(segment_start(10, 3, 2), 6);
+  EXPECT_EQ(segment_start(10, 3, 3), 10);
+  EXPECT_NE(testing::error_of([] { segment_spikes({}, {}, 10, 2, 11, 2.0, 4.0); }).find("segments must be in [1, 10]"),
+            std::string::npos);
+}
+
 TEST(SnnConfig, BadConfigsGiveOneLineNamingTheKey) {
   using testing::error_of;
   EXPECT_NE(error_of([] { small_config({"network.n_excitatory=0"}); }).find("n_excitatory"), std::string::npos);
   EXPECT_NE(error_of([] { small_config({"network.v_reset_mv=-40"}); }).find("v_reset_mv must be below v_threshold_mv"),
             std::string::npos);
-  EXPECT_NE(error_of([] { small_config({"stdp.rule=\"surrogate\""}); }).find("hom_stdp"), std::string::npos);
+  EXPECT_NE(error_of([] { small_config({"stdp.rule=\"oja\""}); }).find("hom_stdp"), std::string::npos);
+  EXPECT_NE(error_of([] { small_config({"surrogate.function=\"boxcar\""}); }).find("fast_sigmoid, arctan, triangle"),
+            std::string::npos);
+  EXPECT_NE(error_of([] { small_config({"stdp.rule=\"surrogate\"", "surrogate.dt_ms=200"}); })
+                .find("sample_ms must be at least [surrogate] dt_ms"),
+            std::string::npos);
+  EXPECT_EQ(error_of([] { small_config({"surrogate.dt_ms=200"}); }), "");  // only the surrogate rule uses it
   EXPECT_NE(error_of([] { small_config({"stdp.a_minus=0.1"}); }).find("a_minus"), std::string::npos);
   EXPECT_NE(error_of([] { small_config({"networks.p_ee=0.1"}); }).find("allowed: seed, [network]"), std::string::npos);
   EXPECT_NE(error_of([] { small_config({"network.p_ee=1.5"}); }).find("p_ee"), std::string::npos);

@@ -1,7 +1,7 @@
 """The spiking network through both doors (docs/snn.md): `rnnscope snn simulate|train` and
 `rnnscope.snn` on a tiny network give the same records, the raster and the counts agree, a
-rate sequence drives the channels row by row, STDP training beats chance and writes its run
-directory, and bad configs or inputs give one line naming what is wrong."""
+rate sequence drives the channels row by row, STDP and surrogate-gradient training beat chance
+and write their run directories, and bad configs or inputs give one line naming what is wrong."""
 
 import json
 import subprocess
@@ -97,10 +97,79 @@ def test_stdp_training_beats_chance_and_writes_its_run(cli, config, tmp_path):
     assert py["test_accuracy"] == summary["test_accuracy"]
     with pytest.raises(ValueError, match="force=True"):
         rnnscope.snn.train(TINY, out=tmp_path / "run_py")
+    # snn eval: the frozen network per time segment, the same record through both doors.
+    printed = run(cli, "snn", "eval", out, "--out", tmp_path / "eval.h5", "--segments", 4).stdout
+    assert printed.startswith("het_stdp: test accuracy")
+    record = rnnscope.snn.eval(out, segments=4)
+    with h5py.File(tmp_path / "eval.h5") as f:
+        for name in ("counts", "traces", "segment_start_ms", "inputs", "scores", "labels"):
+            np.testing.assert_array_equal(f[name][()], record[name])
+    assert record["counts"].shape == record["traces"].shape == (30, 4, 80)
+    np.testing.assert_array_equal(record["segment_start_ms"], [0, 15, 30, 45])
+    assert record["counts"].sum() > 0 and (record["traces"] >= 0).all()
+    assert record["scores"].shape == (30, 3) and record["test_accuracy"] > 0.6
+    np.testing.assert_array_equal(record["labels"], np.arange(30) % 3)
+    run(cli, "snn", "eval", out, "--out", tmp_path / "eval.h5", code=2)  # exists: needs --force
+    with pytest.raises(ValueError, match="not a run directory of `snn train`"):
+        rnnscope.snn.eval(tmp_path)
+
+
+# Surrogate-gradient training on the tiny network's patterns: 50 LIF units, 60 steps per sample.
+SURROGATE = {"stdp.rule": "surrogate", "network.n_excitatory": 40, "network.n_inhibitory": 10,
+             "surrogate.epochs": 12, "surrogate.lr": 0.01}
+
+
+def test_surrogate_training_learns_and_writes_its_run_through_both_doors(cli, config, tmp_path):
+    out = tmp_path / "run"
+    sets = [a for k, v in SURROGATE.items() for a in ("--set", f"{k}={v}")]
+    printed = run(cli, "snn", "train", config, "--out", out, *sets).stdout
+    assert "surrogate: test accuracy" in printed
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["rule"] == "surrogate" and summary["steps"] == 60
+    assert summary["test_accuracy"] >= 0.8, summary  # chance 1/3
+    assert "[surrogate]" in (out / "config.toml").read_text()
+    with h5py.File(out / "snn.h5") as f:
+        assert f["w_rec"].shape == (50, 50) and f["w_in"].shape == (50, 30)
+        assert f["test_counts"].shape == (30, 50) and f["loss"].shape == (12,)
+        assert f["loss"][-1] < f["loss"][0]
+        # The stored readout reproduces the reported test accuracy.
+        scores = f["test_counts"][()] @ f["readout_weight"][()].T + f["readout_bias"][()]
+        assert np.mean(scores.argmax(axis=1) == f["test_labels"][()]) == pytest.approx(summary["test_accuracy"])
+        w_rec = f["w_rec"][()]
+    # The Python door, same seed: the same run, bit for bit.
+    py = rnnscope.snn.train(TINY, out=tmp_path / "run_py", overrides=SURROGATE)
+    assert py["test_accuracy"] == summary["test_accuracy"] and py["loss_final"] == summary["loss_final"]
+    with h5py.File(tmp_path / "run_py" / "snn.h5") as f:
+        np.testing.assert_array_equal(f["w_rec"][()], w_rec)
+        test_counts = f["test_counts"][()]
+    # snn eval sees the run's own test spike trains: its segments add up to the run's counts.
+    run(cli, "snn", "eval", out, "--out", tmp_path / "eval.h5")
+    with h5py.File(tmp_path / "eval.h5") as f:
+        assert f["counts"].shape == (30, 3, 50) and f.attrs["rule"] == "surrogate"
+        np.testing.assert_array_equal(f["counts"][()].sum(axis=1), test_counts)
+        assert f.attrs["test_accuracy"] == summary["test_accuracy"]
 
 
 @pytest.mark.parametrize("setting, message", [
-    ("stdp.rule=surrogate", "rule"),
+    ("surrogate.function=boxcar", "fast_sigmoid, arctan, triangle"),
+    ("surrogate.lr=0", "lr"),
+    ("surrogate.batch=0", "batch"),
+    ("surrogate.loss=hinge", "cross_entropy, mse"),
+    ("surrogate.momentum=0.9", "momentum"),
+    ("surrogate.dt_ms=100", "sample_ms must be at least [surrogate] dt_ms"),
+])
+def test_bad_surrogate_configs_give_one_line(cli, config, tmp_path, setting, message):
+    err = run(cli, "snn", "train", config, "--out", tmp_path / "r", "--set", "stdp.rule=surrogate",
+              "--set", setting, code=2).stderr
+    assert message in err and err.count("\n") == 1, err
+    with pytest.raises(ValueError, match=message.replace("[", r"\[")):
+        rnnscope.snn.train(TINY, out=tmp_path / "r_py", overrides=["stdp.rule=surrogate", setting])
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize("setting, message", [
+    ("stdp.rule=oja", "rule"),
+    ("stdp.rule=surrogate", "training rule of `snn train`"),
     ("network.v_reset_mv=-40", "v_reset_mv must be below v_threshold_mv"),
     ("network.n_excitatory=0", "n_excitatory"),
     ("networks.p=1", "allowed: seed, [network]"),

@@ -2,7 +2,8 @@
 // An experiment composes existing requests (synth-ltr, fit-ltr, train, analyze-learning, ...)
 // into one output directory with a results.h5 and a results.md; "ltr" reproduces the claims
 // of Pellegrino, Cayco-Gajic & Chadwick 2023 (docs/ltr.md, "The experiment"), "long-deps"
-// the claim of Soo, Goudar & Wang 2023 (docs/long_deps.md, "The experiment").
+// the claim of Soo, Goudar & Wang 2023 (docs/long_deps.md, "The experiment"), "snn-topology"
+// compares spiking networks' representations by learning rule (docs/snn.md, "The experiment").
 #pragma once
 
 #include "rnnscope/requests/door.h"

@@ -20,14 +20,28 @@ struct SimulationParams {
   double input_rate_hz = 0;   // every input channel's rate in `snn simulate` (a static rate vector)
 };
 
+// `rule = "surrogate"` of `snn train`: supervised BPTT of a discrete-time recurrent LIF layer of
+// the same sizes (docs/snn.md "Surrogate-gradient training").
+struct SurrogateParams {
+  std::string function = "fast_sigmoid";  // the spike's surrogate derivative: fast_sigmoid, arctan, triangle
+  double slope = 25;                       // its slope k
+  double dt_ms = 1;                        // the discrete time step (β = exp(−dt / tau_m_ms))
+  double lr = 0.002;                       // Adam's learning rate
+  int64_t epochs = 30;                     // passes over the training samples
+  int64_t batch = 16;                      // samples per gradient step
+  std::string loss = "cross_entropy";      // of the count readout: cross_entropy or mse (against one-hot)
+};
+
 struct SnnConfig {
   uint64_t seed = 0;
   NetworkParams network;
   InputParams input;
   SimulationParams simulation;
-  std::string rule = "none";  // [stdp] rule: "none", "hom_stdp", "het_stdp"
-  StdpParams stdp;            // unused with rule "none"
+  std::string rule = "none";  // [stdp] rule: "none", "hom_stdp", "het_stdp", "surrogate"
+  StdpParams stdp;            // used by hom_stdp and het_stdp
+  SurrogateParams surrogate;  // used by surrogate
   PatternParams data;         // `snn train`
+  uint64_t pattern_seed = 0;  // [data] seed, or the run's seed: the patterns' draws
   geometry::DecoderOptions readout;  // `snn train`: l2 and max_iterations (one fit, no folds)
   Json resolved;              // the whole config with defaults filled in (config.toml of a run)
 };

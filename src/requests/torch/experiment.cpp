@@ -15,6 +15,7 @@ struct Experiment {
 const Experiment kExperiments[] = {
     {"ltr", run_ltr_experiment},
     {"long-deps", run_long_deps_experiment},
+    {"snn-topology", run_snn_topology_experiment},
 };
 
 }  // namespace

@@ -10,5 +10,7 @@ namespace rnnscope::requests {
 ExperimentResult run_ltr_experiment(const ExperimentRequest& request);
 // Base CTRNN against SCTT, DASC and CD (GRU, LSTM as reference) on tasks with long delays.
 ExperimentResult run_long_deps_experiment(const ExperimentRequest& request);
+// Spiking networks trained by het_stdp, hom_stdp and surrogate gradients compared by RTD.
+ExperimentResult run_snn_topology_experiment(const ExperimentRequest& request);
 
 }  // namespace rnnscope::requests
