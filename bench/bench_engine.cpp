@@ -171,15 +171,8 @@ void serve_model(const Options& o) {
   const auto noise = at::randn({o.steps, o.batch, o.units}), mask = at::ones({o.steps, o.batch});
   serve(o, [&] {
     const auto out = model->run(inputs, noise);
-    // One loss per replica, summed, as the task objective does.
-    torch::Tensor loss;
-    if (o.replicas == 1) {
-      loss = rnn::task_loss(tasks::LossKind::mse, out.outputs, targets, mask);
-    } else {
-      std::vector<torch::Tensor> losses;
-      for (const auto& y : out.outputs.unbind(0)) losses.push_back(rnn::task_loss(tasks::LossKind::mse, y, targets, mask));
-      loss = torch::stack(losses).sum();
-    }
+    // One loss per replica, summed, as the trainer does.
+    const auto loss = rnn::task_loss(tasks::LossKind::mse, out.outputs, targets, mask).sum();
     adam.zero_grad();
     loss.backward();
     adam.step();

@@ -184,7 +184,9 @@ inline bool has_readout(const torch::Tensor& w_out) { return w_out.numel() > 0; 
 torch::Tensor readout_output_gradient(const torch::Tensor& grad, const torch::Tensor& w_out);
 
 // outputs [T, B, O] = h [T, B, K] W_outᵀ + b_out: one GEMM over all T·B rows, onto the bias.
-// Without a readout, an empty tensor (the Function's placeholder output).
+// Replicas: h [R, T, B, K], w_out [R, O, K], b_out [R, O] give [R, T, B, O], one GEMM per
+// replica. h and w_out contiguous. Without a readout, an empty tensor (the Function's
+// placeholder output).
 torch::Tensor readout_forward(const torch::Tensor& h, const torch::Tensor& w_out, const torch::Tensor& b_out);
 
 // dst [rows, K] += g [rows, O] W_out [O, K]: the readout's share of one step's dL/dh, added

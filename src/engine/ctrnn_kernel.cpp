@@ -272,18 +272,14 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
         });
       });
     });
-    std::vector<Tensor> outputs;
-    for (int64_t k = 0; k < K; ++k) {
-      outputs.push_back(readout_forward(rates.select(0, k), has_readout(w_out) ? w_out.select(0, k) : w_out,
-                                        has_readout(w_out) ? b_out.select(0, k) : b_out));
-    }
+    const Tensor outputs = readout_forward(rates, w_out, b_out);
     ctx->save_for_backward({inputs, w_in, w_rec, states, rates, r0b, dz, w_out, alpha});
     ctx->saved_data["form"] = form;
     ctx->saved_data["activation"] = activation;
     ctx->saved_data["skip_kind"] = skip_kind;
     ctx->saved_data["skip_every"] = skip_every;
     ctx->saved_data["skip_beta"] = skip_beta;
-    return {states, rates, K == 1 ? outputs[0].unsqueeze(0) : at::stack(outputs)};
+    return {states, rates, outputs};
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grads) {

@@ -45,73 +45,88 @@ double squared_error_row(const T* __restrict y, const T* __restrict q, int64_t n
   return s / static_cast<double>(n);
 }
 
+// outputs [T, B, n] (one network: a scalar loss) or [K, T, B, n] (K replicas on the same
+// targets and mask: one loss per replica, [K], one autograd node and one [K, T, B, n]
+// gradient instead of K of each and a stacking copy). Each replica's loss is summed as a
+// single network's, so replica k's loss and gradient equal the one-network call's bit for bit.
 class MaskedLossFunction : public torch::autograd::Function<MaskedLossFunction> {
  public:
   static Tensor forward(AutogradContext* ctx, const Tensor& outputs, const Tensor& targets, const Tensor& mask,
                         int64_t kind_index) {
     const auto kind = static_cast<tasks::LossKind>(kind_index);
     const int64_t rows = mask.numel(), n = outputs.size(-1);
-    double total = 0, weight = 0;
+    const int64_t replicas = outputs.dim() == 4 ? outputs.size(0) : 1;
+    double weight = 0;
+    Tensor losses = at::empty({replicas}, outputs.options());
     AT_DISPATCH_FLOATING_TYPES(outputs.scalar_type(), "rnnscope_task_loss", [&] {
-      const scalar_t* y = outputs.const_data_ptr<scalar_t>();
       const scalar_t* q = targets.const_data_ptr<scalar_t>();
       const scalar_t* m = mask.const_data_ptr<scalar_t>();
+      for (int64_t row = 0; row < rows; ++row) weight += static_cast<double>(m[row]);
+      const double denominator = std::max(weight, 1.0);
       std::vector<scalar_t> shifted(static_cast<size_t>(n));
-      for (int64_t row = 0; row < rows; ++row) {
-        weight += static_cast<double>(m[row]);
-        if (m[row] == 0) continue;
-        const scalar_t* yr = y + row * n;
-        const scalar_t* qr = q + row * n;
-        double l;
-        if (kind == tasks::LossKind::mse) {
-          l = squared_error_row(yr, qr, n);
-        } else {
-          double q_sum = 0, q_dot_y = 0;
-          for (int64_t o = 0; o < n; ++o) {
-            q_sum += static_cast<double>(qr[o]);
-            q_dot_y += static_cast<double>(qr[o]) * static_cast<double>(yr[o]);
+      for (int64_t k = 0; k < replicas; ++k) {
+        const scalar_t* y = outputs.const_data_ptr<scalar_t>() + k * rows * n;
+        double total = 0;
+        for (int64_t row = 0; row < rows; ++row) {
+          if (m[row] == 0) continue;
+          const scalar_t* yr = y + row * n;
+          const scalar_t* qr = q + row * n;
+          double l;
+          if (kind == tasks::LossKind::mse) {
+            l = squared_error_row(yr, qr, n);
+          } else {
+            double q_sum = 0, q_dot_y = 0;
+            for (int64_t o = 0; o < n; ++o) {
+              q_sum += static_cast<double>(qr[o]);
+              q_dot_y += static_cast<double>(qr[o]) * static_cast<double>(yr[o]);
+            }
+            const auto [top, sum] = softmax_numerators(yr, n, shifted.data());
+            l = q_sum * (top + std::log(sum)) - q_dot_y;
           }
-          const auto [top, sum] = softmax_numerators(yr, n, shifted.data());
-          l = q_sum * (top + std::log(sum)) - q_dot_y;
+          total += static_cast<double>(m[row]) * l;
         }
-        total += static_cast<double>(m[row]) * l;
+        losses.data_ptr<scalar_t>()[k] = static_cast<scalar_t>(total / denominator);
       }
     });
-    const double denominator = std::max(weight, 1.0);
     ctx->save_for_backward({outputs, targets, mask});
     ctx->saved_data["kind"] = kind_index;
-    ctx->saved_data["denominator"] = denominator;
-    return at::scalar_tensor(total / denominator, outputs.options());
+    ctx->saved_data["denominator"] = std::max(weight, 1.0);
+    return outputs.dim() == 3 ? losses.squeeze(0) : losses;
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
     const auto saved = ctx->get_saved_variables();
     const Tensor &outputs = saved[0], &targets = saved[1], &mask = saved[2];
     const auto kind = static_cast<tasks::LossKind>(ctx->saved_data["kind"].toInt());
-    const double scale = grads[0].item<double>() / ctx->saved_data["denominator"].toDouble();
+    const double denominator = ctx->saved_data["denominator"].toDouble();
     const int64_t rows = mask.numel(), n = outputs.size(-1);
+    const int64_t replicas = outputs.dim() == 4 ? outputs.size(0) : 1;
+    const Tensor upstream = grads[0].to(at::kDouble).contiguous();
     Tensor grad = at::empty_like(outputs, at::MemoryFormat::Contiguous);
     AT_DISPATCH_FLOATING_TYPES(outputs.scalar_type(), "rnnscope_task_loss_backward", [&] {
-      const scalar_t* y = outputs.const_data_ptr<scalar_t>();
       const scalar_t* q = targets.const_data_ptr<scalar_t>();
       const scalar_t* m = mask.const_data_ptr<scalar_t>();
-      scalar_t* g = grad.data_ptr<scalar_t>();
-      for (int64_t row = 0; row < rows; ++row) {
-        const scalar_t* yr = y + row * n;
-        const scalar_t* qr = q + row * n;
-        scalar_t* gr = g + row * n;
-        const auto w = static_cast<scalar_t>(scale * static_cast<double>(m[row]));
-        if (w == 0) {
-          std::fill(gr, gr + n, scalar_t(0));
-        } else if (kind == tasks::LossKind::mse) {
-          const scalar_t c = w * scalar_t(2) / static_cast<scalar_t>(n);
-          for (int64_t o = 0; o < n; ++o) gr[o] = c * (yr[o] - qr[o]);
-        } else {
-          // gr temporarily holds the softmax numerators.
-          const auto inv = static_cast<scalar_t>(1.0 / softmax_numerators(yr, n, gr).second);
-          scalar_t q_sum = 0;
-          for (int64_t o = 0; o < n; ++o) q_sum += qr[o];
-          for (int64_t o = 0; o < n; ++o) gr[o] = w * (q_sum * gr[o] * inv - qr[o]);
+      for (int64_t k = 0; k < replicas; ++k) {
+        const double scale = upstream.const_data_ptr<double>()[k] / denominator;
+        const scalar_t* y = outputs.const_data_ptr<scalar_t>() + k * rows * n;
+        scalar_t* g = grad.data_ptr<scalar_t>() + k * rows * n;
+        for (int64_t row = 0; row < rows; ++row) {
+          const scalar_t* yr = y + row * n;
+          const scalar_t* qr = q + row * n;
+          scalar_t* gr = g + row * n;
+          const auto w = static_cast<scalar_t>(scale * static_cast<double>(m[row]));
+          if (w == 0) {
+            std::fill(gr, gr + n, scalar_t(0));
+          } else if (kind == tasks::LossKind::mse) {
+            const scalar_t c = w * scalar_t(2) / static_cast<scalar_t>(n);
+            for (int64_t o = 0; o < n; ++o) gr[o] = c * (yr[o] - qr[o]);
+          } else {
+            // gr temporarily holds the softmax numerators.
+            const auto inv = static_cast<scalar_t>(1.0 / softmax_numerators(yr, n, gr).second);
+            scalar_t q_sum = 0;
+            for (int64_t o = 0; o < n; ++o) q_sum += qr[o];
+            for (int64_t o = 0; o < n; ++o) gr[o] = w * (q_sum * gr[o] * inv - qr[o]);
+          }
         }
       }
     });
@@ -189,10 +204,12 @@ Tensor masked_squared_error_reference(const Tensor& outputs, const Tensor& targe
 }
 
 Tensor task_loss(tasks::LossKind kind, const Tensor& outputs, const Tensor& targets, const Tensor& mask) {
-  TORCH_CHECK(outputs.dim() == 3 && targets.sizes() == outputs.sizes() && mask.dim() == 2 &&
-                  mask.size(0) == outputs.size(0) && mask.size(1) == outputs.size(1),
-              "task_loss: outputs and targets must be [T, B, n_out] and mask [T, B]; got ", outputs.sizes(), ", ",
-              targets.sizes(), ", ", mask.sizes());
+  const bool replicated = outputs.dim() == 4;
+  const auto steps = outputs.sizes().slice(replicated ? 1 : 0);
+  TORCH_CHECK((outputs.dim() == 3 || replicated) && targets.sizes() == steps && mask.dim() == 2 &&
+                  mask.size(0) == steps[0] && mask.size(1) == steps[1],
+              "task_loss: outputs must be [T, B, n_out] or [K, T, B, n_out], targets [T, B, n_out] and mask [T, B]; "
+              "got ", outputs.sizes(), ", ", targets.sizes(), ", ", mask.sizes());
   TORCH_CHECK(!targets.requires_grad() && !mask.requires_grad(), "task_loss: targets and mask take no gradient");
   const auto type = outputs.scalar_type();
   return MaskedLossFunction::apply(outputs.contiguous(), targets.to(type).contiguous(), mask.to(type).contiguous(),

@@ -9,7 +9,9 @@ namespace rnnscope::rnn {
 
 // Mean over masked steps of cross-entropy (targets one-hot) or of the squared error
 // averaged over outputs: Σ_{t,b} mask·ℓ(y_tb, target_tb) / max(Σ mask, 1).
-// outputs/targets [T, B, n_out], mask [T, B]; targets and mask take no gradient.
+// outputs/targets [T, B, n_out], mask [T, B]; targets and mask take no gradient. Replicas:
+// outputs [K, T, B, n_out] on the same targets and mask give one loss per replica [K], each
+// equal to the loss of that replica's outputs alone.
 // One fused pass forward and one backward (loss.cpp) instead of a dozen ATen ops and
 // their autograd nodes, which cost a small network ≈ 10% of its training step.
 torch::Tensor task_loss(tasks::LossKind kind, const torch::Tensor& outputs,

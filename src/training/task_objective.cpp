@@ -36,17 +36,7 @@ TaskObjective::TaskObjective(const tasks::Task& task, const Penalties& penalties
 torch::Tensor TaskObjective::loss(const SequenceOutput& out, const TrainBatch& batch, RecurrentModel& model) {
   // With replicas, one loss per replica [K]: each replica's is what it would be alone.
   const int64_t K = model.replicas();
-  torch::Tensor loss;
-  if (K == 1) {
-    loss = task_loss(task_.info().loss, out.outputs, batch.targets, batch.mask);
-  } else {
-    // unbind: one autograd node for all replicas (indexing each would add a [K, …] gradient per replica).
-    std::vector<torch::Tensor> losses;
-    for (const auto& outputs : out.outputs.unbind(0)) {
-      losses.push_back(task_loss(task_.info().loss, outputs, batch.targets, batch.mask));
-    }
-    loss = torch::stack(losses);
-  }
+  torch::Tensor loss = task_loss(task_.info().loss, out.outputs, batch.targets, batch.mask);
   if (penalties_.rate_l2 > 0) loss = loss + penalties_.rate_l2 * replica_mean(out.rates.pow(2), K);
   if (penalties_.rate_l1 > 0) loss = loss + penalties_.rate_l1 * replica_mean(out.rates.abs(), K);
   if (penalties_.weight_l2 > 0) loss = loss + penalties_.weight_l2 * model.weight_penalty();

@@ -763,6 +763,30 @@ TEST(Loss, FusedEqualsReference) {
   }
 }
 
+// Replicas' outputs [K, T, B, n] give one loss per replica, and each loss and its gradient
+// are those of that replica's outputs alone, bit for bit (both kinds, a half-masked batch).
+TEST(TaskLoss, ReplicasLossesEqualEachReplicaAlone) {
+  const int64_t K = 3, T = 7, B = 4, n = 5;
+  auto gen = rnn::torch_generator(5, "loss-replicas-test");
+  const auto outputs = at::randn({K, T, B, n}, gen) * 3;
+  const auto targets = torch::one_hot(at::randint(0, n, {T, B}, gen), n).to(torch::kFloat32);
+  const auto mask = (at::rand({T, B}, gen) > 0.5).to(torch::kFloat32);
+  const auto upstream = at::randn({K}, gen);
+  for (const auto kind : {tasks::LossKind::mse, tasks::LossKind::cross_entropy}) {
+    const auto y = outputs.clone().requires_grad_(true);
+    const auto losses = rnn::task_loss(kind, y, targets, mask);
+    ASSERT_EQ(losses.sizes(), torch::IntArrayRef({K}));
+    (losses * upstream).sum().backward();
+    for (int64_t k = 0; k < K; ++k) {
+      const auto alone = outputs[k].clone().requires_grad_(true);
+      const auto loss = rnn::task_loss(kind, alone, targets, mask);
+      (loss * upstream[k]).backward();
+      EXPECT_EQ(losses[k].item<float>(), loss.item<float>()) << tasks::loss_name(kind) << " replica " << k;
+      EXPECT_TRUE(torch::equal(y.grad()[k], alone.grad())) << tasks::loss_name(kind) << " replica " << k;
+    }
+  }
+}
+
 // FusedAdam takes torch's Adam steps (with and without weight decay, float and double), and
 // its state is torch's: saved by one, loaded by the other, the steps go on identically.
 TEST(FusedAdam, StepsLikeTorchAdamAndSharesItsState) {
