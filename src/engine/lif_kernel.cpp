@@ -23,6 +23,8 @@
 
 #include "engine/bptt_internal.h"
 
+#include "core/vector_clones.h"
+
 #include "rnnscope/linalg/gemm.h"
 
 #include <algorithm>
@@ -73,7 +75,7 @@ int64_t nonzero_entries(const T* __restrict x, int64_t n, int32_t* __restrict id
 // Σ_m a[m] b[m] in eight independent sums, which the compiler keeps in vector registers (one
 // running sum would wait on each add's latency).
 template <class T>
-T dot(const T* __restrict a, const T* __restrict b, int64_t n) {
+RNNSCOPE_VECTOR_CLONES T dot(const T* __restrict a, const T* __restrict b, int64_t n) {
   T acc[8] = {};
   int64_t m = 0;
   for (; m + 8 <= n; m += 8)
@@ -82,10 +84,11 @@ T dot(const T* __restrict a, const T* __restrict b, int64_t n) {
   return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
 }
 
-// y += a · x over n entries. Out of line on purpose: inlined into the loops over events, GCC
-// interleaves two events' rows in scalar code instead of vectorising the row (seen in perf).
+// y += a · x over n entries, in the CPU's widest vectors (vector_clones.h). Out of line on
+// purpose: inlined into the loops over events, GCC interleaves two events' rows in scalar code
+// instead of vectorising the row (seen in perf annotate).
 template <class T>
-__attribute__((noinline)) void add_scaled(T a, const T* __restrict x, int64_t n, T* __restrict y) {
+RNNSCOPE_VECTOR_CLONES __attribute__((noinline)) void add_scaled(T a, const T* __restrict x, int64_t n, T* __restrict y) {
   for (int64_t i = 0; i < n; ++i) y[i] += a * x[i];
 }
 
