@@ -8,10 +8,18 @@ everywhere, interleaved repetitions, medians.
 
 rnnscope: `rnnscope snn train` with `stdp.rule = "surrogate"` on that network (tau_m_ms such
 that β = exp(−dt/τ) = 0.9 at dt = 1 ms; 32 training samples at 50 Hz per channel, batch 32, so
-one gradient step per epoch); its time per step is the run's `train_seconds / gradient_steps`
-over `--steps` epochs, which includes drawing the step's Poisson inputs (the peers' inputs are
-drawn outside their timer). Peers: each in its own process, `--steps` timed steps after one
-untimed warm-up step. Peak memory: each process's maximum resident set (wait4).
+one gradient step per epoch); its time per step is the difference of the `train_seconds` of a
+run of 1 + `--steps` epochs and of a run of 1 epoch, over `--steps` (so, like the peers', after
+one warm-up step; it includes drawing the step's Poisson inputs, which the peers draw outside
+their timer). Peers: each in its own process, `--steps` timed steps after one untimed warm-up
+step. Peak memory: each process's maximum resident set (wait4).
+
+The same network in all three: the peers' weights are drawn from rnnscope's initial
+distribution (docs/snn.md: W_in ~ N(0, (1 − β²) / (n_in · p)), W_rec and the readout
+~ N(0, 1/N), biases 0), in Norse scaled by 1 / (dt · τ_mem⁻¹) = 10, since its Euler step adds
+the synaptic current times dt · τ_mem⁻¹ to the membrane; the inputs are Bernoulli(p) in all
+three. Each tool's firing rate is printed beside its time: the event-driven kernel's cost
+grows with it, the dense peers' does not.
 
 The peers need PyTorch 2.13.0 beside them; in a venv of their own (never the project's):
 
@@ -52,12 +60,24 @@ def peer_step_seconds(peer: str, steps: int, surrogate: str) -> tuple[list[float
     inputs = torch.bernoulli(torch.full((T, BATCH, N_IN), P_IN))
     target = torch.rand(BATCH, N_OUT)
     readout = torch.nn.Linear(N, N_OUT)
+    in_std = math.sqrt((1 - BETA**2) / (N_IN * P_IN))
+
+    def init(weight: torch.Tensor, std: float, bias: torch.Tensor | None = None) -> None:
+        """rnnscope's initial distribution (module docstring)."""
+        with torch.no_grad():
+            weight.normal_(0.0, std)
+            if bias is not None:
+                bias.zero_()
+
+    init(readout.weight, 1 / math.sqrt(N), readout.bias)
     if peer == "snntorch":
         import snntorch
         from snntorch import surrogate as sg
         spike_grad = sg.fast_sigmoid(slope=SLOPE) if surrogate == "fast_sigmoid" else sg.triangular()
         fc = torch.nn.Linear(N_IN, N)
         lif = snntorch.RLeaky(beta=BETA, linear_features=N, all_to_all=True, spike_grad=spike_grad)
+        init(fc.weight, in_std, fc.bias)
+        init(lif.recurrent.weight, 1 / math.sqrt(N), lif.recurrent.bias)
         params = list(fc.parameters()) + list(lif.parameters()) + list(readout.parameters())
 
         def forward():
@@ -79,6 +99,9 @@ def peer_step_seconds(peer: str, steps: int, surrogate: str) -> tuple[list[float
                                 method="super" if surrogate == "fast_sigmoid" else "triangle",
                                 alpha=torch.tensor(SLOPE))
         lif = norse.LIFRecurrent(N_IN, N, p=p, dt=0.001)
+        euler = 1 / (0.001 * 100.0)  # 1 / (dt · tau_mem_inv): the current's weight in the membrane's step
+        init(lif.input_weights, euler * in_std)
+        init(lif.recurrent_weights, euler / math.sqrt(N))
         params = list(lif.parameters()) + list(readout.parameters())
 
         def forward():
@@ -169,13 +192,17 @@ def main() -> None:
             rates: dict[str, float] = {}
             peak: dict[str, list[float]] = {k: [] for k in seconds}
             for rep in range(args.reps):
-                run_dir = os.path.join(tmp, f"run-{surrogate}-{rep}")
-                _, mb = run_measured([args.cli, "snn", "train", config, "--out", run_dir])
-                with open(os.path.join(run_dir, "summary.json")) as f:
-                    summary = json.load(f)
-                seconds["rnnscope"].append(summary["train_seconds"] / summary["gradient_steps"])
+                train_seconds = []
+                for epochs in (1, 1 + args.steps):
+                    run_dir = os.path.join(tmp, f"run-{surrogate}-{rep}-{epochs}")
+                    _, mb = run_measured([args.cli, "snn", "train", config, "--out", run_dir,
+                                          "--set", f"surrogate.epochs={epochs}"])
+                    with open(os.path.join(run_dir, "summary.json")) as f:
+                        summary = json.load(f)
+                    train_seconds.append(summary["train_seconds"])
+                    peak["rnnscope"].append(mb)
+                seconds["rnnscope"].append((train_seconds[1] - train_seconds[0]) / args.steps)
                 rates["rnnscope"] = summary["rate_hz"]  # the trained network's, on fresh inputs
-                peak["rnnscope"].append(mb)
                 for peer in ("snntorch", "norse"):
                     out, mb = run_measured([sys.executable, __file__, "--peer", peer, "--steps", str(args.steps),
                                             "--surrogate", surrogate])

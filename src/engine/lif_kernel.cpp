@@ -2,16 +2,20 @@
 // training (a torch::autograd::Function) and its reference twin in plain LibTorch ops, the
 // kernel's test oracle (lif_kernel.h).
 //
-// Forward, per trial (row vectors v_t, s_t [N], drive d_t = u_t W_inᵀ + b from one GEMM over
-// all T·B rows first):
-//   v_t = β v_{t−1} + d_t + s_{t−1} W_recᵀ − θ s_{t−1},   s_t = H(v_t − θ),   v_0 = s_0 = 0.
-// s_{t−1} is binary and mostly zero, so s_{t−1} W_recᵀ is the sum of the rows of W_recᵀ of
-// the neurons that spiked (event-driven: the cost is N per spike, not N² per step).
+// Forward, per trial (row vectors v_t, s_t [N], inputs u_t [n_in]):
+//   v_t = β v_{t−1} + b + u_t W_inᵀ + s_{t−1} W_recᵀ − θ s_{t−1},   s_t = H(v_t − θ),   v_0 = s_0 = 0.
+// s_{t−1} is binary and mostly zero, and so are spike-train inputs: both products are sums of
+// the rows of W_recᵀ (W_inᵀ, scaled by u) of the entries that are not zero (event-driven: the
+// cost is N per spike, not N² per step; a dense GEMM over all T·B rows of inputs that are 5%
+// spikes would do 20× the work and stream a [T, B, N] drive buffer).
 // Backward, with δ_t = dL/dv_t and the loss's own gradients g_s,t, g_v,t; the reset is
 // detached (snnTorch's default), so gradient flows to s_{t−1} through W_rec only:
 //   e_t = g_s,t + δ_{t+1} W_rec,   δ_t = g_v,t + σ'(v_t − θ) ⊙ e_t + β δ_{t+1},
-//   dW_rec = Σ_t δ_tᵀ s_{t−1}  (event-driven: row j of dW_recᵀ gains δ_t for each spike of j),
-//   dW_in = Σ_t δ_tᵀ u_t, db = Σ_t δ_t (one GEMM and one sum over all T·B rows).
+//   dW_rec = Σ_t δ_tᵀ s_{t−1},  dW_in = Σ_t δ_tᵀ u_t,  db = Σ_t δ_t,
+// the weight gradients event-driven too (row j of dW_recᵀ gains δ_t for each spike of j at
+// t − 1; row c of dW_inᵀ gains u_t,c δ_t) and added as each δ_t is made, so only δ_t and
+// δ_{t+1} are kept, never a [T, B, N] buffer. The loss's gradients are read through their
+// strides: the counts' backward hands g_s as [B, N] expanded over T, which is never copied.
 // With a compact-support surrogate σ' is zero on most entries, and e_t is needed only where
 // it is not: those entries are dot products with rows of W_recᵀ instead of a [B, N]·[N, N]
 // GEMM per step.
@@ -19,9 +23,13 @@
 
 #include "engine/bptt_internal.h"
 
+#include "core/vector_clones.h"
+
 #include "rnnscope/linalg/gemm.h"
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 namespace rnnscope::rnn {
 namespace {
@@ -53,40 +61,89 @@ void with_surrogate(Surrogate s, const F& f) {
   }
 }
 
-// One trial's step: v = β v_prev + d + Σ_{j: s_prev,j = 1} (wrt_j − θ e_j), s = H(v − θ).
+// The indices of the entries of x[0, n) that are not zero, into idx; returns their count.
+template <class T>
+int64_t nonzero_entries(const T* __restrict x, int64_t n, int32_t* __restrict idx) {
+  int64_t k = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    idx[k] = static_cast<int32_t>(i);
+    k += x[i] != T(0);
+  }
+  return k;
+}
+
+// Σ_m a[m] b[m] in eight independent sums, which the compiler keeps in vector registers (one
+// running sum would wait on each add's latency).
+template <class T>
+RNNSCOPE_VECTOR_CLONES T dot(const T* __restrict a, const T* __restrict b, int64_t n) {
+  T acc[8] = {};
+  int64_t m = 0;
+  for (; m + 8 <= n; m += 8)
+    for (int k = 0; k < 8; ++k) acc[k] += a[m + k] * b[m + k];
+  for (; m < n; ++m) acc[0] += a[m] * b[m];
+  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+// y += a · x over n entries, in the CPU's widest vectors (vector_clones.h). Out of line on
+// purpose: inlined into the loops over events, GCC interleaves two events' rows in scalar code
+// instead of vectorising the row (seen in perf annotate).
+template <class T>
+RNNSCOPE_VECTOR_CLONES __attribute__((noinline)) void add_scaled(T a, const T* __restrict x, int64_t n, T* __restrict y) {
+  for (int64_t i = 0; i < n; ++i) y[i] += a * x[i];
+}
+
+// One trial's step: v = β v_prev + b + Σ_{c: u_c ≠ 0} u_c witr_c + Σ_{j: s_prev,j = 1} (wrt_j − θ e_j),
+// s = H(v − θ). `idx` has room for max(n, n_in) indices.
 template <class T>
 void lif_forward_row(T beta, T theta, const T* __restrict v_prev, const T* __restrict s_prev,
-                     const T* __restrict drive, const T* __restrict wrt, int64_t n, T* __restrict v, T* __restrict s) {
-  for (int64_t i = 0; i < n; ++i) v[i] = beta * v_prev[i] + drive[i];
-  for (int64_t j = 0; j < n; ++j) {
-    if (s_prev[j] == T(0)) continue;
-    const T* row = wrt + j * n;
-    for (int64_t i = 0; i < n; ++i) v[i] += row[i];
-    v[j] -= theta;
+                     const T* __restrict u, int64_t n_in, const T* __restrict b, const T* __restrict wit,
+                     const T* __restrict wrt, int64_t n, int32_t* __restrict idx, T* __restrict v, T* __restrict s) {
+  for (int64_t i = 0; i < n; ++i) v[i] = beta * v_prev[i] + b[i];
+  const int64_t inputs = nonzero_entries(u, n_in, idx);
+  for (int64_t k = 0; k < inputs; ++k) {
+    add_scaled(u[idx[k]], wit + idx[k] * n, n, v);
   }
+  const int64_t spikes = nonzero_entries(s_prev, n, idx);
+  for (int64_t k = 0; k < spikes; ++k) add_scaled(T(1), wrt + idx[k] * n, n, v);
+  for (int64_t k = 0; k < spikes; ++k) v[idx[k]] -= theta;
   for (int64_t i = 0; i < n; ++i) s[i] = v[i] > theta ? T(1) : T(0);
+}
+
+// A gradient of the outputs [T, B, N] as a base pointer and its step and trial strides (entries
+// contiguous within a trial), or null when undefined. The counts' backward passes its [B, N]
+// gradient expanded over T (step stride 0): read so, it is never materialised.
+struct GradView {
+  torch::Tensor held;
+  int64_t step = 0, trial = 0;
+};
+GradView grad_view(const torch::Tensor& g) {
+  if (!g.defined()) return {};
+  const torch::Tensor h = g.stride(2) == 1 ? g : g.contiguous();
+  return {h, h.stride(0), h.stride(1)};
 }
 
 class LifFunction : public torch::autograd::Function<LifFunction> {
  public:
   static variable_list forward(AutogradContext* ctx, const Tensor& inputs, const Tensor& w_in, const Tensor& w_rec,
                                const Tensor& b, double beta, double threshold, int64_t surrogate, double slope) {
-    const int64_t T = inputs.size(0), B = inputs.size(1), N = w_rec.size(0);
+    const int64_t T = inputs.size(0), B = inputs.size(1), n_in = inputs.size(2), N = w_rec.size(0);
     const auto opts = inputs.options();
-    const Tensor drive = at::addmm(b, inputs.reshape({T * B, inputs.size(2)}), w_in.t()).view({T, B, N});
-    const Tensor wrt = w_rec.t().contiguous();
+    const Tensor wit = w_in.t().contiguous(), wrt = w_rec.t().contiguous();
     Tensor membrane = at::empty({T, B, N}, opts), spikes = at::empty({T, B, N}, opts);
     const Tensor zeros = at::zeros({B, N}, opts);
     AT_DISPATCH_FLOATING_TYPES(inputs.scalar_type(), "rnnscope_lif_forward", [&] {
       const scalar_t be = static_cast<scalar_t>(beta), th = static_cast<scalar_t>(threshold);
-      const scalar_t *d = drive.const_data_ptr<scalar_t>(), *w = wrt.const_data_ptr<scalar_t>(),
+      const scalar_t *u = inputs.const_data_ptr<scalar_t>(), *bp = b.const_data_ptr<scalar_t>(),
+                     *wi = wit.const_data_ptr<scalar_t>(), *w = wrt.const_data_ptr<scalar_t>(),
                      *z = zeros.const_data_ptr<scalar_t>();
       scalar_t *v = membrane.data_ptr<scalar_t>(), *s = spikes.data_ptr<scalar_t>();
       for (int64_t t = 0; t < T; ++t) {
         for_row_chunks(B, N, [&](int64_t begin, int64_t end) {
+          std::vector<int32_t> idx(static_cast<size_t>(std::max(N, n_in)));
           for (int64_t r = begin; r < end; ++r) {
             const int64_t o = (t * B + r) * N, prev = o - B * N;
-            lif_forward_row(be, th, t ? v + prev : z + r * N, t ? s + prev : z + r * N, d + o, w, N, v + o, s + o);
+            lif_forward_row(be, th, t ? v + prev : z + r * N, t ? s + prev : z + r * N, u + (t * B + r) * n_in, n_in,
+                            bp, wi, w, N, idx.data(), v + o, s + o);
           }
         });
       }
@@ -108,75 +165,80 @@ class LifFunction : public torch::autograd::Function<LifFunction> {
     const auto surrogate = static_cast<Surrogate>(ctx->saved_data["surrogate"].toInt());
     const int64_t T = membrane.size(0), B = membrane.size(1), N = membrane.size(2), n_in = inputs.size(2);
     const auto opts = membrane.options();
-    const Tensor zeros = at::zeros({B, N}, opts);
-    const Tensor g_s = grads[0].defined() ? grads[0].contiguous() : Tensor();
-    const Tensor g_v = grads[1].defined() ? grads[1].contiguous() : Tensor();
+    const GradView g_s = grad_view(grads[0]), g_v = grad_view(grads[1]);
     const bool compact = surrogate == Surrogate::triangle;
     // Compact support reads e_t's entries as rows of W_recᵀ; smooth surrogates form it whole.
     const Tensor wrt = compact ? w_rec.t().contiguous() : Tensor();
-    Tensor delta = at::empty({T, B, N}, opts);
+    Tensor delta = at::zeros({2, B, N}, opts);  // δ_t and δ_{t+1}, in the slots t % 2 and (t + 1) % 2
     Tensor e = at::empty({compact ? 0 : B, N}, opts);  // δ_{t+1} W_rec
-    Tensor dwrt = at::zeros({N, N}, opts);
+    Tensor dwrt = at::zeros({N, N}, opts), dwit = at::zeros({n_in, N}, opts), db = at::zeros({N}, opts);
+    const Tensor d_inputs = ctx->needs_input_grad(0) ? at::empty({T, B, n_in}, opts) : Tensor();
+    // Per trial of the step, the spikes of s_{t−1} and the inputs of u_t that are not zero.
+    std::vector<int32_t> spiked(static_cast<size_t>(B * N)), fed(static_cast<size_t>(B * n_in));
+    std::vector<int64_t> n_spiked(static_cast<size_t>(B)), n_fed(static_cast<size_t>(B));
     AT_DISPATCH_FLOATING_TYPES(membrane.scalar_type(), "rnnscope_lif_backward", [&] {
       with_surrogate(surrogate, [&](auto kind) {
         constexpr Surrogate S = decltype(kind)::value;
         const scalar_t be = static_cast<scalar_t>(beta), th = static_cast<scalar_t>(threshold),
                        k = static_cast<scalar_t>(slope);
         const scalar_t *v = membrane.const_data_ptr<scalar_t>(), *s = spikes.const_data_ptr<scalar_t>(),
-                       *wr = w_rec.const_data_ptr<scalar_t>(), *w = compact ? wrt.const_data_ptr<scalar_t>() : nullptr,
-                       *z = zeros.const_data_ptr<scalar_t>();
-        const scalar_t* gs = g_s.defined() ? g_s.const_data_ptr<scalar_t>() : nullptr;
-        const scalar_t* gv = g_v.defined() ? g_v.const_data_ptr<scalar_t>() : nullptr;
-        scalar_t *dp = delta.data_ptr<scalar_t>(), *ep = e.data_ptr<scalar_t>();
+                       *u = inputs.const_data_ptr<scalar_t>(), *wr = w_rec.const_data_ptr<scalar_t>(),
+                       *wi = w_in.const_data_ptr<scalar_t>(), *w = compact ? wrt.const_data_ptr<scalar_t>() : nullptr;
+        const scalar_t* gs = g_s.held.defined() ? g_s.held.const_data_ptr<scalar_t>() : nullptr;
+        const scalar_t* gv = g_v.held.defined() ? g_v.held.const_data_ptr<scalar_t>() : nullptr;
+        scalar_t *ep = e.data_ptr<scalar_t>(), *dwr = dwrt.data_ptr<scalar_t>(), *dwi = dwit.data_ptr<scalar_t>(),
+                 *dbp = db.data_ptr<scalar_t>();
         for (int64_t t = T - 1; t >= 0; --t) {
           const bool last = t == T - 1;
-          const scalar_t* next = last ? z : dp + (t + 1) * B * N;
+          scalar_t* cur = delta.data_ptr<scalar_t>() + (t % 2) * B * N;
+          const scalar_t* next = delta.data_ptr<scalar_t>() + ((t + 1) % 2) * B * N;  // zeros at the last step
           if (!last && !compact) linalg::gemm<scalar_t>(false, false, B, N, N, next, N, wr, N, 0, ep, N);
           for_row_chunks(B, N, [&](int64_t begin, int64_t end) {
             for (int64_t r = begin; r < end; ++r) {
-              const int64_t o = (t * B + r) * N;
+              const scalar_t* vr = v + (t * B + r) * N;
+              const scalar_t* gsr = gs ? gs + t * g_s.step + r * g_s.trial : nullptr;
+              const scalar_t* gvr = gv ? gv + t * g_v.step + r * g_v.trial : nullptr;
               const scalar_t* nr = next + r * N;
-              scalar_t* dr = dp + o;
+              scalar_t* dr = cur + r * N;
               for (int64_t i = 0; i < N; ++i) {
-                const scalar_t slope_i = surrogate_derivative<S>(v[o + i] - th, k);
-                scalar_t grad = be * nr[i] + (gv ? gv[o + i] : scalar_t(0));
+                const scalar_t slope_i = surrogate_derivative<S>(vr[i] - th, k);
+                scalar_t grad = be * nr[i] + (gvr ? gvr[i] : scalar_t(0));
                 if (slope_i != scalar_t(0)) {
-                  scalar_t ei = gs ? gs[o + i] : scalar_t(0);
-                  if (!last) {
-                    if (compact) {
-                      const scalar_t* col = w + i * N;  // column i of W_rec
-                      for (int64_t m = 0; m < N; ++m) ei += col[m] * nr[m];
-                    } else {
-                      ei += ep[r * N + i];
-                    }
-                  }
+                  scalar_t ei = gsr ? gsr[i] : scalar_t(0);
+                  if (!last) ei += compact ? dot(w + i * N, nr, N) : ep[r * N + i];  // row i of W_recᵀ: column i of W_rec
                   grad += slope_i * ei;
                 }
                 dr[i] = grad;
               }
             }
           });
-        }
-        // dW_recᵀ row j += δ_t for each spike of j at t − 1: in (t, row) order, the same sums
-        // for any thread count.
-        scalar_t* dw = dwrt.data_ptr<scalar_t>();
-        for (int64_t t = 1; t < T; ++t) {
           for (int64_t r = 0; r < B; ++r) {
-            const scalar_t* sp = s + ((t - 1) * B + r) * N;
-            const scalar_t* dr = dp + (t * B + r) * N;
-            for (int64_t j = 0; j < N; ++j) {
-              if (sp[j] == scalar_t(0)) continue;
-              scalar_t* row = dw + j * N;
-              for (int64_t i = 0; i < N; ++i) row[i] += dr[i];
-            }
+            const size_t ro = static_cast<size_t>(r);
+            n_spiked[ro] = t ? nonzero_entries(s + ((t - 1) * B + r) * N, N, spiked.data() + r * N) : 0;
+            n_fed[ro] = nonzero_entries(u + (t * B + r) * n_in, n_in, fed.data() + r * n_in);
           }
+          // The weight gradients' share of step t, split over columns: each entry's sum runs
+          // over (t, trial, event) in one order for any thread count.
+          at::parallel_for(0, N, 128, [&](int64_t i0, int64_t i1) {
+            for (int64_t r = 0; r < B; ++r) {
+              const scalar_t* dr = cur + r * N;
+              for (int64_t i = i0; i < i1; ++i) dbp[i] += dr[i];
+              const int32_t* sp = spiked.data() + r * N;
+              for (int64_t q = 0; q < n_spiked[static_cast<size_t>(r)]; ++q)
+                add_scaled(scalar_t(1), dr + i0, i1 - i0, dwr + sp[q] * N + i0);
+              const int32_t* fp = fed.data() + r * n_in;
+              const scalar_t* ur = u + (t * B + r) * n_in;
+              for (int64_t q = 0; q < n_fed[static_cast<size_t>(r)]; ++q)
+                add_scaled(ur[fp[q]], dr + i0, i1 - i0, dwi + fp[q] * N + i0);
+            }
+          });
+          if (d_inputs.defined())
+            linalg::gemm<scalar_t>(false, false, B, n_in, N, cur, N, wi, n_in, 0,
+                                   d_inputs.data_ptr<scalar_t>() + t * B * n_in, n_in);
         }
       });
     });
-    const Tensor flat = delta.view({T * B, N});
-    const Tensor d_inputs = ctx->needs_input_grad(0) ? at::mm(flat, w_in).view({T, B, n_in}) : Tensor();
-    const Tensor d_w_in = at::mm(flat.t(), inputs.reshape({T * B, n_in}));
-    return {d_inputs, d_w_in, dwrt.t().contiguous(), flat.sum(0), Tensor(), Tensor(), Tensor(), Tensor()};
+    return {d_inputs, dwit.t().contiguous(), dwrt.t().contiguous(), db, Tensor(), Tensor(), Tensor(), Tensor()};
   }
 };
 

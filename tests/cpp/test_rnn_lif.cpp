@@ -29,44 +29,57 @@ TEST(LifSurrogate, DerivativeIsTheSlopeOfItsPrimitive) {
   EXPECT_GT(surrogate_derivative(Surrogate::fast_sigmoid, 5.0, 2.5), 0.0);
 }
 
+// Two cases, each for every surrogate: dense real-valued inputs with a loss on every step's
+// spikes and membranes, and binary spike-train inputs (the event-driven input path skips their
+// zeros) with a loss on the spike counts only, whose gradient reaches the kernel as [B, N]
+// expanded over T (read through its strides) — the training's case. N = 11 puts the compact
+// surrogate's dot products through both their blocks of eight and their tail.
 TEST(LifKernel, FusedMatchesTheReferenceTwinInValuesAndGradients) {
   torch::manual_seed(7);
-  const int64_t T = 15, B = 3, n_in = 4, N = 7;
+  const int64_t T = 15, B = 3, n_in = 4;
   const auto f64 = torch::TensorOptions().dtype(torch::kFloat64);
-  const torch::Tensor inputs0 = torch::rand({T, B, n_in}, f64);
-  const torch::Tensor w_in0 = 0.8 * torch::randn({N, n_in}, f64), w_rec0 = 0.5 * torch::randn({N, N}, f64);
-  const torch::Tensor b0 = 0.1 * torch::randn({N}, f64);
-  const torch::Tensor r_s = torch::randn({T, B, N}, f64), r_v = torch::randn({T, B, N}, f64);
-  for (Surrogate s : kSurrogates) {
-    const LifDynamics dynamics{0.85, 1.0, s, 1.5};
-    std::vector<std::vector<torch::Tensor>> grads;
-    std::vector<LifSequence> runs;
-    for (Engine engine : {Engine::fused, Engine::reference}) {
-      auto inputs = inputs0.clone().requires_grad_(), w_in = w_in0.clone().requires_grad_(),
-           w_rec = w_rec0.clone().requires_grad_(), b = b0.clone().requires_grad_();
-      const LifSequence out = lif_sequence(engine, inputs, w_in, w_rec, b, dynamics);
-      ((out.spikes * r_s).sum() + (out.membrane * r_v).sum()).backward();
-      runs.push_back(out);
-      grads.push_back({inputs.grad(), w_in.grad(), w_rec.grad(), b.grad()});
-    }
-    const double spikes = runs[0].spikes.sum().item<double>();
-    ASSERT_GT(spikes, 0.1 * T * B * N) << "too few spikes to test the recurrence";
-    ASSERT_LT(spikes, 0.9 * T * B * N);
-    // The twin's spikes are H + f − f (f the primitive): 1 or 0 up to rounding.
-    EXPECT_TRUE(torch::equal(runs[0].spikes, (runs[1].membrane > 1.0).to(torch::kFloat64)));
-    EXPECT_TRUE(torch::allclose(runs[0].spikes, runs[1].spikes, 0, 1e-12));
-    EXPECT_TRUE(torch::allclose(runs[0].membrane, runs[1].membrane, 1e-12, 1e-12));
-    if (s == Surrogate::triangle) {
-      // Some entries outside the support, so the compact path's skipping is exercised.
-      const auto x = (runs[0].membrane - 1.0).abs();
-      EXPECT_GT((x >= 1 / 1.5).sum().item<int64_t>(), 0);
-      EXPECT_GT((x < 1 / 1.5).sum().item<int64_t>(), 0);
-    }
-    const char* names[] = {"inputs", "w_in", "w_rec", "b"};
-    for (size_t i = 0; i < 4; ++i) {
-      EXPECT_TRUE(torch::allclose(grads[0][i], grads[1][i], 1e-10, 1e-10))
-          << names[i] << " surrogate " << static_cast<int>(s) << "\n"
-          << (grads[0][i] - grads[1][i]).abs().max().item<double>();
+  for (const bool spike_inputs : {false, true}) {
+    const int64_t N = spike_inputs ? 11 : 7;
+    const torch::Tensor inputs0 = spike_inputs ? torch::bernoulli(torch::full({T, B, n_in}, 0.3, f64))
+                                               : torch::rand({T, B, n_in}, f64);
+    const torch::Tensor w_in0 = (spike_inputs ? 1.5 : 0.8) * torch::randn({N, n_in}, f64),
+                        w_rec0 = 0.5 * torch::randn({N, N}, f64);
+    const torch::Tensor b0 = 0.1 * torch::randn({N}, f64);
+    const torch::Tensor r_s = torch::randn({T, B, N}, f64), r_v = torch::randn({T, B, N}, f64),
+                        r_c = torch::randn({B, N}, f64);
+    for (Surrogate s : kSurrogates) {
+      const LifDynamics dynamics{0.85, 1.0, s, 1.5};
+      std::vector<std::vector<torch::Tensor>> grads;
+      std::vector<LifSequence> runs;
+      for (Engine engine : {Engine::fused, Engine::reference}) {
+        auto inputs = inputs0.clone().requires_grad_(), w_in = w_in0.clone().requires_grad_(),
+             w_rec = w_rec0.clone().requires_grad_(), b = b0.clone().requires_grad_();
+        const LifSequence out = lif_sequence(engine, inputs, w_in, w_rec, b, dynamics);
+        const torch::Tensor loss = spike_inputs ? (out.spikes.sum(0) * r_c).sum()
+                                                : (out.spikes * r_s).sum() + (out.membrane * r_v).sum();
+        loss.backward();
+        runs.push_back(out);
+        grads.push_back({inputs.grad(), w_in.grad(), w_rec.grad(), b.grad()});
+      }
+      const double spikes = runs[0].spikes.sum().item<double>();
+      ASSERT_GT(spikes, 0.1 * T * B * N) << "too few spikes to test the recurrence";
+      ASSERT_LT(spikes, 0.9 * T * B * N);
+      // The twin's spikes are H + f − f (f the primitive): 1 or 0 up to rounding.
+      EXPECT_TRUE(torch::equal(runs[0].spikes, (runs[1].membrane > 1.0).to(torch::kFloat64)));
+      EXPECT_TRUE(torch::allclose(runs[0].spikes, runs[1].spikes, 0, 1e-12));
+      EXPECT_TRUE(torch::allclose(runs[0].membrane, runs[1].membrane, 1e-12, 1e-12));
+      if (s == Surrogate::triangle) {
+        // Some entries outside the support, so the compact path's skipping is exercised.
+        const auto x = (runs[0].membrane - 1.0).abs();
+        EXPECT_GT((x >= 1 / 1.5).sum().item<int64_t>(), 0);
+        EXPECT_GT((x < 1 / 1.5).sum().item<int64_t>(), 0);
+      }
+      const char* names[] = {"inputs", "w_in", "w_rec", "b"};
+      for (size_t i = 0; i < 4; ++i) {
+        EXPECT_TRUE(torch::allclose(grads[0][i], grads[1][i], 1e-10, 1e-10))
+            << names[i] << " surrogate " << static_cast<int>(s) << " spike inputs " << spike_inputs << "\n"
+            << (grads[0][i] - grads[1][i]).abs().max().item<double>();
+      }
     }
   }
 }
