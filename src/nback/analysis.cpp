@@ -223,6 +223,11 @@ NbackAnalysis analyze(const AnalysisInput& in, const AnalysisOptions& options) {
                                       ", which is not in the diet");
     tasks[it->second].trials.push_back(b);
   }
+  // Every unit and every CNN feature z-scored over all samples (geometry::FeatureScaling): the
+  // decoders' L2 penalty then weighs every unit alike (a GRU's small states would otherwise be
+  // penalised into chance). The scaling reads no label.
+  const Matrix states = geometry::fit_scaling(in.states).apply(in.states);
+  const Matrix perceptual = geometry::fit_scaling(in.perceptual).apply(in.perceptual);
   NbackAnalysis out;
   const auto Ki = static_cast<int64_t>(K), T = static_cast<int64_t>(frames);
   for (size_t k = 0; k < K; ++k) {
@@ -232,7 +237,7 @@ NbackAnalysis analyze(const AnalysisInput& in, const AnalysisOptions& options) {
     for (int t = 0; t < frames; ++t) {
       std::vector<size_t> rows;
       for (size_t b : tasks[k].trials) rows.push_back(b * size_t(frames) + size_t(t));
-      tasks[k].after_frame.push_back(rows_of(in.states, rows));
+      tasks[k].after_frame.push_back(rows_of(states, rows));
     }
   }
   Accumulator decoding({Ki, kFeatures, T, T}), encoding_to_memory({Ki, kFeatures, T, T}),
@@ -250,8 +255,8 @@ NbackAnalysis analyze(const AnalysisInput& in, const AnalysisOptions& options) {
   }
   for (int f = 0; f < kFeatures; ++f) {
     analyze_cross_task(in, tasks, f, options, cross_task);
-    orthogonality(in, in.perceptual, f, options, out.orthogonality_cnn, out.decoding_cnn);
-    orthogonality(in, in.states, f, options, out.orthogonality_rnn, out.decoding_rnn);
+    orthogonality(in, perceptual, f, options, out.orthogonality_cnn, out.decoding_cnn);
+    orthogonality(in, states, f, options, out.orthogonality_rnn, out.decoding_rnn);
   }
   out.decoding_cnn.shape = out.decoding_rnn.shape = {kFeatures};
   out.decoding = decoding.scores();

@@ -77,7 +77,9 @@ struct NbackAnalysis {
   std::vector<double> procrustes_scale, procrustes_residual;
 };
 
-// Errors: rows of states or perceptual other than trials · frames, a trial whose frame count
+// Every unit of `states` and every feature of `perceptual` is z-scored over all samples first
+// (geometry::FeatureScaling; no label is read), so that the decoders' L2 penalty weighs them
+// alike. Errors: rows of states or perceptual other than trials · frames, a trial whose frame count
 // differs, an empty diet, a trial whose task is not in the diet.
 NbackAnalysis analyze(const AnalysisInput& input, const AnalysisOptions& options);
 
