@@ -116,11 +116,22 @@ void check_input(const AnalysisInput& in) {
   }
 }
 
+// The first fold of one object S's decoders of the task's own feature: what (4c) and the swap
+// test (4d) read.
+struct FirstFold {
+  bool fitted = false;
+  std::vector<LinearDecoder> at;                // [frames]: fitted at T >= S
+  std::vector<geometry::ScaledRotation> maps;   // [frames]: at[T] → at[T + 1], S <= T < frames − 1
+  std::vector<size_t> test;                     // held-out trials
+  std::vector<int64_t> y_test;
+  double chance = 0;
+};
+
 // (1), (4a), (4b), (4c) of one task, feature and object frame S: every fold fits a decoder at
 // each step T >= S on the training trials and tests the held-out ones.
 void analyze_object(const AnalysisInput& in, const TaskSamples& task, size_t k, int f, int S, bool relevant,
                     const AnalysisOptions& options, Accumulator& decoding, Accumulator& encoding_to_memory,
-                    Accumulator& across_positions, Accumulator& procrustes, NbackAnalysis& out) {
+                    Accumulator& across_positions, Accumulator& procrustes, FirstFold& first, NbackAnalysis& out) {
   const int frames = in.frames;
   const std::vector<int64_t> y = task.labels(in, f, S);
   const int folds = usable_folds(y, options.decoder.folds);
@@ -145,13 +156,38 @@ void analyze_object(const AnalysisInput& in, const TaskSamples& task, size_t k, 
       across_positions.add(cell(S, j), at[size_t(S)].accuracy(rows_of(task.after_frame[size_t(j)], s.test), y_j), chance_j);
     }
     if (!relevant || fold != 0) continue;
+    first = {true, at, std::vector<geometry::ScaledRotation>(size_t(frames)), s.test, y_test, chance};
     for (int T = S; T + 1 < frames; ++T) {
-      const auto map = geometry::procrustes_with_scale(at[size_t(T)].normals, at[size_t(T) + 1].normals);
+      const auto& map = first.maps[size_t(T)] = geometry::procrustes_with_scale(at[size_t(T)].normals, at[size_t(T) + 1].normals);
       const size_t c = (k * size_t(frames) + size_t(S)) * size_t(frames) + size_t(T);
       procrustes.add(c, geometry::transformed(at[size_t(T)], map).accuracy(rows_of(task.after_frame[size_t(T) + 1], s.test), y_test),
                      chance);
       out.procrustes_scale[c] = map.scale;
       out.procrustes_residual[c] = map.relative_residual;
+    }
+  }
+}
+
+// (4d) the swap test of one task's own feature: the decoder of (S, T) carried to T + 1 by the
+// map of another object S' of the same age (T' − S' = T − S, averaged over those S'), and by
+// its own map of the next age (T + 1 → T + 2), each tested on S's held-out trials at T + 1.
+void swap_test(const TaskSamples& task, size_t k, int frames, const std::vector<FirstFold>& fits, Accumulator& same_age,
+               Accumulator& next_age) {
+  for (int S = 0; S < frames; ++S) {
+    const FirstFold& own = fits[size_t(S)];
+    if (!own.fitted) continue;
+    for (int T = S; T + 1 < frames; ++T) {
+      const Matrix x = rows_of(task.after_frame[size_t(T) + 1], own.test);
+      const auto accuracy = [&](const geometry::ScaledRotation& map) {
+        return geometry::transformed(own.at[size_t(T)], map).accuracy(x, own.y_test);
+      };
+      const size_t cell = (k * size_t(frames) + size_t(S)) * size_t(frames) + size_t(T);
+      for (int other = 0; other < frames; ++other) {
+        const int T_other = other + (T - S);
+        if (other == S || !fits[size_t(other)].fitted || T_other + 1 >= frames) continue;
+        same_age.add(cell, accuracy(fits[size_t(other)].maps[size_t(T_other)]), own.chance);
+      }
+      if (T + 2 < frames) next_age.add(cell, accuracy(own.maps[size_t(T) + 1]), own.chance);
     }
   }
 }
@@ -241,17 +277,20 @@ NbackAnalysis analyze(const AnalysisInput& in, const AnalysisOptions& options) {
     }
   }
   Accumulator decoding({Ki, kFeatures, T, T}), encoding_to_memory({Ki, kFeatures, T, T}),
-      across_positions({Ki, kFeatures, T, T}), procrustes({Ki, T, T}), cross_task({kFeatures, Ki, Ki});
+      across_positions({Ki, kFeatures, T, T}), procrustes({Ki, T, T}), swap_same_age({Ki, T, T}),
+      swap_next_age({Ki, T, T}), cross_task({kFeatures, Ki, Ki});
   out.procrustes_scale.assign(static_cast<size_t>(Ki * T * T), kNaN);
   out.procrustes_residual = out.procrustes_scale;
   for (size_t k = 0; k < K; ++k) {
     if (tasks[k].trials.empty()) continue;
+    std::vector<FirstFold> first(size_t(frames), FirstFold{});
     for (int f = 0; f < kFeatures; ++f) {
       for (int S = 0; S < frames; ++S) {
         analyze_object(in, tasks[k], k, f, S, out.relevant[k * kFeatures + size_t(f)] != 0, options, decoding,
-                       encoding_to_memory, across_positions, procrustes, out);
+                       encoding_to_memory, across_positions, procrustes, first[size_t(S)], out);
       }
     }
+    swap_test(tasks[k], k, frames, first, swap_same_age, swap_next_age);
   }
   for (int f = 0; f < kFeatures; ++f) {
     analyze_cross_task(in, tasks, f, options, cross_task);
@@ -263,6 +302,8 @@ NbackAnalysis analyze(const AnalysisInput& in, const AnalysisOptions& options) {
   out.encoding_to_memory = encoding_to_memory.scores();
   out.across_positions = across_positions.scores();
   out.procrustes = procrustes.scores();
+  out.swap_same_age = swap_same_age.scores();
+  out.swap_next_age = swap_next_age.scores();
   out.cross_task = cross_task.scores();
   return out;
 }

@@ -88,6 +88,8 @@ Record analysis_record(const nback::NbackAnalysis& a, const std::vector<double>&
   add_scores(record, "procrustes", a.procrustes);
   record.add("procrustes/scale", a.procrustes.shape, a.procrustes_scale);
   record.add("procrustes/residual", a.procrustes.shape, a.procrustes_residual);
+  add_scores(record, "procrustes/swap_same_age", a.swap_same_age);
+  add_scores(record, "procrustes/swap_next_age", a.swap_next_age);
   record.attributes = attributes;
   return record;
 }
@@ -149,6 +151,15 @@ std::string analysis_markdown(const nback::NbackAnalysis& a, const std::vector<d
       cells.push_back(cell(mean_over(a.procrustes, [&](const auto& i) { return i[0] == int64_t(k) && i[2] - i[1] == age; })));
     }
     md += row(cells);
+  }
+
+  md += "\n## Swap test (4d): the decoder of age a carried to a + 1 by its own map, another object's map of the same age, "
+        "its own map of the next age (mean over S and a)\n\n";
+  md += header({"task", "own map", "same age, another object", "next age"});
+  for (size_t k = 0; k < K; ++k) {
+    const auto of_task = [&](const auto& i) { return i[0] == int64_t(k); };
+    md += row({a.tasks[k], cell(mean_over(a.procrustes, of_task)), cell(mean_over(a.swap_same_age, of_task)),
+               cell(mean_over(a.swap_next_age, of_task))});
   }
 
   md += "\n## Cross-task generalisation (2): fitted on the row's task, tested on the column's (encoding step)\n";

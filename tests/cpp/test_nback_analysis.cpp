@@ -106,6 +106,25 @@ TEST(NbackAnalysis, PlantedCodesAreFoundWhereTheyAreAndNowhereElse) {
     EXPECT_LT(a.procrustes_residual[c], 1);
   }
   EXPECT_TRUE(std::isnan(a.procrustes.accuracy[size_t(kFrames - 1)]));  // S = 0, T = last: no next step
+  // (4d) each object's code has a block of its own at every age: its own map of the next age
+  // carries its decoder (the block stays), another object's map of the same age does not (that
+  // map rotates another block and is arbitrary on this one). Defined where such a map exists.
+  for (int S = 0; S + 1 < kFrames; ++S) {
+    for (int T = S; T + 1 < kFrames; ++T) {
+      const size_t c = size_t(S * kFrames + T);
+      bool other_of_same_age = false;
+      for (int other = 0; other < kFrames; ++other) other_of_same_age |= other != S && other + (T - S) + 1 < kFrames;
+      EXPECT_EQ(std::isnan(a.swap_same_age.accuracy[c]), !other_of_same_age) << S << " " << T;
+      if (other_of_same_age) {
+        EXPECT_LT(a.swap_same_age.accuracy[c], 0.6) << S << " " << T;
+      }
+      EXPECT_EQ(std::isnan(a.swap_next_age.accuracy[c]), T + 2 >= kFrames) << S << " " << T;
+      if (T + 2 < kFrames) {
+        EXPECT_GT(a.swap_next_age.accuracy[c], 0.9) << S << " " << T;
+      }
+    }
+  }
+  EXPECT_TRUE(std::isnan(a.swap_same_age.accuracy[size_t((kFrames - 1) * kFrames + kFrames - 1)]));
 }
 
 TEST(NbackAnalysis, InputsThatDoNotFitAreRefused) {

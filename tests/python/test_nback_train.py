@@ -132,7 +132,8 @@ def test_analyze_writes_the_documented_layout_with_a_chance_beside_every_accurac
         assert f["relevant"][:].tolist() == [[1, 0, 0]] * 3 + [[0, 1, 0]] * 3 + [[0, 0, 1]] * 3
         for name, shape in (("decoding", (9, features, frames, frames)), ("encoding_to_memory", (9, features, frames, frames)),
                             ("across_positions", (9, features, frames, frames)), ("cross_task", (features, 9, 9)),
-                            ("procrustes", (9, frames, frames)), ("orthogonality/cnn_decoding", (features,)),
+                            ("procrustes", (9, frames, frames)), ("procrustes/swap_same_age", (9, frames, frames)),
+                            ("procrustes/swap_next_age", (9, frames, frames)), ("orthogonality/cnn_decoding", (features,)),
                             ("orthogonality/rnn_decoding", (features,))):
             accuracy, chance = f[f"{name}/accuracy"][:], f[f"{name}/chance"][:]
             assert accuracy.shape == shape and chance.shape == shape, name

@@ -75,6 +75,11 @@ struct NbackAnalysis {
   // T < S and T = frames − 1.
   Scores procrustes;
   std::vector<double> procrustes_scale, procrustes_residual;
+  // (4d) [tasks, S, T], the swap test on (4c)'s decoders and trials: the decoder of (S, T)
+  // carried to T + 1 by the map of another object of the same age (T' − S' = T − S; the mean
+  // over those), and by its own map of the next age (T + 1 → T + 2). A shared, time-specific
+  // (chronological) memory transformation keeps the first near (4c) and not the second.
+  Scores swap_same_age, swap_next_age;
 };
 
 // Every unit of `states` and every feature of `perceptual` is z-scored over all samples first
