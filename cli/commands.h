@@ -18,6 +18,7 @@ void add_fit_ltr_command(CLI::App& app);
 void add_synth_ltr_command(CLI::App& app);
 void add_cp_command(CLI::App& app);
 void add_analyze_learning_command(CLI::App& app);
+void add_analyze_command(CLI::App& app);
 void add_experiment_command(CLI::App& app);
 void add_report_command(CLI::App& app);
 void add_snn_command(CLI::App& app);

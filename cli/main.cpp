@@ -75,6 +75,7 @@ int main(int argc, char** argv) {
   rnnscope::cli::add_report_command(app);
   rnnscope::cli::add_snn_command(app);
   rnnscope::cli::add_nback_command(app);
+  rnnscope::cli::add_analyze_command(app);
   if (argc > 1 && argv[1][0] != '-') {
     const std::string message = unknown_command_message(app, argv[1]);
     if (!message.empty()) {

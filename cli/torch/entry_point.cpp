@@ -8,6 +8,7 @@
 #include "rnnscope/requests/experiment.h"
 #include "rnnscope/requests/fit_ltr.h"
 #include "rnnscope/requests/models.h"
+#include "rnnscope/requests/nback_analyze.h"
 #include "rnnscope/requests/nback_pretrain.h"
 #include "rnnscope/requests/snn.h"
 #include "rnnscope/requests/sweep.h"
@@ -46,6 +47,7 @@ const Command kCommands[] = {
     command<requests::SynthReachRequest, requests::SynthReachResult, requests::run_synth_reach>("synth-reach"),
     command<requests::ExperimentRequest, requests::ExperimentResult, requests::run_experiment>("experiment"),
     command<requests::NbackPretrainRequest, requests::NbackPretrainResult, requests::run_nback_pretrain>("nback-pretrain"),
+    command<requests::NbackAnalyzeRequest, requests::NbackAnalyzeResult, requests::run_nback_analyze>("analyze"),
     command<requests::SnnTrainRequest, Json, requests::run_snn_train_surrogate>("snn-train-surrogate"),
     command<requests::SnnEvalRequest, requests::Record, requests::run_snn_eval_surrogate>("snn-eval-surrogate"),
 };

@@ -4,6 +4,7 @@
 #include "convert.h"
 
 #include "rnnscope/nback/rendered.h"
+#include "rnnscope/requests/nback_analyze.h"
 #include "rnnscope/requests/nback_pretrain.h"
 
 #include <pybind11/stl.h>
@@ -94,6 +95,27 @@ py::dict pretrain(const std::string& out, const std::vector<int64_t>& channels, 
   return d;
 }
 
+py::dict analyze(const std::string& run_dir, const std::string& out, int64_t trials, int64_t folds, double l2,
+                 const std::optional<uint64_t>& seed, bool force) {
+  requests::NbackAnalyzeRequest req;
+  req.run_dir = run_dir;
+  req.out = out;
+  req.trials = trials;
+  req.folds = folds;
+  req.l2 = l2;
+  req.seed = seed;
+  req.force = force;
+  req.door = requests::Door::python;
+  requests::NbackAnalyzeResult r;
+  {
+    py::gil_scoped_release release;
+    r = requests::run_nback_analyze(req);
+  }
+  py::dict d = record_to_dict(r.record);
+  d["markdown"] = r.markdown;
+  return d;
+}
+
 }  // namespace
 
 void bind_nback(py::module_& m) {
@@ -104,6 +126,9 @@ void bind_nback(py::module_& m) {
         py::arg("batch_size"), py::arg("lr"), py::arg("weight_decay"), py::arg("train_images"), py::arg("seed"),
         py::arg("threads"), py::arg("data_dir"), py::arg("force"),
         "Pretrains the N-back perceptual CNN on Fashion-MNIST (requests/nback_pretrain.h).");
+  m.def("nback_analyze", &analyze, py::arg("run_dir"), py::kw_only(), py::arg("out"), py::arg("trials"), py::arg("folds"),
+        py::arg("l2"), py::arg("seed"), py::arg("force"),
+        "The latent-geometry analyses of a trained N-back run (requests/nback_analyze.h).");
 }
 
 }  // namespace rnnscope::python

@@ -17,6 +17,7 @@ from .ltr import fit_ltr, synth_ltr, synth_reach
 from .decomp import cp
 from .topo import ph, rtd
 from .learning import analyze_learning
+from .nback import analyze
 from .experiments import experiment, experiment_names
 from .reports import report
 from .sweeps import load_sweep, sweep
@@ -24,4 +25,4 @@ from .training import evaluate, load_run, train
 
 __version__ = _core.__version__
 
-__all__ = ["train", "evaluate", "load_run", "sweep", "load_sweep", "tasks", "models", "geometry", "nback", "snn", "plot", "ph", "rtd", "fit_ltr", "synth_ltr", "synth_reach", "cp", "analyze_learning", "experiment", "experiment_names", "report", "__version__"]
+__all__ = ["train", "evaluate", "load_run", "sweep", "load_sweep", "tasks", "models", "geometry", "nback", "snn", "plot", "ph", "rtd", "fit_ltr", "synth_ltr", "synth_reach", "cp", "analyze_learning", "analyze", "experiment", "experiment_names", "report", "__version__"]

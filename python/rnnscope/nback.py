@@ -1,7 +1,7 @@
 """The N-back stimuli and trials (docs/nback.md): Fashion-MNIST objects with a category, an
 identity and a location, rendered under controlled views, in sequences of the nine N-back
 tasks ({location, identity, category} × {1, 2, 3}-back) — to look at what the networks will see;
-and the pretraining of the networks' perceptual CNN.
+the pretraining of the networks' perceptual CNN; and the analyses of a trained run.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import os
 from . import _core
 from ._args import boolean, integer, path, real, seed as seed_arg
 
-__all__ = ["sequences", "pretrain", "LABELS"]
+__all__ = ["sequences", "pretrain", "analyze", "LABELS"]
 
 #: The three answers, by label value.
 LABELS = ("match", "non-match", "no-action")
@@ -83,3 +83,28 @@ def pretrain(*, out, channels=(16, 32, 64), epochs: int = 6, batch_size: int = 1
         train_images=integer(train_images, "train_images"), seed=seed_arg(seed),
         threads=integer(threads, "threads", minimum=0),
         data_dir="" if data_dir is None else os.fspath(data_dir), force=boolean(force, "force"))
+
+
+def analyze(run_dir, *, out=None, trials: int = 1024, folds: int = 5, l2: float = 1.0, seed: int | None = None,
+            force: bool = False) -> dict:
+    """The latent-geometry analyses of a trained N-back run (``rnnscope analyze``; docs/nback.md).
+
+    Runs the network on ``trials`` held-out trials of its own diet (drawn by ``seed``, default
+    derived from the run's) and decodes every feature of every object from its hidden states,
+    cross-validated (``folds``, the decoders' penalty ``l2``), with a chance level beside every
+    accuracy.
+
+    Args:
+        run_dir: a run directory of ``[task] name = "nback"`` with its model.h5.
+        out: an HDF5 file to write (and FILE.md beside it); None writes nothing.
+        force: overwrite ``out`` and its Markdown file.
+
+    Returns:
+        the file's datasets as nested dicts of numpy arrays (``decoding``: ``{"accuracy",
+        "chance"}`` [tasks, features, S, T], ``cross_task``, ``orthogonality``,
+        ``encoding_to_memory``, ``across_positions``, ``procrustes``, ...), its attributes, and
+        ``markdown``, the summary.
+    """
+    return _core.nback_analyze(
+        os.fspath(run_dir), out=path(out), trials=integer(trials, "trials"), folds=integer(folds, "folds"),
+        l2=real(l2, "l2"), seed=None if seed is None else seed_arg(seed), force=boolean(force, "force"))

@@ -264,24 +264,27 @@ double constant_accuracy(int64_t guess, const std::vector<int64_t>& y) {
   return static_cast<double>(std::count(y.begin(), y.end(), guess)) / static_cast<double>(y.size());
 }
 
-Decoding decode(const Matrix& x, const std::vector<int64_t>& y, const DecoderOptions& options) {
-  check_samples(x, y, "decode");
-  check_options(options);
-  require(options.folds >= 2, "decode: folds = " + std::to_string(options.folds) + " must be >= 2");
-  std::map<int64_t, std::vector<Eigen::Index>> members;
-  for (size_t i = 0; i < y.size(); ++i) members[y[i]].push_back(static_cast<Eigen::Index>(i));
-  // Stratified folds: each class's samples in a shuffled order, dealt round-robin, the deal
-  // continuing from class to class so fold sizes differ by at most one.
-  Rng rng = Rng::derive(options.seed, "geometry.folds");
+std::vector<int> stratified_folds(const std::vector<int64_t>& y, int folds, uint64_t seed) {
+  require(folds >= 2, "decode: folds = " + std::to_string(folds) + " must be >= 2");
+  std::map<int64_t, std::vector<size_t>> members;
+  for (size_t i = 0; i < y.size(); ++i) members[y[i]].push_back(i);
+  Rng rng = Rng::derive(seed, "geometry.folds");
   std::vector<int> fold_of(y.size());
   int next = 0;
   for (auto& [label, indices] : members) {
-    require(static_cast<int64_t>(indices.size()) >= options.folds,
+    require(static_cast<int64_t>(indices.size()) >= folds,
             "decode: class " + std::to_string(label) + " has " + std::to_string(indices.size()) +
-                " samples, fewer than folds = " + std::to_string(options.folds));
+                " samples, fewer than folds = " + std::to_string(folds));
     for (size_t i = indices.size(); i > 1; --i) std::swap(indices[i - 1], indices[static_cast<size_t>(rng.integer(static_cast<int64_t>(i)))]);
-    for (Eigen::Index i : indices) fold_of[static_cast<size_t>(i)] = next++ % options.folds;
+    for (size_t i : indices) fold_of[i] = next++ % folds;
   }
+  return fold_of;
+}
+
+Decoding decode(const Matrix& x, const std::vector<int64_t>& y, const DecoderOptions& options) {
+  check_samples(x, y, "decode");
+  check_options(options);
+  const std::vector<int> fold_of = stratified_folds(y, options.folds, options.seed);
   // The decoder on all samples first: each fold's fit starts from it, which saves Newton steps.
   Decoding out;
   out.decoder = fit_decoder(x, y, options);

@@ -76,7 +76,7 @@ NbackDataSource::NbackDataSource(FeatureBank training, FeatureBank heldout, Nbac
   const uint64_t eval_seed = Rng::derive_seed(options_.seed, "nback-eval");
   eval_trials_ = nback::generate_trials(options_.stimuli, options_.sequences, options_.tasks, nback::ViewKind::heldout,
                                         eval_seed, 0, options_.eval_trials);
-  eval_ = batch_of(eval_trials_, 0, heldout_, "nback-eval-view");
+  eval_ = batch_of(eval_trials_, 0, heldout_, options_.seed, "nback-eval-view");
 }
 
 std::vector<nback::Trial> NbackDataSource::train_trials(int64_t step) const {
@@ -85,11 +85,19 @@ std::vector<nback::Trial> NbackDataSource::train_trials(int64_t step) const {
 }
 
 TrainBatch NbackDataSource::train_batch(int64_t step) {
-  return batch_of(train_trials(step), step * options_.batch_size, training_, "nback-view");
+  return batch_of(train_trials(step), step * options_.batch_size, training_, options_.seed, "nback-view");
+}
+
+std::pair<std::vector<nback::Trial>, TrainBatch> NbackDataSource::heldout_set(uint64_t seed, int64_t count) const {
+  require(count >= 1, "nback data: a held-out set needs at least one trial");
+  auto trials = nback::generate_trials(options_.stimuli, options_.sequences, options_.tasks, nback::ViewKind::heldout,
+                                       Rng::derive_seed(seed, "nback-heldout"), 0, count);
+  auto batch = batch_of(trials, 0, heldout_, seed, "nback-heldout-view");
+  return {std::move(trials), std::move(batch)};
 }
 
 TrainBatch NbackDataSource::batch_of(const std::vector<nback::Trial>& trials, int64_t first_trial,
-                                     const FeatureBank& bank, const std::string& stream) const {
+                                     const FeatureBank& bank, uint64_t view_seed, const std::string& stream) const {
   const int64_t T = options_.sequences.frames, B = static_cast<int64_t>(trials.size());
   const int64_t F = bank.features.size(2), locations = options_.stimuli.n_locations();
   // Object and view of every (frame, trial), time-major, gathered from the bank in one index.
@@ -100,7 +108,7 @@ TrainBatch NbackDataSource::batch_of(const std::vector<nback::Trial>& trials, in
   auto targets_a = targets.accessor<float, 3>();
   for (int64_t b = 0; b < B; ++b) {
     const nback::Trial& trial = trials[static_cast<size_t>(b)];
-    Rng rng = Rng::derive(options_.seed, stream, static_cast<uint64_t>(first_trial + b));
+    Rng rng = Rng::derive(view_seed, stream, static_cast<uint64_t>(first_trial + b));
     for (int64_t t = 0; t < T; ++t) {
       const int64_t object = FeatureBank::object_index(trial.objects[static_cast<size_t>(t)], locations);
       entries[static_cast<size_t>(t * B + b)] = object * bank.views + rng.integer(bank.views);

@@ -39,10 +39,14 @@ class NbackDataSource final : public DataSource {
   // The trials of batch `step` (what train_batch(step) shows).
   std::vector<nback::Trial> train_trials(int64_t step) const;
   const std::vector<nback::Trial>& eval_trials() const { return eval_trials_; }
+  // A set of its own on the held-out bank (the analyses'): `count` trials of the diet drawn by
+  // (seed, "nback-heldout"), each frame one of the bank's views drawn by (seed, trial).
+  std::pair<std::vector<nback::Trial>, TrainBatch> heldout_set(uint64_t seed, int64_t count) const;
 
  private:
+  // Each frame's view drawn by (view_seed, stream, trial).
   TrainBatch batch_of(const std::vector<nback::Trial>& trials, int64_t first_trial, const FeatureBank& bank,
-                      const std::string& stream) const;
+                      uint64_t view_seed, const std::string& stream) const;
 
   FeatureBank training_, heldout_;
   NbackDataOptions options_;

@@ -18,7 +18,7 @@ RunParts build_run(const Json& resolved) {
   task_params.erase("name");
   require(name != nback::kRunTaskName,
           "an N-back run ([task] name = \"nback\") is not evaluated here: its summary.json holds the held-out "
-          "accuracy per task; this takes runs of the tasks `rnnscope tasks` lists");
+          "accuracy per task and `rnnscope analyze` analyses it; this takes runs of the tasks `rnnscope tasks` lists");
   parts.task = tasks::make(name, task_params, "[task]");
   parts.model = make_model(resolved.at("model"), parts.task->info(), parts.task->params().at("dt").get<double>(),
                            parts.seed, resolved.at("train").at("replicas").get<int64_t>());

@@ -271,6 +271,8 @@ CLI_CASES = [
      "--channels: each block's channels 1..512, 0 given"),
     ("nback-pretrain-no-data", ["nback", "pretrain", "--data-dir", "{tmp}", "--out", "{tmp}/cnn.h5"], {},
      "dataset-fashion-mnist"),
+    ("analyze-folds", ["analyze", "{tmp}/run", "--folds", "1", "--out", "{tmp}/a.h5"], {}, "--folds = 1, allowed 2..100"),
+    ("analyze-l2", ["analyze", "{tmp}/run", "--l2", "0", "--out", "{tmp}/a.h5"], {}, "--l2 must be > 0"),
     # text distance files
     ("text-not-triangular", ["ph", "{tmp}/d.txt"], {"d.txt": "1\n2 3\n4\n"}, "d.txt"),
     ("text-not-a-number", ["ph", "{tmp}/d.txt"], {"d.txt": "1\n2 abc\n"}, "abc"),

@@ -38,7 +38,7 @@ def assert_one_line_error(proc, needle):
 
 
 @pytest.mark.parametrize("command", [[], ["tasks"], ["train"], ["eval"], ["ph"], ["rtd"], ["models"], ["sweep"],
-                                     ["analyze-learning"], ["report"], ["snn"], ["snn", "simulate"], ["snn", "train"],
+                                     ["analyze-learning"], ["analyze"], ["report"], ["snn"], ["snn", "simulate"], ["snn", "train"],
                                      ["snn", "eval"]])
 def test_help_everywhere(cli, command):
     proc = run(cli, *command, "--help", check_code=0)

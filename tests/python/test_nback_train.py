@@ -105,3 +105,73 @@ def test_cli_bad_configs_exit_2_with_one_line(cli, cnn, tmp_path):
         lines = [l for l in proc.stderr.splitlines() if l.strip()]
         assert proc.returncode == 2 and len(lines) == 1 and message in lines[0], proc.stderr
         assert not (tmp_path / "run").exists()
+
+
+# `rnnscope analyze` / `rnnscope.analyze` (docs/nback.md "Analyses of a trained run") on the CI run.
+# The published vanilla RNN (64 units): after the CI run's 20 steps its state right after a frame
+# holds the object's location well above chance (the config's 16-unit GRU holds little yet).
+@pytest.fixture(scope="module")
+def trained(cnn, tmp_path_factory):
+    run = tmp_path_factory.mktemp("nback-trained") / "run"
+    train(cnn, run, 'model.type="ctrnn"', 'model.activation="tanh"', "model.tau=100", "model.units=64")
+    return run
+
+
+def test_analyze_writes_the_documented_layout_with_a_chance_beside_every_accuracy(cli, trained, tmp_path):
+    out = tmp_path / "analysis.h5"
+    proc = subprocess.run([cli, "analyze", trained, "--out", out, "--trials", "270", "--folds", "3"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    summary = (tmp_path / "analysis.md").read_text()
+    assert summary.startswith("# N-back analyses of") and "Orthogonalisation index" in summary
+    frames, features = 6, 3
+    with h5py.File(out) as f:
+        assert list(f["tasks"].asstr()[:]) == TASKS
+        assert list(f["features"].asstr()[:]) == ["location", "identity", "category"]
+        assert f["task_trials"][:].sum() == 270 and f.attrs["trials"] == 270 and f.attrs["folds"] == 3
+        assert f["relevant"][:].tolist() == [[1, 0, 0]] * 3 + [[0, 1, 0]] * 3 + [[0, 0, 1]] * 3
+        for name, shape in (("decoding", (9, features, frames, frames)), ("encoding_to_memory", (9, features, frames, frames)),
+                            ("across_positions", (9, features, frames, frames)), ("cross_task", (features, 9, 9)),
+                            ("procrustes", (9, frames, frames)), ("procrustes/swap_same_age", (9, frames, frames)),
+                            ("procrustes/swap_next_age", (9, frames, frames)), ("orthogonality/cnn_decoding", (features,)),
+                            ("orthogonality/rnn_decoding", (features,))):
+            accuracy, chance = f[f"{name}/accuracy"][:], f[f"{name}/chance"][:]
+            assert accuracy.shape == shape and chance.shape == shape, name
+            assert (np.isnan(accuracy) == np.isnan(chance)).all(), name
+            defined = accuracy[~np.isnan(accuracy)]
+            assert defined.size and (defined >= 0).all() and (defined <= 1).all(), name
+            assert (chance[~np.isnan(chance)] > 0).all() and (chance[~np.isnan(chance)] <= 1).all(), name
+        decoding = f["decoding/accuracy"][:]
+        s, t = np.meshgrid(np.arange(frames), np.arange(frames), indexing="ij")
+        assert np.isnan(decoding[:, :, s > t]).all() and not np.isnan(decoding[:, :, s <= t]).any()
+        for space in ("cnn", "rnn"):
+            index = f[f"orthogonality/{space}"][:]
+            assert index.shape == (features,) and ((index >= 0) & (index <= 1)).all()
+        # The location tasks' own feature at its encoding step: well above chance (the CNN keeps
+        # where the object is, and so does the state right after it).
+        encoding = np.diagonal(decoding[:3, 0], axis1=1, axis2=2)
+        chance = np.diagonal(f["decoding/chance"][:3, 0], axis1=1, axis2=2)
+        assert encoding.mean() > chance.mean() + 0.2
+        stored = {name: f[f"{name}/accuracy"][:] for name in ("decoding", "cross_task")}
+    # The same request through Python, without a file: the same numbers (seeded).
+    d = rnnscope.analyze(trained, trials=270, folds=3)
+    for name, values in stored.items():
+        np.testing.assert_array_equal(d[name]["accuracy"], values)
+    assert d["markdown"] == summary
+    # An existing output is not overwritten without --force.
+    proc = subprocess.run([cli, "analyze", trained, "--out", out], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "--force" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_analyze_refuses_what_it_cannot_analyse_in_one_line(cli, tmp_path):
+    other = tmp_path / "go"
+    other.mkdir()
+    (other / "config.toml").write_text(
+        (pathlib.Path(__file__).resolve().parents[2] / "configs" / "ci" / "go.toml").read_text())
+    for run, message in ((tmp_path / "missing", "run directory not found"), (other, "not an N-back run")):
+        proc = subprocess.run([cli, "analyze", run, "--out", tmp_path / "a.h5"], capture_output=True, text=True,
+                              timeout=60)
+        assert proc.returncode == 2 and message in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+        with pytest.raises((ValueError, FileNotFoundError), match=message):
+            rnnscope.analyze(run)
+    assert not (tmp_path / "a.h5").exists()

@@ -65,6 +65,13 @@ struct Decoding {
 // order shuffled by the seed). Errors: as fit_decoder, and a class with fewer samples than folds.
 Decoding decode(const Matrix& x, const std::vector<int64_t>& y, const DecoderOptions& options);
 
+// The fold (0 … folds − 1) of every sample in decode's stratified assignment: each class's
+// samples in an order shuffled by the seed, dealt round-robin, the deal continuing from class
+// to class so fold sizes differ by at most one. For analyses that fit on one set of samples
+// and test the same samples seen elsewhere (a later time step). Errors: folds < 2, a class
+// with fewer samples than folds.
+std::vector<int> stratified_folds(const std::vector<int64_t>& y, int folds, uint64_t seed);
+
 struct CrossDecoding {
   double accuracy = 0;
   double chance = 0;

@@ -2,6 +2,7 @@
 // directory on fresh trials, and the eval record.
 #include "rnnscope/requests/eval.h"
 
+#include "requests/torch/trained_run.h"
 #include "training/run_parts.h"
 
 #include "rnnscope/core/error.h"
@@ -100,15 +101,7 @@ EvalResult run_eval(const EvalRequest& req) {
   if (!req.out.empty()) check_can_write(req.out, req.force, req.door);
   const runs::RunDirectory dir(req.run_dir);
   dir.require_run();
-  if (!dir.has_model()) {
-    // Suggest resuming only where there is something to resume from.
-    throw Error(dir.path() + " has no model.h5 (" +
-                    (dir.has_checkpoint() ? "training not finished? continue it with " + spell(req.door, "resume")
-                                          : "training never finished and left no checkpoint; train it again with " +
-                                                spell(req.door, "force")) +
-                    ")",
-                Error::Kind::file_not_found);
-  }
+  require_trained_model(dir, req.door);
   auto run = rnn::build_run(rnn::resolve_run_config(dir.read_config(), dir.config_path()));
   const int64_t replicas = run.model->replicas();
   require_replica(req.door, req.replica, replicas, dir.path());
