@@ -1,6 +1,7 @@
 // Row-major GEMM on the BLAS inside the torch wheel (include/rnnscope/linalg/gemm.h).
 //
-// This file is the one place that declares the Fortran BLAS symbols. The torch wheel bundles
+// This file is the one place that binds the Fortran BLAS symbols (dense_product.cpp refers to
+// dgemm_ only weakly, for programs without LibTorch). The torch wheel bundles
 // a BLAS and exports its Fortran entry points (MKL on x86-64, LP64: 32-bit ints), so every
 // program that links LibTorch already has sgemm_/dgemm_. We call them rather than linking a
 // second BLAS (OpenBLAS, the system's libblas): the two would export the same symbols, and

@@ -25,10 +25,6 @@ namespace {
 
 bool refuses(Existing policy) { return policy == Existing::refuse || policy == Existing::refuse_resumable; }
 
-}  // namespace
-
-namespace {
-
 bool is_lock_file(const fs::directory_entry& entry) { return entry.path().filename() == kOutputLockName; }
 
 bool has_content(const std::string& dir) {
