@@ -2,6 +2,7 @@
 #include "rnnscope/nback/run_params.h"
 
 #include "rnnscope/core/error.h"
+#include "rnnscope/core/sha256.h"
 #include "rnnscope/nback/stimuli.h"
 
 #include <algorithm>
@@ -40,7 +41,10 @@ std::vector<ParamSpec> perception_params() {
               .with_max(512),
           ParamSpec("embedding", ParamKind::integer, 64, "units of the linear + LayerNorm layer before the RNN")
               .with_min(1)
-              .with_max(4096)};
+              .with_max(4096),
+          ParamSpec("cnn_sha256", ParamKind::string, "",
+                    "the SHA-256 of the cnn file, recorded when the run starts (\"\" = record it); a resumed or "
+                    "analysed run whose file no longer has it is refused")};
 }
 
 Json resolve_run_sections(const Json& raw, const std::string& context) {
@@ -66,9 +70,17 @@ Json resolve_run_sections(const Json& raw, const std::string& context) {
     require(task_named(tasks[i]).n < frames, context + " [task] tasks: \"" + tasks[i] + "\" needs more than " +
                                                  std::to_string(frames) + " frames ([nback] frames)");
   }
-  const auto cnn = out["perception"]["cnn"].get<std::string>();
+  Json& perception = out["perception"];
+  const auto cnn = perception["cnn"].get<std::string>();
   require(!cnn.empty(), context + " [perception] cnn: an empty path; give the CNN's HDF5 file");
-  out["perception"]["cnn"] = std::filesystem::absolute(cnn).lexically_normal().string();
+  perception["cnn"] = std::filesystem::absolute(cnn).lexically_normal().string();
+  const auto digest = perception["cnn_sha256"].get<std::string>();
+  require(digest.empty() || (digest.size() == 64 && digest.find_first_not_of("0123456789abcdef") == std::string::npos),
+          context + " [perception] cnn_sha256: \"" + digest +
+              "\" is not a SHA-256 (64 lower-case hexadecimal digits, or \"\" to record the file's)");
+  // A new run records what its CNN file holds, so a resumed or analysed run can tell the file has
+  // changed since (build_nback_run compares). A missing file is left to the reader's clearer error.
+  if (digest.empty() && std::filesystem::is_regular_file(cnn)) perception["cnn_sha256"] = sha256_file_hex(cnn);
   return out;
 }
 

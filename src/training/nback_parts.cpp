@@ -7,6 +7,7 @@
 #include "rnnscope/core/error.h"
 #include "rnnscope/core/hdf5_io.h"
 #include "rnnscope/core/rng.h"
+#include "rnnscope/core/sha256.h"
 #include "rnnscope/geometry/decoders.h"
 #include "rnnscope/nback/run_params.h"
 
@@ -155,6 +156,12 @@ NbackRun build_nback_run(const Json& resolved) {
   const Json& perception = resolved.at("perception");
   const std::string cnn_path = perception.at("cnn").get<std::string>();
   auto cnn = read_cnn(cnn_path);
+  const std::string digest = sha256_file_hex(cnn_path), recorded = perception.at("cnn_sha256").get<std::string>();
+  // Unlike a warning, refusing keeps a resumed run or an analysis from reading a network through
+  // another front end than the one it was trained on.
+  require(recorded.empty() || recorded == digest,
+          "[perception] cnn: " + cnn_path + " has changed since the run recorded it (SHA-256 " + recorded +
+              ", now " + digest + "); put the original file back, or train a new run on this one");
   const std::string data_dir = task.at("data_dir").get<std::string>();
   NbackDataOptions options;
   options.stimuli = nback::StimulusConfig::from_params(resolved.at("stimuli"));
@@ -174,6 +181,7 @@ NbackRun build_nback_run(const Json& resolved) {
   run.diet = options.tasks;
   run.perception = Json::object();
   run.perception["cnn"] = cnn_path;
+  run.perception["cnn_sha256"] = digest;
   run.perception["cnn_test_accuracy"] = h5::read_attributes(cnn_path, "/").value("test_accuracy", Json());
   run.perception["heldout_decoding"] = decode_bank(heldout, options.stimuli, seed);
   NbackModelShape shape;

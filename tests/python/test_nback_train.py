@@ -2,8 +2,10 @@
 contract on the CI-sized config (configs/ci/nback/multi_task.toml) with a tiny pretrained CNN,
 the diets, resuming, and bad configs (one clear line)."""
 
+import hashlib
 import json
 import pathlib
+import shutil
 import subprocess
 import tomllib
 
@@ -77,6 +79,26 @@ def test_a_resumed_run_ends_as_an_uninterrupted_one_and_a_diet_is_its_tasks(cnn,
             np.testing.assert_array_equal(a[name][:], b[name][:])
 
 
+def test_a_run_records_its_cnn_hash_and_refuses_the_file_once_changed(cli, cnn, tmp_path):
+    copy = tmp_path / "cnn.h5"
+    shutil.copy(cnn, copy)
+    digest = hashlib.sha256(copy.read_bytes()).hexdigest()
+    done = train(copy, tmp_path / "done", "train.max_steps=2")
+    assert done["perception"]["cnn_sha256"] == digest
+    assert tomllib.loads((tmp_path / "done" / "config.toml").read_text())["perception"]["cnn_sha256"] == digest
+    first = train(copy, tmp_path / "split", "train.max_steps=4", stop_after=2)
+    assert first["status"] == "interrupted"
+    with h5py.File(copy, "r+") as f:  # still a valid CNN file, with other bytes
+        f.attrs["test_accuracy"] = 0.5
+    message = "has changed since the run recorded it"
+    with pytest.raises(ValueError, match=message):
+        rnnscope.train(None, out=tmp_path / "split", resume=True, progress=False)
+    proc = subprocess.run([cli, "analyze", tmp_path / "done", "--out", tmp_path / "a.h5"], capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 2 and message in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert not (tmp_path / "a.h5").exists()
+
+
 @pytest.mark.parametrize("overrides, message", [
     (["perception.colour=1"], "[perception]: unknown key 'colour'; allowed keys: cnn, views"),
     (["task.tasks=[\"colour_1back\"]"], "[task] tasks[0] = \"colour_1back\" is not allowed; allowed: location_1back"),
@@ -84,6 +106,7 @@ def test_a_resumed_run_ends_as_an_uninterrupted_one_and_a_diet_is_its_tasks(cnn,
     (["task.tasks=[\"category_3back\"]", "nback.frames=3"], "needs more than 3 frames"),
     (["perception.cnn=/nonexistent/cnn.h5"], "[perception] cnn:"),
     (["train.replicas=2"], "N-back runs train one network"),
+    (["perception.cnn_sha256=\"abc\""], "[perception] cnn_sha256: \"abc\" is not a SHA-256"),
 ])
 def test_bad_configs_raise_one_clear_error(cnn, tmp_path, overrides, message):
     with pytest.raises((ValueError, FileNotFoundError)) as e:
