@@ -109,8 +109,26 @@ def test_options_an_experiment_does_not_take_are_refused_before_anything_is_writ
     assert proc.returncode == 2 and "--cnn" in proc.stderr and "rnnscope nback pretrain" in proc.stderr, proc.stderr
     proc = run(cli, "experiment", "ltr", "--ci", "--out", out)
     assert proc.returncode == 2 and "has no --ci size" in proc.stderr, proc.stderr
+    with pytest.raises(FileNotFoundError, match=r"cnn=.*missing.h5: no such file; .*rnnscope.nback.pretrain\(out=FILE\)"):
+        rnnscope.experiment("nback", out=out, ci=True, cnn=tmp_path / "missing.h5", progress=False)
     with pytest.raises(ValueError, match="cnn is nback's only"):
         rnnscope.experiment("long-deps", out=out, cnn=tmp_path / "cnn.h5", progress=False)
     with pytest.raises(ValueError, match="give one size"):
         rnnscope.experiment("nback", out=out, quick=True, ci=True, progress=False)
     assert not out.exists()
+
+
+def test_the_committed_quick_results_draw_and_hold_the_issue_shapes(tmp_path):
+    """experiments/results/nback/results-quick.h5 (docs/nback.md "The experiment", measured), as h5py reads it."""
+    import pathlib
+
+    import rnnscope
+    from conftest import assert_readable
+
+    path = pathlib.Path(__file__).resolve().parents[2] / "experiments" / "results" / "nback" / "results-quick.h5"
+    with h5py.File(path) as f:
+        results = {key: f[key][()] for key in f if isinstance(f[key], h5py.Dataset)}
+    assert results["cross_task_generalization"].shape == (3, 9, 9, 2)
+    figure = rnnscope.plot.nback_geometry(results)
+    assert_readable(figure, tmp_path / "nback.png")
+    assert [ax.get_title() for ax in figure.axes[:3]] == [f"{a}: cross-task decoding" for a in ARCHITECTURES]

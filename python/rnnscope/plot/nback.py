@@ -22,10 +22,11 @@ def nback_geometry(results: dict):
     irrelevant, chance = mean("irrelevant_feature_decoding"), mean("irrelevant_feature_chance")
     o_rnn, o_cnn = mean("orthogonality_rnn"), mean("orthogonality_cnn")
     fig = pyplot().figure(figsize=(4.2 * len(archs), 7.5), layout="constrained")
-    top, bottom = fig.subfigures(2, 1, height_ratios=[1.1, 1])
+    grid = fig.add_gridspec(2, 2 * len(archs), height_ratios=[1.1, 1])
     x = np.arange(len(tasks))
+    heatmaps = []
     for a, arch in enumerate(archs):
-        ax = top.add_subplot(1, len(archs), a + 1)
+        ax = fig.add_subplot(grid[0, 2 * a:2 * a + 2])
         image = ax.imshow(cross[a], vmin=0, vmax=1, cmap="viridis")
         ax.set_title(f"{arch}: cross-task decoding", fontsize=9)
         ax.set_xticks(x, tasks, rotation=90, fontsize=6)
@@ -33,8 +34,10 @@ def nback_geometry(results: dict):
         ax.set_xlabel("tested on", fontsize=8)
         if a == 0:
             ax.set_ylabel("fitted on (its own feature)", fontsize=8)
-    top.colorbar(image, ax=top.axes, shrink=0.8, label="accuracy")
-    ax_acc, ax_irr, ax_o = bottom.subplots(1, 3, gridspec_kw={"width_ratios": [2.2, 1, 1]})
+        heatmaps.append(ax)
+    fig.colorbar(image, ax=heatmaps, shrink=0.8, label="accuracy")
+    bottom = grid[1, :].subgridspec(1, 3, width_ratios=[2.2, 1, 1])
+    ax_acc, ax_irr, ax_o = (fig.add_subplot(bottom[0, i]) for i in range(3))
     width = 0.8 / len(archs)
     for a, arch in enumerate(archs):
         ax_acc.bar(x + (a - (len(archs) - 1) / 2) * width, accuracy[a], width, color=f"C{a}", label=arch)

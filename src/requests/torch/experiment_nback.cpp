@@ -397,11 +397,11 @@ std::string markdown(const NbackSizes& sizes, const std::vector<Architecture>& a
 
 ExperimentResult run_nback_experiment(const ExperimentRequest& req) {
   require(!req.out.empty(), "the nback experiment needs an output directory");
-  if (!req.cnn.empty())
-    require(std::filesystem::is_regular_file(req.cnn),
-            argument_name(req.door, "cnn") + " " + req.cnn +
-                ": no such file; give a CNN written by `rnnscope nback pretrain --out FILE`, or leave it out to "
-                "pretrain one");
+  if (!req.cnn.empty() && !std::filesystem::is_regular_file(req.cnn))
+    throw Error(spell(req.door, "cnn", req.cnn) + ": no such file; give a CNN written by " +
+                    (req.door == Door::cli ? "`rnnscope nback pretrain --out FILE`" : "`rnnscope.nback.pretrain(out=FILE)`") +
+                    ", or leave it out to pretrain one",
+                Error::Kind::file_not_found);
   prepare_output_dir(req.out, existing_policy(req.force), req.door, {"cnn.h5", "runs", "results.h5", "results.md"});
   const auto start = std::chrono::steady_clock::now();
   const NbackSizes sizes = sizes_for(req.size);
