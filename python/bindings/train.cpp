@@ -17,9 +17,9 @@ namespace py = pybind11;
 namespace rnnscope::python {
 namespace {
 
-py::object train(const py::object& config, const std::string& out, const std::vector<std::string>& overrides,
-                 bool force, bool resume, const std::optional<int64_t>& stop_after, double memory_limit_gb,
-                 const py::object& progress) {
+py::object train_run(const py::object& config, const std::string& out, const std::vector<std::string>& overrides,
+                     bool force, bool resume, const std::optional<int64_t>& stop_after, double memory_limit_gb,
+                     const py::object& progress) {
   requests::TrainRequest req;
   if (py::isinstance<py::str>(config)) {
     req.config_path = config.cast<std::string>();
@@ -109,7 +109,7 @@ py::dict load_run(const std::string& path) {
 }  // namespace
 
 void bind_train(py::module_& m) {
-  m.def("train", &train, py::arg("config"), py::arg("out"), py::arg("overrides"), py::arg("force"),
+  m.def("train", &train_run, py::arg("config"), py::arg("out"), py::arg("overrides"), py::arg("force"),
         py::arg("resume"), py::arg("stop_after"), py::arg("memory_limit_gb"), py::arg("progress"));
   m.def("evaluate", &evaluate, py::arg("run_dir"), py::arg("trials"), py::arg("noise"), py::arg("seed"),
         py::arg("memory_limit_gb"), py::arg("out"), py::arg("force"), py::arg("replica"));

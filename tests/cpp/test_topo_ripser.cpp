@@ -112,6 +112,9 @@ void compare_with_ripser(const MetricInput& input, const fs::path& file, const s
   EXPECT_EQ(intervals_part(ours.str()), intervals_part(theirs)) << what;
 }
 
+}  // namespace
+
+// Outside the anonymous namespace: a test after it derives from this fixture.
 class TopoRipser : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -184,8 +187,6 @@ TEST_F(TopoRipser, RtdShapedMatrixMatches) {
   const MetricInput input = write_distance_file(d, n, file.path);
   compare_with_ripser(input, file.path, "distance", 1, INFINITY, "rtd matrix");
 }
-
-}  // namespace
 
 // Lower-distance files as people write them: row 1 on the first line (numpy's way), an empty
 // line 0 first, or all values on one line. The program reads the values as one stream and

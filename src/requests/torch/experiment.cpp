@@ -4,6 +4,8 @@
 
 #include "rnnscope/core/error.h"
 
+#include <cstdio>
+
 namespace rnnscope::requests {
 namespace {
 
@@ -46,6 +48,12 @@ ExperimentResult run_experiment(const ExperimentRequest& request) {
   std::string known;
   for (const std::string& name : experiment_names()) known += (known.empty() ? "" : ", ") + name;
   throw Error("unknown experiment '" + request.name + "'; known experiments: " + known);
+}
+
+std::string format_value(const char* pattern, double value) {
+  char text[64];
+  std::snprintf(text, sizeof text, pattern, value);
+  return text;
 }
 
 }  // namespace rnnscope::requests

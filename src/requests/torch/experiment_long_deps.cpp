@@ -16,15 +16,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstdio>
-#include <limits>
 #include <string>
 #include <vector>
 
 namespace rnnscope::requests {
 namespace {
-
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 // Everything that changes with ExperimentSize. Both sizes train on the Yang family's CI grid
 // (dt = 100 ms, tau = 500 ms: alpha 0.2 as published, docs/tasks.md "Learning in CI"), where
@@ -45,7 +41,7 @@ struct LongDepsSizes {
   double beta_init;
 };
 
-LongDepsSizes sizes_for(ExperimentSize size) {
+LongDepsSizes long_deps_sizes(ExperimentSize size) {
   if (size == ExperimentSize::quick)
     return {"quick", {"dlygo", "dms", "rule_reversal"}, 2, 100, 500, 64, 32, 2000, 1500, 2, 4, 2, 100, 0.5};
   return {"full",
@@ -65,12 +61,6 @@ const Method kMethods[] = {
     {"ctrnn_cd", "ctrnn", "cd"},    {"gru", "gru", "none"},          {"lstm", "lstm", "none"},
 };
 constexpr int64_t kMethodCount = int64_t(sizeof kMethods / sizeof kMethods[0]);
-
-std::string format(const char* pattern, double value) {
-  char text[64];
-  std::snprintf(text, sizeof text, pattern, value);
-  return text;
-}
 
 int64_t budget_of(const LongDepsSizes& sizes, const std::string& task) {
   return task == "rule_reversal" ? sizes.rule_reversal_max_steps : sizes.max_steps;
@@ -183,7 +173,7 @@ double median_bounded(const std::vector<Outcome>& runs, int64_t budget) {
   return median_reached(steps);
 }
 
-std::string cell(double v, const char* pattern) { return std::isfinite(v) ? format(pattern, v) : "–"; }
+std::string cell(double v, const char* pattern) { return std::isfinite(v) ? format_value(pattern, v) : "–"; }
 
 std::string task_table(const LongDepsSizes& sizes, const std::string& task,
                        const std::vector<std::vector<Outcome>>& outcomes) {
@@ -203,7 +193,7 @@ std::string task_table(const LongDepsSizes& sizes, const std::string& task,
     }
     md += "| " + std::string(kMethods[m].name) + " | " + std::to_string(reached) + " of " + std::to_string(runs.size()) +
           " | " + cell(median_reached(steps), "%.0f") + " | " + cell(median_reached(seconds), "%.1f") + " | " +
-          format("%.3f", accuracy) + " |\n";
+          format_value("%.3f", accuracy) + " |\n";
   }
   return md + "\n";
 }
@@ -235,7 +225,7 @@ std::string claim_text(const LongDepsSizes& sizes, const std::vector<std::vector
           std::to_string(more.size()) + " (" + list(more) + ").\n";
   }
   return md + "\nSteps count every optimiser step, the annealing stages included (" + std::to_string(sizes.stages) +
-         " stages of " + std::to_string(sizes.stage_steps) + " steps, beta from " + format("%.1f", sizes.beta_init) +
+         " stages of " + std::to_string(sizes.stage_steps) + " steps, beta from " + format_value("%.1f", sizes.beta_init) +
          " to 1, theta = " + std::to_string(sizes.skip_steps) + " steps; CD from dt x " + std::to_string(sizes.cd_steps) +
          "); the criterion is checked on the reverted network only, so a method stops inside its stages only " +
          "when the network it leaves behind already meets it.\n";
@@ -248,7 +238,7 @@ ExperimentResult run_long_deps_experiment(const ExperimentRequest& req) {
   prepare_output_dir(req.out, existing_policy(req.force), req.door,
                      {"sweeps", "results.h5", "results.md"});
   const auto start = std::chrono::steady_clock::now();
-  const LongDepsSizes sizes = sizes_for(req.size);
+  const LongDepsSizes sizes = long_deps_sizes(req.size);
   std::vector<uint64_t> seeds;
   for (int64_t s = 0; s < sizes.seeds; ++s)
     seeds.push_back(Rng::derive_seed(req.seed, "experiment_long_deps", uint64_t(s)) % 1000000);
@@ -302,13 +292,13 @@ ExperimentResult run_long_deps_experiment(const ExperimentRequest& req) {
   for (size_t t = 0; t < sizes.tasks.size(); ++t) tables += task_table(sizes, sizes.tasks[t], outcomes[t]);
   result.markdown = "# Long-term dependencies experiment (`rnnscope experiment long-deps`, size " +
                     std::string(sizes.name) + ", seed " + std::to_string(req.seed) + ")\n\n" +
-                    std::to_string(sizes.units) + "-unit networks, dt = " + format("%.0f", sizes.dt_ms) +
-                    " ms, CTRNN tau = " + format("%.0f", sizes.tau_ms) + " ms, Adam lr 0.01, batch " +
+                    std::to_string(sizes.units) + "-unit networks, dt = " + format_value("%.0f", sizes.dt_ms) +
+                    " ms, CTRNN tau = " + format_value("%.0f", sizes.tau_ms) + " ms, Adam lr 0.01, batch " +
                     std::to_string(sizes.batch_size) + ", " + std::to_string(n_seeds) +
                     " seeds; criterion: each task's own (0.99 for the Yang family), checked every 25 steps on " +
                     "200 evaluation trials (nominal epochs). Seconds are training wall time on 1 thread per run.\n\n" +
                     "## Steps to criterion\n\n" + tables + claim_text(sizes, outcomes) + "\nWall time: " +
-                    format("%.0f", seconds) + " s.\n";
+                    format_value("%.0f", seconds) + " s.\n";
   write_record(req.out + "/results.h5", rec);
   write_text_atomic(req.out + "/results.md", result.markdown);
   return result;

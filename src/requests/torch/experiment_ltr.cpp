@@ -19,7 +19,6 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
-#include <cstdio>
 #include <limits>
 #include <string>
 #include <vector>
@@ -46,19 +45,13 @@ struct LtrSizes {
   int learning_max_rank;
 };
 
-LtrSizes sizes_for(ExperimentSize size) {
+LtrSizes ltr_sizes(ExperimentSize size) {
   switch (size) {
     case ExperimentSize::quick: return {"quick", {1, 2, 3}, 1, 60, 16, 16, 16, 0.03, 300, 1, 24, 16, 40, 24, 4, 8};
     case ExperimentSize::ci:  // refused by run_experiment: ltr has no ci size
     case ExperimentSize::full: break;
   }
   return {"full", {1, 2, 3, 4}, 2, 120, 31, 30, 30, 0.03, 600, 2, 48, 40, 120, 80, 5, 8};
-}
-
-std::string format(const char* pattern, double value) {
-  char text[64];
-  std::snprintf(text, sizeof text, pattern, value);
-  return text;
 }
 
 // The trial factors c [K, R] (row-major) with each column's mean over trials removed: the
@@ -183,15 +176,15 @@ std::string planted_table(const std::vector<PlantedSet>& sets, const std::vector
   double congruence = 0;
   for (const PlantedSet& s : sets) {
     md += "| " + std::to_string(s.planted_rank) + " | " + std::to_string(s.seed) + " | " +
-          std::to_string(s.recovered_rank) + " | " + format("%.3f", s.congruence) + " |";
-    for (double e : s.heldout_nmse) md += " " + format("%.4f", e) + " |";
+          std::to_string(s.recovered_rank) + " | " + format_value("%.3f", s.congruence) + " |";
+    for (double e : s.heldout_nmse) md += " " + format_value("%.4f", e) + " |";
     md += "\n";
     recovered += s.recovered_rank == s.planted_rank;
     congruence += s.congruence / double(sets.size());
   }
   md += "\nThe planted rank was recovered in " + std::to_string(recovered) + " of " + std::to_string(sets.size()) +
         " synthetic sets, and the refitted trial factors match the teacher's with a mean congruence of " +
-        format("%.3f", congruence) + ".\n";
+        format_value("%.3f", congruence) + ".\n";
   return md;
 }
 
@@ -206,16 +199,16 @@ std::string steepness(const std::string& what, const std::vector<int>& ranks, co
       break;
     }
   return "The CP error of " + what + (ranks[half] <= 3 ? " falls steeply" : " does not fall steeply") +
-         " at low rank: from " + format("%.3f", first) + " at rank " + std::to_string(ranks.front()) + " to " +
-         format("%.3f", last) + " at rank " + std::to_string(ranks.back()) + ", with half of that fall reached by rank " +
+         " at low rank: from " + format_value("%.3f", first) + " at rank " + std::to_string(ranks.front()) + " to " +
+         format_value("%.3f", last) + " at rank " + std::to_string(ranks.back()) + ", with half of that fall reached by rank " +
          std::to_string(ranks[half]) + ".";
 }
 
 std::string learning_table(const decomp::LearningRank& rank) {
   std::string md = "| CP rank | the updates W_k − W_{k−1} | the cumulative changes W_k − W_0 |\n|---|---|---|\n";
   for (size_t i = 0; i < rank.ranks.size(); ++i)
-    md += "| " + std::to_string(rank.ranks[i]) + " | " + format("%.4f", rank.cp_relative_error[i]) + " | " +
-          format("%.4f", rank.cumulative_cp_relative_error[i]) + " |\n";
+    md += "| " + std::to_string(rank.ranks[i]) + " | " + format_value("%.4f", rank.cp_relative_error[i]) + " | " +
+          format_value("%.4f", rank.cumulative_cp_relative_error[i]) + " |\n";
   return md + "\n" + steepness("the updates", rank.ranks, rank.cp_relative_error) + " " +
          steepness("the cumulative changes", rank.ranks, rank.cumulative_cp_relative_error) + "\n";
 }
@@ -234,25 +227,25 @@ std::string reach_text(const ReachResult& reach, const LtrSizes& sizes) {
   std::string md = "synth-ltr --generator reach: a " + std::to_string(sizes.reach_units) +
                    "-unit tanh CTRNN pretrained with Adam on centre_out_reach (" +
                    std::to_string(reach.data.pretrain_steps) + " steps, accuracy " +
-                   format("%.3f", reach.data.pretrain_accuracy) + "), then trained one trial per gradient-descent "
+                   format_value("%.3f", reach.data.pretrain_accuracy) + "), then trained one trial per gradient-descent "
                    "step through " + std::to_string(sizes.baseline) + " baseline, " + std::to_string(sizes.perturbed) +
                    " perturbed (30 degree rotation) and " + std::to_string(sizes.washout) +
                    " washout trials, all units recorded.\n\n"
                    "| | mean abs. endpoint error (deg) |\n|---|---|\n"
-                   "| baseline | " + format("%.1f", mean_abs(0, sizes.baseline)) + " |\n"
-                   "| first " + std::to_string(early) + " perturbed trials | " + format("%.1f", mean_abs(sizes.baseline, early)) + " |\n"
+                   "| baseline | " + format_value("%.1f", mean_abs(0, sizes.baseline)) + " |\n"
+                   "| first " + std::to_string(early) + " perturbed trials | " + format_value("%.1f", mean_abs(sizes.baseline, early)) + " |\n"
                    "| last " + std::to_string(early) + " perturbed trials | " +
-                   format("%.1f", mean_abs(sizes.baseline + sizes.perturbed - early, early)) + " |\n"
+                   format_value("%.1f", mean_abs(sizes.baseline + sizes.perturbed - early, early)) + " |\n"
                    "| first " + std::to_string(after) + " washout trials (after-effect) | " +
-                   format("%.1f", mean_abs(sizes.baseline + sizes.perturbed, after)) + " |\n\n";
+                   format_value("%.1f", mean_abs(sizes.baseline + sizes.perturbed, after)) + " |\n\n";
   const FitLtrResult& f = reach.fit;
   md += "fit-ltr on the recorded rates (" + std::to_string(d.trials) + " trials x " + std::to_string(d.steps) +
         " bins x " + std::to_string(d.neurons) + " neurons), cross-validated:\n\n| rank | held-out NMSE | PCA unexplained |\n|---|---|---|\n";
   const std::vector<double> mean = f.mean_heldout_nmse();
   for (size_t i = 0; i < f.ranks.size(); ++i)
-    md += "| " + std::to_string(f.ranks[i]) + " | " + format("%.4f", mean[i]) + " | " + format("%.4f", f.pca_unexplained[i]) + " |\n";
+    md += "| " + std::to_string(f.ranks[i]) + " | " + format_value("%.4f", mean[i]) + " | " + format_value("%.4f", f.pca_unexplained[i]) + " |\n";
   md += "\nChosen rank " + std::to_string(f.rank) + "; the rank-" + std::to_string(f.rank) +
-        " fit on all data explains " + format("%.3f", f.variance_explained) + " of the variance.\n\n"
+        " fit on all data explains " + format_value("%.3f", f.variance_explained) + " of the variance.\n\n"
         "Its recurrent weights over the recording, W_k after trial k, as tensors [N, N, " + std::to_string(d.trials) +
         "] fitted by CP-ALS (relative error):\n\n" + learning_table(reach.learning);
   return md;
@@ -266,7 +259,7 @@ ExperimentResult run_ltr_experiment(const ExperimentRequest& req) {
                      {"data", "fits", "results.h5", "results.md"});
   std::filesystem::create_directories(req.out + "/data");  // synth-ltr writes files, not directories
   const auto start = std::chrono::steady_clock::now();
-  const LtrSizes sizes = sizes_for(req.size);
+  const LtrSizes sizes = ltr_sizes(req.size);
   std::vector<int64_t> fit_ranks;
   for (int64_t r = 1; r <= sizes.planted_ranks.back() + 1; ++r) fit_ranks.push_back(r);
 
@@ -323,12 +316,12 @@ ExperimentResult run_ltr_experiment(const ExperimentRequest& req) {
       "# Low tensor rank experiment (`rnnscope experiment ltr`, size " + std::string(sizes.name) + ", seed " +
       std::to_string(req.seed) + ")\n\n## Planted rank recovery\n\nsynth-ltr: " + std::to_string(sizes.trials) +
       " trials x " + std::to_string(sizes.steps) + " time bins x " + std::to_string(sizes.neurons) + " neurons, " +
-      std::to_string(sizes.units) + " teacher units, noise " + format("%.2f", sizes.noise) +
+      std::to_string(sizes.units) + " teacher units, noise " + format_value("%.2f", sizes.noise) +
       "; fit-ltr with " + std::to_string(sizes.units) + " units, cross-validated over ranks 1.." +
       std::to_string(fit_ranks.back()) + ". Factor congruence: mean |cosine| between matched trial-factor columns, "
       "each centred over trials.\n\n" + planted_table(sets, fit_ranks) +
       "\n## A task-trained network adapting to a perturbation\n\n" + reach_text(reach, sizes) +
-      "\nWall time: " + format("%.0f", seconds) + " s.\n";
+      "\nWall time: " + format_value("%.0f", seconds) + " s.\n";
   write_record(req.out + "/results.h5", rec);
   write_text_atomic(req.out + "/results.md", result.markdown);
   return result;

@@ -17,8 +17,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstdio>
-#include <limits>
 #include <variant>
 #include <string>
 #include <utility>
@@ -26,8 +24,6 @@
 
 namespace rnnscope::requests {
 namespace {
-
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 const char* const kRules[] = {"het_stdp", "hom_stdp", "surrogate"};
 constexpr int64_t kRuleCount = 3;
@@ -46,7 +42,7 @@ struct SnnTopologySizes {
   int64_t stdp_epochs, surrogate_epochs;
 };
 
-SnnTopologySizes sizes_for(ExperimentSize size) {
+SnnTopologySizes snn_topology_sizes(ExperimentSize size) {
   if (size == ExperimentSize::quick) return {"quick", 2, 80, 20, 30, 3, 60, 45, 60, 1, 15};
   return {"full", 4, 160, 40, 40, 4, 120, 80, 100, 2, 30};
 }
@@ -110,12 +106,6 @@ bool degenerate(const Cloud& c) {
   return double(zero) >= 0.9 * double(c.n * c.n);
 }
 
-std::string format(const char* pattern, double value) {
-  char text[64];
-  std::snprintf(text, sizeof text, pattern, value);
-  return text;
-}
-
 // Mean and sample standard deviation of the finite values.
 std::pair<double, double> mean_sd(const std::vector<double>& values) {
   double sum = 0, sq = 0;
@@ -133,7 +123,7 @@ std::pair<double, double> mean_sd(const std::vector<double>& values) {
 
 std::string cell(std::pair<double, double> m) {
   if (!std::isfinite(m.first)) return "–";
-  return format("%.3f", m.first) + (std::isfinite(m.second) ? " ± " + format("%.3f", m.second) : "");
+  return format_value("%.3f", m.first) + (std::isfinite(m.second) ? " ± " + format_value("%.3f", m.second) : "");
 }
 
 // An exact permutation test of "networks of rules a and b are farther apart than networks of
@@ -185,7 +175,7 @@ ExperimentResult run_snn_topology_experiment(const ExperimentRequest& req) {
   require(!req.out.empty(), "the snn-topology experiment needs an output directory");
   prepare_output_dir(req.out, existing_policy(req.force), req.door, {"runs", "results.h5", "results.md"});
   const auto start = std::chrono::steady_clock::now();
-  const SnnTopologySizes sizes = sizes_for(req.size);
+  const SnnTopologySizes sizes = snn_topology_sizes(req.size);
   const uint64_t pattern_seed = Rng::derive_seed(req.seed, "experiment_snn_topology/patterns") % 1000000;
   std::vector<uint64_t> seeds;
   for (int64_t s = 0; s < sizes.seeds; ++s)
@@ -290,10 +280,10 @@ ExperimentResult run_snn_topology_experiment(const ExperimentRequest& req) {
     const PermutationTest test = permutation_p(rtd, nets, n_seeds, 0, r);
     p_values[size_t(r)] = test.p;
     const bool distinct = test.p <= 0.05;
-    claim += "- het_stdp vs " + std::string(kRules[r]) + ": mean RTD " + format("%.3f", across) +
-             " across the rules against " + format("%.3f", within_het) + " between het_stdp seeds and " +
-             format("%.3f", within_other) + " between " + kRules[r] + " seeds; permutation p = " +
-             format("%.3f", test.p) + " (exact, " + std::to_string(test.splits) + " splits): " +
+    claim += "- het_stdp vs " + std::string(kRules[r]) + ": mean RTD " + format_value("%.3f", across) +
+             " across the rules against " + format_value("%.3f", within_het) + " between het_stdp seeds and " +
+             format_value("%.3f", within_other) + " between " + kRules[r] + " seeds; permutation p = " +
+             format_value("%.3f", test.p) + " (exact, " + std::to_string(test.splits) + " splits): " +
              (distinct ? "**distinct** beyond seed-to-seed variation" : "**not distinct** beyond seed-to-seed variation") +
              (test.splits < 40 ? " (with this few seeds no split can reach p <= 0.05)" : "") + ".\n";
   }
@@ -327,7 +317,7 @@ ExperimentResult run_snn_topology_experiment(const ExperimentRequest& req) {
       ", seed " + std::to_string(req.seed) + ")\n\n" + std::to_string(sizes.n_excitatory) + " E / " +
       std::to_string(sizes.n_inhibitory) + " I LIF neurons, " + std::to_string(sizes.n_inputs) + " input channels, " +
       std::to_string(sizes.classes) + " classes of Poisson-coded patterns (" + std::to_string(sizes.train_samples) +
-      " training, " + std::to_string(sizes.test_samples) + " test samples, " + format("%.0f", sizes.sample_ms) +
+      " training, " + std::to_string(sizes.test_samples) + " test samples, " + format_value("%.0f", sizes.sample_ms) +
       " ms each, the same for every network), " + std::to_string(n_seeds) + " seeds per rule; STDP " +
       std::to_string(sizes.stdp_epochs) + " epoch(s), surrogate " + std::to_string(sizes.surrogate_epochs) +
       " epochs. Layers (docs/snn.md): the traces after the first, middle and last third of each test presentation "
@@ -338,7 +328,7 @@ ExperimentResult run_snn_topology_experiment(const ExperimentRequest& req) {
       (degenerate_pairs > 0 ? "\n" + std::to_string(degenerate_pairs) +
                                   " (layer, pair) comparisons had a silent layer (no RTD) and are left out of the means.\n"
                             : std::string()) +
-      "\nWall time: " + format("%.0f", seconds) + " s.\n";
+      "\nWall time: " + format_value("%.0f", seconds) + " s.\n";
   write_record(req.out + "/results.h5", rec);
   write_text_atomic(req.out + "/results.md", result.markdown);
   return result;

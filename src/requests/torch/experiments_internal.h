@@ -4,7 +4,17 @@
 
 #include "rnnscope/requests/experiment.h"
 
+#include <limits>
+#include <string>
+
 namespace rnnscope::requests {
+
+// What results.h5 holds where a number does not exist (a criterion never reached, a
+// statistic of fewer than two values).
+inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// One number printed by a printf pattern, for the results.md tables.
+std::string format_value(const char* pattern, double value);
 
 // Planted-rank recovery by fit-ltr and the tensor rank of a task-trained RNN's weight updates.
 ExperimentResult run_ltr_experiment(const ExperimentRequest& request);
