@@ -20,17 +20,13 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstdio>
 #include <filesystem>
-#include <limits>
 #include <string>
 #include <variant>
 #include <vector>
 
 namespace rnnscope::requests {
 namespace {
-
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 // The compared architectures at the published size, with the training settings of each: the one
 // place to change when an architecture needs other settings (the [train] keys here override the
@@ -63,7 +59,7 @@ struct NbackSizes {
   int64_t analysis_trials, analysis_folds;  // `analyze --trials --folds`
 };
 
-NbackSizes sizes_for(ExperimentSize size) {
+NbackSizes nback_sizes(ExperimentSize size) {
   switch (size) {
     case ExperimentSize::ci:  // 2 categories x 1 identity: every cell of the analyses has samples
       return {"ci", 2, {4, 8}, 1, 500,
@@ -78,7 +74,7 @@ NbackSizes sizes_for(ExperimentSize size) {
   return {"full", 3, {16, 32, 64}, 6, 0, Json::object(), 64, 4, 64, 1, 0, 64, 100, 512, 512, 3};
 }
 
-Json run_config(const NbackSizes& sizes, const Architecture& arch, const std::string& cnn, uint64_t seed,
+Json nback_run_config(const NbackSizes& sizes, const Architecture& arch, const std::string& cnn, uint64_t seed,
                 int64_t threads) {
   Json model = arch.model;
   model["units"] = std::max<int64_t>(1, model.at("units").get<int64_t>() / sizes.units_divisor);
@@ -94,12 +90,6 @@ Json run_config(const NbackSizes& sizes, const Architecture& arch, const std::st
             {"embedding", sizes.embedding}}},
           {"model", model},
           {"train", train}};
-}
-
-std::string format(const char* pattern, double value) {
-  char text[64];
-  std::snprintf(text, sizeof text, pattern, value);
-  return text;
 }
 
 // One analysed network's numbers, as results.h5 holds them (features: nback::Feature order).
@@ -177,7 +167,7 @@ Network train_and_analyse(const ExperimentRequest& req, const NbackSizes& sizes,
                  " to start over");
   };
   TrainRequest train;
-  train.config = run_config(sizes, arch, cnn, seed, req.threads);
+  train.config = nback_run_config(sizes, arch, cnn, seed, req.threads);
   train.config_source = "the nback experiment's config of " + std::string(arch.name);
   train.out = dir;
   train.stop_requested = req.stop_requested;
@@ -220,7 +210,7 @@ std::vector<double> stacked(const std::vector<std::vector<Network>>& nets, int64
   return out;
 }
 
-std::string number(double v) { return std::isfinite(v) ? format("%.2f", v) : "–"; }
+std::string number(double v) { return std::isfinite(v) ? format_value("%.2f", v) : "–"; }
 
 // Cross-task generalisation of a network: the decoders' accuracy above chance on the other tasks
 // (all ordered pairs A != B) as a fraction of that on their own task's held-out trials.
@@ -310,11 +300,11 @@ std::string markdown(const NbackSizes& sizes, const std::vector<Architecture>& a
                    std::to_string(seed) + ")\n\nThe multi-task diet (all nine tasks), " + std::to_string(seeds.size()) +
                    " seeds per architecture:";
   for (size_t a = 0; a < archs.size(); ++a) {
-    const Json config = run_config(sizes, archs[a], cnn, 0, 0);
+    const Json config = nback_run_config(sizes, archs[a], cnn, 0, 0);
     const Json &model = config.at("model"), &train = config.at("train");
     md += (a ? "; " : " ") + std::string(archs[a].name) + " (" + model.at("type").get<std::string>() + ", " +
           std::to_string(model.at("units").get<int64_t>()) + " units, AdamW lr " +
-          format("%g", train.at("lr").get<double>()) + ", at most " +
+          format_value("%g", train.at("lr").get<double>()) + ", at most " +
           std::to_string(train.at("max_steps").get<int64_t>()) + " steps)";
   }
   md += ". Batches of " + std::to_string(sizes.batch_size) + " trials, " + std::to_string(sizes.views) +
@@ -389,7 +379,7 @@ std::string markdown(const NbackSizes& sizes, const std::vector<Architecture>& a
     list += (list.empty() ? "(" : ", (") + std::to_string(index++) + ")";
   }
   md += "\nWe reproduce " + (yes.empty() ? std::string("none of the four findings") : "finding(s) " + yes) +
-        (no.empty() ? std::string(".") : "; not " + no + ".") + "\n\nWall time: " + format("%.0f", seconds) + " s.\n";
+        (no.empty() ? std::string(".") : "; not " + no + ".") + "\n\nWall time: " + format_value("%.0f", seconds) + " s.\n";
   return md;
 }
 
@@ -404,7 +394,7 @@ ExperimentResult run_nback_experiment(const ExperimentRequest& req) {
                 Error::Kind::file_not_found);
   prepare_output_dir(req.out, existing_policy(req.force), req.door, {"cnn.h5", "runs", "results.h5", "results.md"});
   const auto start = std::chrono::steady_clock::now();
-  const NbackSizes sizes = sizes_for(req.size);
+  const NbackSizes sizes = nback_sizes(req.size);
   const std::vector<Architecture> archs = architectures();
   std::vector<uint64_t> seeds;
   for (int64_t s = 0; s < sizes.seeds; ++s)
