@@ -13,12 +13,13 @@ namespace py = pybind11;
 namespace rnnscope::python {
 namespace {
 
-py::dict experiment(const std::string& name, const std::string& out, bool quick, uint64_t seed, int64_t threads,
-                    bool force, const py::object& progress) {
+py::dict experiment(const std::string& name, const std::string& out, bool quick, bool ci, const std::string& cnn,
+                    uint64_t seed, int64_t threads, bool force, const py::object& progress) {
   requests::ExperimentRequest req;
   req.name = name;
   req.out = out;
-  req.size = quick ? requests::ExperimentSize::quick : requests::ExperimentSize::full;
+  req.size = ci ? requests::ExperimentSize::ci : quick ? requests::ExperimentSize::quick : requests::ExperimentSize::full;
+  req.cnn = cnn;
   req.seed = seed;
   req.threads = threads;
   req.force = force;
@@ -44,7 +45,8 @@ py::dict experiment(const std::string& name, const std::string& out, bool quick,
 }  // namespace
 
 void bind_experiment(py::module_& m) {
-  m.def("experiment", &experiment, py::arg("name"), py::kw_only(), py::arg("out"), py::arg("quick"), py::arg("seed"),
+  m.def("experiment", &experiment, py::arg("name"), py::kw_only(), py::arg("out"), py::arg("quick"), py::arg("ci"), py::arg("cnn"),
+        py::arg("seed"),
         py::arg("threads"), py::arg("force"), py::arg("progress"),
         "Runs a named experiment (requests/experiment.h); use rnnscope.experiment.");
   m.def("experiment_names", &requests::experiment_names, "The known experiments.");

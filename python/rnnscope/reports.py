@@ -344,6 +344,25 @@ def _long_deps_figures(results: dict) -> list:
     ]
 
 
+_LEI_PAPER = "Lei, Ito & Bashivan 2024"
+
+
+@experiment_figures("nback", datasets=["architectures", "tasks", "task_accuracy", "cross_task_generalization",
+                                       "irrelevant_feature_decoding", "irrelevant_feature_chance",
+                                       "orthogonality_rnn", "orthogonality_cnn"])
+def _nback_figures(results: dict) -> list:
+    seeds = np.asarray(results["task_accuracy"]).shape[-1]
+    return [
+        Figure("nback: latent geometry per architecture", plot.nback_geometry(results),
+               f"Means over {seeds} seeds: held-out accuracy per task (dotted: 0.9); each task's own feature decoded "
+               f"at the encoding step, fitted on the row task and tested on the column task; the task-irrelevant "
+               f"features with chance as a dash; the orthogonalisation index in the RNN and the CNN space (size "
+               f"{results.get('size')}, seed {results.get('seed')}; the findings judged in results.md).",
+               claim=f"{_LEI_PAPER}: multi-task RNNs keep task-irrelevant features; vanilla RNNs share subspaces "
+                     f"across tasks while GRU and LSTM keep task-specific ones; the RNN space is less orthogonal "
+                     f"than the perceptual one; objects share an encoding space with time-specific memory maps."),
+    ]
+
 # ---- the page -------------------------------------------------------------------------------
 
 _STYLE = """

@@ -17,31 +17,13 @@ void add_scores(Record& record, const std::string& name, const nback::Scores& sc
   record.add(name + "/chance", scores.shape, scores.chance);
 }
 
-// Mean accuracy and chance over the cells `pick` accepts that are defined (NaN when none is).
-struct Mean {
-  double accuracy = NAN, chance = NAN;
-};
-Mean mean_over(const nback::Scores& s, const std::function<bool(const std::vector<int64_t>&)>& pick) {
-  double accuracy = 0, chance = 0;
-  int64_t n = 0;
-  std::vector<int64_t> index(s.shape.size(), 0);
-  for (size_t cell = 0; cell < s.accuracy.size(); ++cell) {
-    if (pick(index) && !std::isnan(s.accuracy[cell])) accuracy += s.accuracy[cell], chance += s.chance[cell], ++n;
-    for (size_t d = index.size(); d-- > 0;) {  // the next row-major index
-      if (++index[d] < s.shape[d]) break;
-      index[d] = 0;
-    }
-  }
-  return n == 0 ? Mean{} : Mean{accuracy / double(n), chance / double(n)};
-}
-
 std::string number(double v) {
   if (std::isnan(v)) return "–";
   char buffer[32];
   std::snprintf(buffer, sizeof buffer, "%.2f", v);
   return buffer;
 }
-std::string cell(const Mean& m) { return std::isnan(m.accuracy) ? "–" : number(m.accuracy) + " (" + number(m.chance) + ")"; }
+std::string cell(const ScoreMean& m) { return std::isnan(m.accuracy) ? "–" : number(m.accuracy) + " (" + number(m.chance) + ")"; }
 
 std::string row(const std::vector<std::string>& cells) {
   std::string out = "|";
@@ -61,6 +43,20 @@ int feature_of(const nback::NbackAnalysis& a, size_t task) {
 }
 
 }  // namespace
+
+ScoreMean mean_over(const nback::Scores& s, const std::function<bool(const std::vector<int64_t>&)>& pick) {
+  double accuracy = 0, chance = 0;
+  int64_t n = 0;
+  std::vector<int64_t> index(s.shape.size(), 0);
+  for (size_t cell = 0; cell < s.accuracy.size(); ++cell) {
+    if (pick(index) && !std::isnan(s.accuracy[cell])) accuracy += s.accuracy[cell], chance += s.chance[cell], ++n;
+    for (size_t d = index.size(); d-- > 0;) {  // the next row-major index
+      if (++index[d] < s.shape[d]) break;
+      index[d] = 0;
+    }
+  }
+  return n == 0 ? ScoreMean{} : ScoreMean{accuracy / double(n), chance / double(n)};
+}
 
 std::string markdown_path(const std::string& out) {
   const std::string h5 = ".h5";
@@ -109,7 +105,7 @@ std::string analysis_markdown(const nback::NbackAnalysis& a, const std::vector<d
   for (size_t k = 0; k < K; ++k) {
     std::vector<std::string> cells{a.tasks[k], std::to_string(a.task_trials[k]), number(task_accuracy[k])};
     for (int64_t f = 0; f < 3; ++f) {
-      const Mean m = mean_over(a.decoding, [&](const auto& i) { return i[0] == int64_t(k) && i[1] == f && i[2] == i[3]; });
+      const ScoreMean m = mean_over(a.decoding, [&](const auto& i) { return i[0] == int64_t(k) && i[1] == f && i[2] == i[3]; });
       cells.push_back(cell(m) + (a.relevant[k * 3 + size_t(f)] ? " *" : ""));
     }
     md += row(cells);

@@ -7,10 +7,20 @@
 #include "rnnscope/nback/analysis.h"
 #include "rnnscope/requests/record.h"
 
+#include <cmath>
+#include <functional>
 #include <string>
 #include <vector>
 
 namespace rnnscope::requests {
+
+// Mean accuracy and chance over the cells of `scores` that `pick` accepts (given a cell's
+// row-major index) and that are defined; NaN when none is. The summary's tables and the nback
+// experiment's numbers are such means.
+struct ScoreMean {
+  double accuracy = NAN, chance = NAN;
+};
+ScoreMean mean_over(const nback::Scores& scores, const std::function<bool(const std::vector<int64_t>&)>& pick);
 
 // The datasets of docs/nback.md "Analyses of a trained run"; `task_accuracy` [tasks]: the
 // network's answers on the analysed trials; `attributes` become the root's.

@@ -48,6 +48,7 @@ struct LtrSizes {
 LtrSizes ltr_sizes(ExperimentSize size) {
   switch (size) {
     case ExperimentSize::quick: return {"quick", {1, 2, 3}, 1, 60, 16, 16, 16, 0.03, 300, 1, 24, 16, 40, 24, 4, 8};
+    case ExperimentSize::ci:  // refused by run_experiment: ltr has no ci size
     case ExperimentSize::full: break;
   }
   return {"full", {1, 2, 3, 4}, 2, 120, 31, 30, 30, 0.03, 600, 2, 48, 40, 120, 80, 5, 8};

@@ -22,5 +22,7 @@ ExperimentResult run_ltr_experiment(const ExperimentRequest& request);
 ExperimentResult run_long_deps_experiment(const ExperimentRequest& request);
 // Spiking networks trained by het_stdp, hom_stdp and surrogate gradients compared by RTD.
 ExperimentResult run_snn_topology_experiment(const ExperimentRequest& request);
+// Vanilla, GRU and LSTM networks trained on the nine N-back tasks and their latent geometry.
+ExperimentResult run_nback_experiment(const ExperimentRequest& request);
 
 }  // namespace rnnscope::requests
