@@ -92,45 +92,21 @@ RNNSCOPE_VECTOR_CLONES __attribute__((noinline)) void add_scaled(T a, const T* _
   for (int64_t i = 0; i < n; ++i) y[i] += a * x[i];
 }
 
-// The row additions walk their weights in column blocks: a block of every row of W_recᵀ
-// (N × kColumnBlock values, 1 MB at N = 1000 in float) stays in the L2 cache while all trials
-// of a chunk add their events' rows to it; whole rows (a 4 MB W_recᵀ) would stream from memory
-// once per trial. The same for the weight gradients' rows in backward.
-constexpr int64_t kColumnBlock = 256;
-
-// One step of `rows` consecutive trials (row r at offset r·n of v_prev, s_prev, v, s and r·n_in
-// of u): v = β v_prev + b + Σ_{c: u_c ≠ 0} u_c witr_c + Σ_{j: s_prev,j = 1} (wrt_j − θ e_j),
-// s = H(v − θ). Each entry's terms are added in the order of its trial's events, whatever the
-// blocking.
+// One trial's step: v = β v_prev + b + Σ_{c: u_c ≠ 0} u_c witr_c + Σ_{j: s_prev,j = 1} (wrt_j − θ e_j),
+// s = H(v − θ). `idx` has room for max(n, n_in) indices.
 template <class T>
-void lif_forward_rows(int64_t rows, T beta, T theta, const T* __restrict v_prev, const T* __restrict s_prev,
-                      const T* __restrict u, int64_t n_in, const T* __restrict b, const T* __restrict wit,
-                      const T* __restrict wrt, int64_t n, T* __restrict v, T* __restrict s) {
-  std::vector<int32_t> fed(static_cast<size_t>(rows * n_in)), spiked(static_cast<size_t>(rows * n));
-  std::vector<int64_t> n_fed(static_cast<size_t>(rows)), n_spiked(static_cast<size_t>(rows));
-  for (int64_t r = 0; r < rows; ++r) {
-    n_fed[static_cast<size_t>(r)] = nonzero_entries(u + r * n_in, n_in, fed.data() + r * n_in);
-    n_spiked[static_cast<size_t>(r)] = nonzero_entries(s_prev + r * n, n, spiked.data() + r * n);
+void lif_forward_row(T beta, T theta, const T* __restrict v_prev, const T* __restrict s_prev,
+                     const T* __restrict u, int64_t n_in, const T* __restrict b, const T* __restrict wit,
+                     const T* __restrict wrt, int64_t n, int32_t* __restrict idx, T* __restrict v, T* __restrict s) {
+  for (int64_t i = 0; i < n; ++i) v[i] = beta * v_prev[i] + b[i];
+  const int64_t inputs = nonzero_entries(u, n_in, idx);
+  for (int64_t k = 0; k < inputs; ++k) {
+    add_scaled(u[idx[k]], wit + idx[k] * n, n, v);
   }
-  for (int64_t i0 = 0; i0 < n; i0 += kColumnBlock) {
-    const int64_t width = std::min(kColumnBlock, n - i0);
-    for (int64_t r = 0; r < rows; ++r) {
-      T* vr = v + r * n + i0;
-      const T* vp = v_prev + r * n + i0;
-      for (int64_t i = 0; i < width; ++i) vr[i] = beta * vp[i] + b[i0 + i];
-      const int32_t* fp = fed.data() + r * n_in;
-      const T* ur = u + r * n_in;
-      for (int64_t k = 0; k < n_fed[static_cast<size_t>(r)]; ++k) add_scaled(ur[fp[k]], wit + fp[k] * n + i0, width, vr);
-      const int32_t* sp = spiked.data() + r * n;
-      for (int64_t k = 0; k < n_spiked[static_cast<size_t>(r)]; ++k) add_scaled(T(1), wrt + sp[k] * n + i0, width, vr);
-    }
-  }
-  for (int64_t r = 0; r < rows; ++r) {
-    T* vr = v + r * n;
-    const int32_t* sp = spiked.data() + r * n;
-    for (int64_t k = 0; k < n_spiked[static_cast<size_t>(r)]; ++k) vr[sp[k]] -= theta;
-    for (int64_t i = 0; i < n; ++i) s[r * n + i] = vr[i] > theta ? T(1) : T(0);
-  }
+  const int64_t spikes = nonzero_entries(s_prev, n, idx);
+  for (int64_t k = 0; k < spikes; ++k) add_scaled(T(1), wrt + idx[k] * n, n, v);
+  for (int64_t k = 0; k < spikes; ++k) v[idx[k]] -= theta;
+  for (int64_t i = 0; i < n; ++i) s[i] = v[i] > theta ? T(1) : T(0);
 }
 
 // A gradient of the outputs [T, B, N] as a base pointer and its step and trial strides (entries
@@ -163,9 +139,12 @@ class LifFunction : public torch::autograd::Function<LifFunction> {
       scalar_t *v = membrane.data_ptr<scalar_t>(), *s = spikes.data_ptr<scalar_t>();
       for (int64_t t = 0; t < T; ++t) {
         for_row_chunks(B, N, [&](int64_t begin, int64_t end) {
-          const int64_t o = (t * B + begin) * N, prev = o - B * N;
-          lif_forward_rows(end - begin, be, th, t ? v + prev : z + begin * N, t ? s + prev : z + begin * N,
-                           u + (t * B + begin) * n_in, n_in, bp, wi, w, N, v + o, s + o);
+          std::vector<int32_t> idx(static_cast<size_t>(std::max(N, n_in)));
+          for (int64_t r = begin; r < end; ++r) {
+            const int64_t o = (t * B + r) * N, prev = o - B * N;
+            lif_forward_row(be, th, t ? v + prev : z + r * N, t ? s + prev : z + r * N, u + (t * B + r) * n_in, n_in,
+                            bp, wi, w, N, idx.data(), v + o, s + o);
+          }
         });
       }
     });
@@ -240,21 +219,17 @@ class LifFunction : public torch::autograd::Function<LifFunction> {
           }
           // The weight gradients' share of step t, split over columns: each entry's sum runs
           // over (t, trial, event) in one order for any thread count.
-          // In column blocks (kColumnBlock) within a thread's share.
-          at::parallel_for(0, N, 128, [&](int64_t begin, int64_t end) {
-            for (int64_t i0 = begin; i0 < end; i0 += kColumnBlock) {
-              const int64_t width = std::min(kColumnBlock, end - i0);
-              for (int64_t r = 0; r < B; ++r) {
-                const scalar_t* dr = cur + r * N;
-                for (int64_t i = i0; i < i0 + width; ++i) dbp[i] += dr[i];
-                const int32_t* sp = spiked.data() + r * N;
-                for (int64_t q = 0; q < n_spiked[static_cast<size_t>(r)]; ++q)
-                  add_scaled(scalar_t(1), dr + i0, width, dwr + sp[q] * N + i0);
-                const int32_t* fp = fed.data() + r * n_in;
-                const scalar_t* ur = u + (t * B + r) * n_in;
-                for (int64_t q = 0; q < n_fed[static_cast<size_t>(r)]; ++q)
-                  add_scaled(ur[fp[q]], dr + i0, width, dwi + fp[q] * N + i0);
-              }
+          at::parallel_for(0, N, 128, [&](int64_t i0, int64_t i1) {
+            for (int64_t r = 0; r < B; ++r) {
+              const scalar_t* dr = cur + r * N;
+              for (int64_t i = i0; i < i1; ++i) dbp[i] += dr[i];
+              const int32_t* sp = spiked.data() + r * N;
+              for (int64_t q = 0; q < n_spiked[static_cast<size_t>(r)]; ++q)
+                add_scaled(scalar_t(1), dr + i0, i1 - i0, dwr + sp[q] * N + i0);
+              const int32_t* fp = fed.data() + r * n_in;
+              const scalar_t* ur = u + (t * B + r) * n_in;
+              for (int64_t q = 0; q < n_fed[static_cast<size_t>(r)]; ++q)
+                add_scaled(ur[fp[q]], dr + i0, i1 - i0, dwi + fp[q] * N + i0);
             }
           });
           if (d_inputs.defined())
