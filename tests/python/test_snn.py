@@ -151,6 +151,18 @@ def test_surrogate_training_learns_and_writes_its_run_through_both_doors(cli, co
         assert f.attrs["test_accuracy"] == summary["test_accuracy"]
 
 
+def test_a_lower_input_scale_starts_the_network_at_lower_rates(tmp_path):
+    spread, rates = [], []
+    for scale in (1.0, 0.3):
+        out = tmp_path / f"r{scale}"
+        rnnscope.snn.train(TINY, out=out, overrides={**SURROGATE, "surrogate.epochs": 1, "surrogate.input_scale": scale})
+        with h5py.File(out / "snn.h5") as f:
+            spread.append(f["w_in"][()].std())
+            rates.append(f["rate_hz"][0])  # the first epoch's, from the initial weights on
+    assert spread[1] / spread[0] == pytest.approx(0.3, rel=0.1)  # one epoch of Adam moves them little
+    assert rates[1] < 0.5 * rates[0], rates
+
+
 def test_a_surrogate_too_steep_for_the_recurrence_stops_with_one_line(cli, config, tmp_path):
     # arctan of slope 100 peaks at 50: δ grows through the 200 steps of a sample until it
     # overflows in the first backward pass (without the check: NaN weights, a silent network).

@@ -65,11 +65,12 @@ struct SurrogateNet {
 // weights of spread σ, leaking with β, has variance σ²·n_in·r̄·dt / (1 − β²). The recurrent and
 // readout weights are N(0, 1/N): a neuron's recurrent drive has the variance of one neuron's
 // spike probability per step, and a readout score starts at the scale of the counts' spread.
+// [surrogate] input_scale multiplies the input weights' spread (lower: lower initial rates).
 SurrogateNet initial_net(const snn::SnnConfig& c, double beta) {
   const int64_t n = c.network.n_excitatory + c.network.n_inhibitory, n_in = c.input.n_inputs;
   const double mean_hz = c.data.active_fraction * c.data.rate_on_hz + (1 - c.data.active_fraction) * c.data.rate_off_hz;
   const double inputs_per_step = std::max(static_cast<double>(n_in) * mean_hz * c.surrogate.dt_ms * 1e-3, 1e-3);
-  const double in_std = std::sqrt((1 - beta * beta) / inputs_per_step);
+  const double in_std = c.surrogate.input_scale * std::sqrt((1 - beta * beta) / inputs_per_step);
   const double unit_std = 1 / std::sqrt(static_cast<double>(n));
   SurrogateNet net{normal_tensor({n, n_in}, in_std, c.seed, "snn/surrogate/w_in"),
                    normal_tensor({n, n}, unit_std, c.seed, "snn/surrogate/w_rec"), torch::zeros({n}),
