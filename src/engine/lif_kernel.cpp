@@ -92,6 +92,19 @@ RNNSCOPE_VECTOR_CLONES __attribute__((noinline)) void add_scaled(T a, const T* _
   for (int64_t i = 0; i < n; ++i) y[i] += a * x[i];
 }
 
+// One trial's δ_t with a smooth surrogate (σ' nowhere zero, e = δ_{t+1} W_rec formed whole):
+// δ = β δ_next + g_v + σ'(v − θ) ⊙ (g_s + e), the absent terms given as rows of zeros. Without
+// branches, so that it vectorises (σ''s division is most of its cost; scalar, it was 9% of the
+// fast sigmoid's step).
+template <Surrogate S, class T>
+RNNSCOPE_VECTOR_CLONES __attribute__((noinline)) void smooth_delta_row(T beta, T theta, T k, const T* __restrict v,
+                                                                       const T* __restrict next, const T* __restrict g_v,
+                                                                       const T* __restrict g_s, const T* __restrict e,
+                                                                       int64_t n, T* __restrict delta) {
+  for (int64_t i = 0; i < n; ++i)
+    delta[i] = (beta * next[i] + g_v[i]) + surrogate_derivative<S>(v[i] - theta, k) * (g_s[i] + e[i]);
+}
+
 // One trial's step: v = β v_prev + b + Σ_{c: u_c ≠ 0} u_c witr_c + Σ_{j: s_prev,j = 1} (wrt_j − θ e_j),
 // s = H(v − θ). `idx` has room for max(n, n_in) indices.
 template <class T>
@@ -171,6 +184,7 @@ class LifFunction : public torch::autograd::Function<LifFunction> {
     const Tensor wrt = compact ? w_rec.t().contiguous() : Tensor();
     Tensor delta = at::zeros({2, B, N}, opts);  // δ_t and δ_{t+1}, in the slots t % 2 and (t + 1) % 2
     Tensor e = at::empty({compact ? 0 : B, N}, opts);  // δ_{t+1} W_rec
+    const Tensor zeros = at::zeros({N}, opts);
     Tensor dwrt = at::zeros({N, N}, opts), dwit = at::zeros({n_in, N}, opts), db = at::zeros({N}, opts);
     const Tensor d_inputs = ctx->needs_input_grad(0) ? at::empty({T, B, n_in}, opts) : Tensor();
     // Per trial of the step, the spikes of s_{t−1} and the inputs of u_t that are not zero.
@@ -194,7 +208,13 @@ class LifFunction : public torch::autograd::Function<LifFunction> {
           const scalar_t* next = delta.data_ptr<scalar_t>() + ((t + 1) % 2) * B * N;  // zeros at the last step
           if (!last && !compact) linalg::gemm<scalar_t>(false, false, B, N, N, next, N, wr, N, 0, ep, N);
           for_row_chunks(B, N, [&](int64_t begin, int64_t end) {
-            for (int64_t r = begin; r < end; ++r) {
+            for (int64_t r = begin; r < end && !compact; ++r) {
+              const scalar_t* z = zeros.const_data_ptr<scalar_t>();
+              smooth_delta_row<S>(be, th, k, v + (t * B + r) * N, next + r * N,
+                                  gv ? gv + t * g_v.step + r * g_v.trial : z, gs ? gs + t * g_s.step + r * g_s.trial : z,
+                                  last ? z : ep + r * N, N, cur + r * N);
+            }
+            for (int64_t r = begin; r < end && compact; ++r) {
               const scalar_t* vr = v + (t * B + r) * N;
               const scalar_t* gsr = gs ? gs + t * g_s.step + r * g_s.trial : nullptr;
               const scalar_t* gvr = gv ? gv + t * g_v.step + r * g_v.trial : nullptr;
@@ -205,7 +225,7 @@ class LifFunction : public torch::autograd::Function<LifFunction> {
                 scalar_t grad = be * nr[i] + (gvr ? gvr[i] : scalar_t(0));
                 if (slope_i != scalar_t(0)) {
                   scalar_t ei = gsr ? gsr[i] : scalar_t(0);
-                  if (!last) ei += compact ? dot(w + i * N, nr, N) : ep[r * N + i];  // row i of W_recᵀ: column i of W_rec
+                  if (!last) ei += dot(w + i * N, nr, N);  // row i of W_recᵀ: column i of W_rec
                   grad += slope_i * ei;
                 }
                 dr[i] = grad;
