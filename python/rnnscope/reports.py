@@ -363,6 +363,28 @@ def _nback_figures(results: dict) -> list:
                      f"than the perceptual one; objects share an encoding space with time-specific memory maps."),
     ]
 
+_SNN_PAPER = "Chakraborty & Mukhopadhyay 2024"
+
+
+@experiment_figures("snn-topology", datasets=["rules", "seeds", "layers", "test_accuracy", "rtd", "rtd_layers",
+                                              "p_het_stdp"])
+def _snn_topology_figures(results: dict) -> list:
+    rules = [r.decode() if isinstance(r, bytes) else str(r) for r in np.asarray(results["rules"]).ravel()]
+    p = np.asarray(results["p_het_stdp"], dtype=float)
+    tests = ", ".join(f"against {rule} p = {p[k]:.3f}" for k, rule in enumerate(rules) if np.isfinite(p[k]))
+    seeds = np.asarray(results["seeds"]).size
+    return [
+        Figure("snn-topology: representations by training rule", plot.snn_topology(results),
+               f"Test accuracy of each network's readout; the RTD between the representations of every two networks "
+               f"(mean over the early, middle, late and output layers of the recurrent network read as a feedforward "
+               f"stack); and the RTD within each rule (between seeds, the control) against that between rules, over "
+               f"pairs of networks of different seeds. Permutation test of het_stdp: {tests} ({seeds} seeds per rule; "
+               f"size {results.get('size')}, seed {results.get('seed')}; the tables and their reading in results.md).",
+               claim=f"{_SNN_PAPER}: a recurrent spiking network trained with heterogeneous STDP represents its "
+                     f"inputs differently (RTD) from one trained with homogeneous STDP or with surrogate gradients."),
+    ]
+
+
 # ---- the page -------------------------------------------------------------------------------
 
 _STYLE = """

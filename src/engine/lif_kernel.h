@@ -17,8 +17,13 @@ namespace rnnscope::rnn {
 // derivative is replaced by a surrogate σ'(v − θ) of slope k:
 //   fast_sigmoid  1 / (1 + k|x|)²            (Zenke & Ganguli 2018; snnTorch's k = 25)
 //   arctan        (k/2) / (1 + (π k x / 2)²)  (Fang et al. 2021; snnTorch's k = 2)
-//   triangle      k · max(0, 1 − k|x|)        (compact support |x| < 1/k: the backward skips
-//                                              the recurrent product wherever σ' is zero)
+//   triangle      max(0, 1 − k|x|)            (Esser et al. 2016, Bellec et al. 2020 with their
+//                                              dampening γ = 1 and width 1/k; compact support
+//                                              |x| < 1/k: the backward skips the recurrent
+//                                              product wherever σ' is zero)
+// The fast sigmoid's and the triangle's peak is 1 whatever k: a peak of k (a triangle of area 1)
+// makes δ grow through time at k = 25 (σ' W_rec's gain above 1 over the ~1% of entries in the
+// support), and 500 steps of that overflow to inf within the first backward pass.
 enum class Surrogate { fast_sigmoid, arctan, triangle };
 // `name` is "fast_sigmoid", "arctan" or "triangle".
 Surrogate parse_surrogate(const std::string& name);

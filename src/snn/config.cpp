@@ -5,6 +5,7 @@
 
 #include "rnnscope/core/config_io.h"
 #include "rnnscope/core/error.h"
+#include "rnnscope/training/run_config.h"
 
 #include <algorithm>
 
@@ -97,7 +98,12 @@ std::vector<std::pair<std::string, std::vector<ParamSpec>>> make_sections() {
         integer("batch", 16, "samples per gradient step").with_min(1).with_max(100000),
         ParamSpec("loss", ParamKind::string, "cross_entropy",
                   "loss of the linear readout of spike counts: cross_entropy, or mse against one-hot targets")
-            .with_choices({"cross_entropy", "mse"})}},
+            .with_choices({"cross_entropy", "mse"}),
+        positive("input_scale", 1,
+                 "spread of the initial input weights relative to the default (1: the membrane's fluctuation starts "
+                 "at the threshold's scale; lower: the network starts at lower rates)")
+            .with_max(100),
+        rnn::threads_param_spec()}},
       {"readout",
        {positive("l2", 1.0, "L2 penalty (l2 / 2)·|w|² of the logistic readout beside its summed log-loss (scikit-learn's C = 1 / l2)"),
         integer("newton_steps", 100, "Newton steps per class of the readout fit").with_min(1).with_max(1e4)}},
@@ -151,7 +157,8 @@ SnnConfig resolve_snn_config(Json raw, const std::vector<std::string>& overrides
   c.rule = s.at("rule").get<std::string>();
   const Json& g = c.resolved["surrogate"];
   c.surrogate = {g.at("function").get<std::string>(), num(g, "slope"),  num(g, "dt_ms"),
-                 num(g, "lr"),  whole(g, "epochs"), whole(g, "batch"), g.at("loss").get<std::string>()};
+                 num(g, "lr"),  whole(g, "epochs"), whole(g, "batch"), g.at("loss").get<std::string>(),
+                 num(g, "input_scale"), whole(g, "threads")};
   c.stdp = {num(s, "tau_plus_ms"), num(s, "tau_minus_ms"), num(s, "a_plus"), num(s, "a_minus"),
             num(s, "w_min"),       num(s, "w_max"),        c.rule == "het_stdp", num(s, "cv_a"),
             num(s, "cv_tau")};

@@ -63,10 +63,14 @@ std::vector<ParamSpec> train_param_specs() {
                 "independent networks of this config trained at once, each from its own initialisation (seed, "
                 "replica), on the same trials, with its own early stop (ctrnn only; docs/outputs.md)"}
           .with_min(1),
-      ParamSpec{"threads", ParamKind::integer, 0,
-                "CPU threads for LibTorch (0 = all cores); results are reproducible for a fixed count"}
-          .with_min(0),
+      threads_param_spec(),
   };
+}
+
+ParamSpec threads_param_spec() {
+  return ParamSpec{"threads", ParamKind::integer, 0,
+                   "CPU threads for LibTorch (0 = all cores); results are reproducible for a fixed count"}
+      .with_min(0);
 }
 
 const std::vector<std::string>& continuable_train_keys() {

@@ -56,3 +56,28 @@ def test_results_have_the_documented_datasets_and_agree_with_every_run(quick_run
     assert rtd_layers[2, 0, 0, 2, 0] == pytest.approx(direct, rel=1e-9)
     text = (out / "results.md").read_text()
     assert "## RTD between rules" in text and "het_stdp vs hom_stdp" in text and "het_stdp vs surrogate" in text
+
+
+def test_report_draws_the_experiment_beside_its_claim(quick_run, tmp_path):
+    page = tmp_path / "snn.html"
+    rnnscope.report(quick_run, out=page)
+    text = page.read_text()
+    assert text.count('<p class="claim">') == text.count("<img ") == 1 and "Chakraborty" in text
+
+
+def test_the_committed_results_figure_reads_at_default_size(tmp_path):
+    """The committed full results (4 seeds per rule), as h5py reads them: the within- and
+    between-rule panel takes each rule pair's networks of different seeds."""
+    import pathlib
+
+    from conftest import assert_readable
+
+    path = pathlib.Path(__file__).resolve().parents[2] / "experiments" / "results" / "snn-topology" / "results.h5"
+    with h5py.File(path) as f:
+        results = {key: f[key][()] for key in f}
+    assert_readable(rnnscope.plot.snn_topology(results), tmp_path / "snn.png")
+    labels, values = rnnscope.plot.snn.rule_pairs(results)
+    assert labels[:3] == RULES and labels[3] == "het_stdp\nvs hom_stdp"
+    assert [v.size for v in values] == [6, 6, 6, 12, 12, 12]  # 4 seeds: C(4, 2) within, 4·3 across
+    rtd = results["rtd"]
+    assert values[3].mean() == pytest.approx(np.mean([rtd[0, a, 1, b] for a in range(4) for b in range(4) if a != b]))

@@ -116,7 +116,7 @@ def test_stdp_training_beats_chance_and_writes_its_run(cli, config, tmp_path):
 
 # Surrogate-gradient training on the tiny network's patterns: 50 LIF units, 60 steps per sample.
 SURROGATE = {"stdp.rule": "surrogate", "network.n_excitatory": 40, "network.n_inhibitory": 10,
-             "surrogate.epochs": 12, "surrogate.lr": 0.01}
+             "surrogate.epochs": 12, "surrogate.lr": 0.01, "surrogate.threads": 1}
 
 
 def test_surrogate_training_learns_and_writes_its_run_through_both_doors(cli, config, tmp_path):
@@ -125,13 +125,14 @@ def test_surrogate_training_learns_and_writes_its_run_through_both_doors(cli, co
     printed = run(cli, "snn", "train", config, "--out", out, *sets).stdout
     assert "surrogate: test accuracy" in printed
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["rule"] == "surrogate" and summary["steps"] == 60
+    assert summary["rule"] == "surrogate" and summary["steps"] == 60 and summary["threads"] == 1
     assert summary["test_accuracy"] >= 0.8, summary  # chance 1/3
     assert "[surrogate]" in (out / "config.toml").read_text()
     with h5py.File(out / "snn.h5") as f:
         assert f["w_rec"].shape == (50, 50) and f["w_in"].shape == (50, 30)
         assert f["test_counts"].shape == (30, 50) and f["loss"].shape == (12,)
         assert f["loss"][-1] < f["loss"][0]
+        assert f["rate_hz"].shape == (12,) and np.all(f["rate_hz"][()] > 0)
         # The stored readout reproduces the reported test accuracy.
         scores = f["test_counts"][()] @ f["readout_weight"][()].T + f["readout_bias"][()]
         assert np.mean(scores.argmax(axis=1) == f["test_labels"][()]) == pytest.approx(summary["test_accuracy"])
@@ -150,6 +151,28 @@ def test_surrogate_training_learns_and_writes_its_run_through_both_doors(cli, co
         assert f.attrs["test_accuracy"] == summary["test_accuracy"]
 
 
+def test_a_lower_input_scale_starts_the_network_at_lower_rates(tmp_path):
+    spread, rates = [], []
+    for scale in (1.0, 0.3):
+        out = tmp_path / f"r{scale}"
+        rnnscope.snn.train(TINY, out=out, overrides={**SURROGATE, "surrogate.epochs": 1, "surrogate.input_scale": scale})
+        with h5py.File(out / "snn.h5") as f:
+            spread.append(f["w_in"][()].std())
+            rates.append(f["rate_hz"][0])  # the first epoch's, from the initial weights on
+    assert spread[1] / spread[0] == pytest.approx(0.3, rel=0.1)  # one epoch of Adam moves them little
+    assert rates[1] < 0.5 * rates[0], rates
+
+
+def test_a_surrogate_too_steep_for_the_recurrence_stops_with_one_line(cli, config, tmp_path):
+    # arctan of slope 100 peaks at 50: δ grows through the 200 steps of a sample until it
+    # overflows in the first backward pass (without the check: NaN weights, a silent network).
+    settings = {**SURROGATE, "surrogate.function": "arctan", "surrogate.slope": 100, "surrogate.epochs": 1,
+                "surrogate.lr": 0.002, "data.sample_ms": 200, "network.n_excitatory": 240, "network.n_inhibitory": 60}
+    sets = [a for k, v in settings.items() for a in ("--set", f"{k}={v}")]
+    err = run(cli, "snn", "train", config, "--out", tmp_path / "r", *sets, code=2).stderr
+    assert "gradients overflowed in epoch 1" in err and "lower surrogate.slope" in err and err.count("\n") == 1, err
+
+
 @pytest.mark.parametrize("setting, message", [
     ("surrogate.function=boxcar", "fast_sigmoid, arctan, triangle"),
     ("surrogate.lr=0", "lr"),
@@ -157,6 +180,7 @@ def test_surrogate_training_learns_and_writes_its_run_through_both_doors(cli, co
     ("surrogate.loss=hinge", "cross_entropy, mse"),
     ("surrogate.momentum=0.9", "momentum"),
     ("surrogate.dt_ms=100", "sample_ms must be at least [surrogate] dt_ms"),
+    ("surrogate.threads=-1", "threads"),
 ])
 def test_bad_surrogate_configs_give_one_line(cli, config, tmp_path, setting, message):
     err = run(cli, "snn", "train", config, "--out", tmp_path / "r", "--set", "stdp.rule=surrogate",

@@ -30,6 +30,8 @@ struct SurrogateParams {
   int64_t epochs = 30;                     // passes over the training samples
   int64_t batch = 16;                      // samples per gradient step
   std::string loss = "cross_entropy";      // of the count readout: cross_entropy or mse (against one-hot)
+  double input_scale = 1;                  // the initial input weights' spread relative to the default
+  int64_t threads = 0;                     // LibTorch's threads (0 = all cores), as [train] threads
 };
 
 struct SnnConfig {

@@ -13,6 +13,9 @@ namespace rnnscope::rnn {
 // [train] keys. Torch-free (train_params.cpp), so `rnnscope train --help` lists them without
 // loading LibTorch.
 std::vector<ParamSpec> train_param_specs();
+// The `threads` key of [train], which the surrogate-gradient runs of `snn train` declare too
+// ([surrogate], snn/config.h): both are applied by rnn::use_threads.
+ParamSpec threads_param_spec();
 
 // The [train] keys a continued run (resume with overrides) may change: its budget and
 // schedule. Every other key would change the network, its data or its evaluation set.

@@ -5,7 +5,6 @@
 // time segment on the same test samples (`snn eval`), and every pair of networks is compared by
 // RTD (topo/rtd.h) layer by layer of the feedforward reading (docs/snn.md).
 #include "requests/torch/experiments_internal.h"
-#include "training/run_parts.h"
 
 #include "rnnscope/core/error.h"
 #include "rnnscope/core/rng.h"
@@ -48,8 +47,9 @@ SnnTopologySizes snn_topology_sizes(ExperimentSize size) {
 }
 
 // The config of one (rule, seed): the docs' defaults but for the sizes; the patterns' seed is
-// the experiment's, so every network sees the same samples.
-Json run_config(const SnnTopologySizes& sizes, const std::string& rule, uint64_t seed, uint64_t pattern_seed) {
+// the experiment's, so every network sees the same samples; `threads` the surrogate trainings'.
+Json run_config(const SnnTopologySizes& sizes, const std::string& rule, uint64_t seed, uint64_t pattern_seed,
+                int64_t threads) {
   return {{"seed", seed},
           {"network", {{"n_excitatory", sizes.n_excitatory}, {"n_inhibitory", sizes.n_inhibitory}, {"p_ee", 0.2}}},
           {"input", {{"n_inputs", sizes.n_inputs}, {"input_mv", 2.0}}},
@@ -62,7 +62,7 @@ Json run_config(const SnnTopologySizes& sizes, const std::string& rule, uint64_t
             {"rest_ms", 10},
             {"epochs", sizes.stdp_epochs},
             {"seed", pattern_seed}}},
-          {"surrogate", {{"epochs", sizes.surrogate_epochs}, {"lr", 0.01}}}};
+          {"surrogate", {{"epochs", sizes.surrogate_epochs}, {"lr", 0.01}, {"threads", threads}}}};
 }
 
 // A layer's point cloud: one row per test sample.
@@ -182,7 +182,6 @@ ExperimentResult run_snn_topology_experiment(const ExperimentRequest& req) {
     seeds.push_back(Rng::derive_seed(req.seed, "experiment_snn_topology", uint64_t(s)) % 1000000);
   const auto n_seeds = int64_t(seeds.size());
   const int64_t nets = kRuleCount * n_seeds;  // network k = rule · seeds + seed
-  rnn::use_threads(req.threads);  // the surrogate trainings' LibTorch threads
 
   std::vector<double> accuracy(static_cast<size_t>(nets));
   std::vector<std::vector<Cloud>> layers(static_cast<size_t>(nets));
@@ -194,7 +193,7 @@ ExperimentResult run_snn_topology_experiment(const ExperimentRequest& req) {
         throw Error("the snn-topology experiment was stopped; run it again with " + spell(req.door, "force") +
                     " to start over");
       SnnTrainRequest train;
-      train.source.config = run_config(sizes, rule, seeds[size_t(s)], pattern_seed);
+      train.source.config = run_config(sizes, rule, seeds[size_t(s)], pattern_seed, req.threads);
       train.source.config_source = "the snn-topology experiment's config";
       train.out = dir;
       train.door = req.door;

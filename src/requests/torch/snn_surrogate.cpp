@@ -8,6 +8,7 @@
 #include "engine/lif_kernel.h"
 #include "requests/snn_internal.h"
 #include "training/fused_adam_internal.h"
+#include "training/run_parts.h"
 
 #include "rnnscope/core/error.h"
 #include "rnnscope/core/hdf5_io.h"
@@ -64,11 +65,12 @@ struct SurrogateNet {
 // weights of spread σ, leaking with β, has variance σ²·n_in·r̄·dt / (1 − β²). The recurrent and
 // readout weights are N(0, 1/N): a neuron's recurrent drive has the variance of one neuron's
 // spike probability per step, and a readout score starts at the scale of the counts' spread.
+// [surrogate] input_scale multiplies the input weights' spread (lower: lower initial rates).
 SurrogateNet initial_net(const snn::SnnConfig& c, double beta) {
   const int64_t n = c.network.n_excitatory + c.network.n_inhibitory, n_in = c.input.n_inputs;
   const double mean_hz = c.data.active_fraction * c.data.rate_on_hz + (1 - c.data.active_fraction) * c.data.rate_off_hz;
   const double inputs_per_step = std::max(static_cast<double>(n_in) * mean_hz * c.surrogate.dt_ms * 1e-3, 1e-3);
-  const double in_std = std::sqrt((1 - beta * beta) / inputs_per_step);
+  const double in_std = c.surrogate.input_scale * std::sqrt((1 - beta * beta) / inputs_per_step);
   const double unit_std = 1 / std::sqrt(static_cast<double>(n));
   SurrogateNet net{normal_tensor({n, n_in}, in_std, c.seed, "snn/surrogate/w_in"),
                    normal_tensor({n, n}, unit_std, c.seed, "snn/surrogate/w_rec"), torch::zeros({n}),
@@ -76,6 +78,12 @@ SurrogateNet initial_net(const snn::SnnConfig& c, double beta) {
                    torch::zeros({c.data.classes})};
   for (torch::Tensor& p : net.parameters()) p.requires_grad_(true);
   return net;
+}
+
+bool gradients_finite(const SurrogateNet& net) {
+  for (const torch::Tensor& p : net.parameters())
+    if (!torch::isfinite(p.grad()).all().item<bool>()) return false;
+  return true;
 }
 
 torch::Tensor spike_counts(const SurrogateNet& net, const torch::Tensor& inputs, const rnn::LifDynamics& dynamics) {
@@ -170,6 +178,7 @@ Json run_snn_train_surrogate(const SnnTrainRequest& req) {
   require(c.rule == "surrogate", "run_snn_train_surrogate trains stdp.rule = \"surrogate\", got \"" + c.rule + "\"");
   const ClaimedSnnRun run = claim_snn_run(req, c);
   const auto start = Clock::now();
+  const int64_t threads = rnn::use_threads(c.surrogate.threads);
 
   const snn::SurrogateParams& g = c.surrogate;
   const rnn::LifDynamics dynamics = dynamics_of(c);
@@ -181,25 +190,35 @@ Json run_snn_train_surrogate(const SnnTrainRequest& req) {
 
   SurrogateNet net = initial_net(c, beta);
   rnn::FusedAdam adam(net.parameters(), torch::optim::AdamOptions(g.lr));
-  std::vector<double> epoch_loss;
+  const int64_t n = net.w_rec.size(0), n_in = c.input.n_inputs;
+  std::vector<double> epoch_loss, epoch_rate_hz;
   int64_t gradient_steps = 0;
   for (int64_t epoch = 0; epoch < g.epochs; ++epoch) {
     const std::vector<int64_t> order = epoch_order(n_train, c.seed, epoch);
-    double total = 0;
+    double total = 0, spikes = 0;
     for (int64_t first = 0; first < n_train; first += g.batch) {
       const std::vector<int64_t> index(order.begin() + first, order.begin() + std::min(first + g.batch, n_train));
       // Each epoch draws new spike trains of the same samples.
       const torch::Tensor inputs = poisson_spikes(train, index, c.input.n_inputs, steps, g.dt_ms, c.seed,
                                                   "snn/surrogate/train", static_cast<uint64_t>(epoch * n_train));
       adam.zero_grad();
-      const torch::Tensor scores = torch::linear(spike_counts(net, inputs, dynamics), net.w_out, net.b_out);
+      const torch::Tensor counts = spike_counts(net, inputs, dynamics);
+      const torch::Tensor scores = torch::linear(counts, net.w_out, net.b_out);
       const torch::Tensor loss = loss_of(scores, labels_of(train, index), g.loss);
       loss.backward();
+      // A surrogate too steep for the recurrence makes δ grow through time until it overflows;
+      // Adam would turn the infinities into NaN weights, and a NaN membrane never spikes: a
+      // silent network that reports a finite loss.
+      require(gradients_finite(net), "snn train (surrogate): the gradients overflowed in epoch " +
+                                         std::to_string(epoch + 1) + " (they grow through time at surrogate.slope " +
+                                         Json(g.slope).dump() + "); lower surrogate.slope");
       adam.step();
       total += loss.item<double>() * static_cast<double>(index.size());
+      spikes += counts.sum().item<double>();
       ++gradient_steps;
     }
     epoch_loss.push_back(total / static_cast<double>(n_train));
+    epoch_rate_hz.push_back(spikes / static_cast<double>(n * n_train * steps) / (g.dt_ms * 1e-3));
     require(std::isfinite(epoch_loss.back()), "snn train (surrogate): the loss diverged in epoch " +
                                                   std::to_string(epoch + 1) + "; lower surrogate.lr (now " +
                                                   std::to_string(g.lr) + ")");
@@ -210,7 +229,6 @@ Json run_snn_train_surrogate(const SnnTrainRequest& req) {
   const torch::Tensor test_counts = frozen_counts(net, test, c, dynamics, steps, kTestStream);
   const double train_accuracy = accuracy(net, train_counts, train);
   const double test_accuracy = accuracy(net, test_counts, test);
-  const int64_t n = net.w_rec.size(0), n_in = c.input.n_inputs;
   const double shown_s = static_cast<double>(train_counts.size(0) + test_counts.size(0)) *
                          static_cast<double>(steps) * g.dt_ms * 1e-3;
   const double rate_hz =
@@ -223,6 +241,7 @@ Json run_snn_train_surrogate(const SnnTrainRequest& req) {
   record.add("readout_weight", {c.data.classes, n}, flat(net.w_out));
   record.add("readout_bias", {c.data.classes}, flat(net.b_out));
   record.add("loss", {g.epochs}, epoch_loss);
+  record.add("rate_hz", {g.epochs}, epoch_rate_hz);
   record.add("train_counts", {train_counts.size(0), n}, flat(train_counts));
   record.add("train_labels", {n_train}, labels_vector(train));
   record.add("test_counts", {test_counts.size(0), n}, flat(test_counts));
@@ -240,6 +259,7 @@ Json run_snn_train_surrogate(const SnnTrainRequest& req) {
   summary["beta"] = beta;
   summary["steps"] = steps;
   summary["gradient_steps"] = gradient_steps;
+  summary["threads"] = threads;
   summary["train_seconds"] = train_seconds;
   summary["seconds"] = std::chrono::duration<double>(Clock::now() - start).count();
   run.dir.write_summary(summary);
@@ -249,6 +269,7 @@ Json run_snn_train_surrogate(const SnnTrainRequest& req) {
 Record run_snn_eval_surrogate(const SnnEvalRequest& req) {
   const snn::SnnConfig c = load_snn_eval_run(req);
   require(c.rule == "surrogate", "run_snn_eval_surrogate evaluates stdp.rule = \"surrogate\", got \"" + c.rule + "\"");
+  rnn::use_threads(c.surrogate.threads);
   const std::string weights = runs::RunDirectory(req.run).snn_path();
   const SurrogateNet net{stored(weights, "w_in"), stored(weights, "w_rec"), stored(weights, "bias"),
                          stored(weights, "readout_weight"), stored(weights, "readout_bias")};
