@@ -2,6 +2,9 @@
 // decoders.h). Each class's decoder is found by truncated Newton steps with step halving on
 // the convex penalised log-loss; with l2 > 0 the minimum is unique, so results do not depend on
 // the starting point and the normals are comparable across fits.
+// With fewer samples than features (the N-back analyses: ~90 training trials of 512 units),
+// the fit runs in the samples' span (fit_in_sample_span), where every pass costs samples²
+// instead of samples × features.
 #include "rnnscope/geometry/decoders.h"
 
 #include "rnnscope/core/error.h"
@@ -12,6 +15,7 @@
 #include <cmath>
 #include <map>
 #include <string>
+#include <utility>
 
 namespace rnnscope::geometry {
 namespace {
@@ -171,6 +175,36 @@ Matrix fit_one_vs_rest(const Matrix& x, const Matrix& t, Matrix beta, const Deco
   return beta;
 }
 
+// The minimiser of fit_one_vs_rest, sought in the span of the samples. The gradient in w is
+// Xᵀ(p − t) + l2·w, so at the minimum w = −Xᵀ(p − t)/l2 lies in the rows' span. With the thin
+// QR factorisation Xᵀ = Q R (Q [features, samples] orthonormal), w = Q c gives X w = Rᵀ c and
+// ‖w‖ = ‖c‖: the problem on the [samples, samples] matrix Rᵀ is the same problem, its gradient
+// norms are the original's (‖Q g‖ = ‖g‖), so the stopping rule and the minimum carry over
+// exactly. The factorisation costs 2·samples²·features once; every pass after it saves a
+// factor features / samples.
+Matrix fit_in_sample_span(const Matrix& x, const Matrix& t, const Matrix& start, const DecoderOptions& o) {
+  const Eigen::Index n = x.rows(), d = x.cols(), classes = t.cols();
+  const Eigen::HouseholderQR<Matrix> qr(x.transpose());
+  const Matrix reduced_x = qr.matrixQR().topRows(n).triangularView<Eigen::Upper>().transpose();
+  Matrix reduced_start(n + 1, classes);
+  reduced_start.topRows(n) = (qr.householderQ().transpose() * start.topRows(d)).topRows(n);
+  reduced_start.row(n) = start.row(d);
+  const Matrix reduced = fit_one_vs_rest(reduced_x, t, std::move(reduced_start), o);
+  Matrix padded = Matrix::Zero(d, classes);
+  padded.topRows(n) = reduced.topRows(n);
+  Matrix beta(d + 1, classes);
+  beta.topRows(d) = qr.householderQ() * padded;
+  beta.row(d) = reduced.row(n);
+  return beta;
+}
+
+// Where the sample-span problem is the cheaper one: its factorisation (2·n²·d) pays for itself
+// over the ~100 passes of a fit (each n·d·classes on X, n²·classes in the span) once n is well
+// below d; at n ≈ d the two cost the same.
+Matrix minimise(const Matrix& x, const Matrix& t, Matrix start, const DecoderOptions& o) {
+  return 2 * x.rows() <= x.cols() ? fit_in_sample_span(x, t, start, o) : fit_one_vs_rest(x, t, std::move(start), o);
+}
+
 Matrix rows_of(const Matrix& x, const std::vector<Eigen::Index>& rows) {
   Matrix out(static_cast<Eigen::Index>(rows.size()), x.cols());
   for (size_t i = 0; i < rows.size(); ++i) out.row(static_cast<Eigen::Index>(i)) = x.row(rows[i]);
@@ -182,7 +216,8 @@ Matrix rows_of(const Matrix& x, const std::vector<Eigen::Index>& rows) {
 std::vector<int64_t> LinearDecoder::predict(const Matrix& x) const {
   require(x.cols() == normals.cols(), "decoder: x " + shape_text(x) + " has " + std::to_string(x.cols()) +
                                           " features, the decoder " + std::to_string(normals.cols()));
-  const Matrix scores = linalg::product(x, false, normals, true).rowwise() + intercepts.transpose();
+  const Matrix scores =
+      linalg::product(scaling.mean.size() == 0 ? x : scaling.apply(x), false, normals, true).rowwise() + intercepts.transpose();
   std::vector<int64_t> out(static_cast<size_t>(x.rows()));
   for (Eigen::Index i = 0; i < x.rows(); ++i) {
     Eigen::Index best = 0;
@@ -202,6 +237,25 @@ double LinearDecoder::accuracy(const Matrix& x, const std::vector<int64_t>& y) c
 
 namespace {
 
+// A scaling's shift and scale, the identity (0, 1) when it is empty.
+std::pair<Vector, Vector> shift_and_scale(const FeatureScaling& s, Eigen::Index features) {
+  if (s.mean.size() == 0) return {Vector::Zero(features), Vector::Ones(features)};
+  return {s.mean, s.scale};
+}
+
+// The coefficients [w; b] (a column per class) that compute, on x read through `into`, the
+// scores `decoder` computes: with raw normals u = w_d / σ_d, the score x·u + b_d − μ_d·u is
+// x'·(σ ∘ u) + b_d + (μ − μ_d)·u for x = μ + σ ∘ x'.
+Matrix coefficients_in(const LinearDecoder& decoder, const FeatureScaling& into, Eigen::Index features) {
+  const auto [from_mean, from_scale] = shift_and_scale(decoder.scaling, features);
+  const auto [to_mean, to_scale] = shift_and_scale(into, features);
+  const Matrix raw = decoder.normals.transpose().array().colwise() / from_scale.array();
+  Matrix out(features + 1, raw.cols());
+  out.topRows(features) = raw.array().colwise() * to_scale.array();
+  out.row(features) = decoder.intercepts.transpose() + (to_mean - from_mean).transpose() * raw;
+  return out;
+}
+
 // fit_decoder, started from `warm`'s coefficients when given (the same classes).
 LinearDecoder fit(const Matrix& x, const std::vector<int64_t>& y, const DecoderOptions& options, const LinearDecoder* warm) {
   check_samples(x, y, "decoder");
@@ -217,12 +271,12 @@ LinearDecoder fit(const Matrix& x, const std::vector<int64_t>& y, const DecoderO
   for (Eigen::Index i = 0; i < x.rows(); ++i) {
     for (Eigen::Index c = 0; c < k; ++c) t(i, c) = y[static_cast<size_t>(i)] == decoder.classes[static_cast<size_t>(c)];
   }
+  if (options.standardize) decoder.scaling = fit_scaling(x);
+  const Matrix scaled = options.standardize ? decoder.scaling.apply(x) : Matrix();
+  const Matrix& fitted = options.standardize ? scaled : x;
   Matrix start = Matrix::Zero(x.cols() + 1, k);
-  if (warm && warm->classes == decoder.classes) {
-    start.topRows(x.cols()) = warm->normals.transpose();
-    start.row(x.cols()) = warm->intercepts.transpose();
-  }
-  const Matrix beta = fit_one_vs_rest(x, t, std::move(start), options);
+  if (warm && warm->classes == decoder.classes) start = coefficients_in(*warm, decoder.scaling, x.cols());
+  const Matrix beta = minimise(fitted, t, std::move(start), options);
   decoder.normals = beta.topRows(x.cols()).transpose();
   decoder.intercepts = beta.row(x.cols()).transpose();
   return decoder;
