@@ -115,6 +115,15 @@ TEST(Decoders, FitInTheSamplesSpanIsTheStationaryPoint) {
   const LinearDecoder loose = fit_decoder(p.x, p.y, options);
   const LinearDecoder zero{loose.classes, Matrix::Zero(4, 120), Vector::Zero(4), {}};
   EXPECT_LT(largest_gradient(p.x, p.y, loose, options.l2), 1e-4 * std::sqrt(121.0) * largest_gradient(p.x, p.y, zero, options.l2));
+  // Several label sets on the same samples share the factorisation: the same decoders.
+  std::vector<int64_t> halves;
+  for (size_t i = 0; i < p.y.size(); ++i) halves.push_back(int64_t(i % 2));
+  options.standardize = true;
+  const auto both = fit_decoders(p.x, {p.y, halves}, options);
+  ASSERT_EQ(both.size(), 2u);
+  EXPECT_LT((both[0].normals - fit_decoder(p.x, p.y, options).normals).cwiseAbs().maxCoeff(), 1e-12);
+  EXPECT_LT((both[1].normals - fit_decoder(p.x, halves, options).normals).cwiseAbs().maxCoeff(), 1e-12);
+  EXPECT_NE(error_of([&] { fit_decoders(p.x, {{1, 2}}, options); }).find("has 32 samples but y has 2 labels"), std::string::npos);
 }
 
 TEST(Decoders, StandardisedDecoderScalesWithItsOwnFittingSamples) {

@@ -58,6 +58,11 @@ struct LinearDecoder {
 // not finite.
 LinearDecoder fit_decoder(const Matrix& x, const std::vector<int64_t>& y, const DecoderOptions& options);
 
+// fit_decoder for several label sets ys[i] on the same samples x: the scaling and the
+// factorisation of the samples' span are computed once for all. Errors: as fit_decoder.
+std::vector<LinearDecoder> fit_decoders(const Matrix& x, const std::vector<std::vector<int64_t>>& ys,
+                                        const DecoderOptions& options);
+
 struct Decoding {
   double accuracy = 0;   // mean over folds
   double chance = 0;     // mean over folds
