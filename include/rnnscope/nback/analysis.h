@@ -27,7 +27,10 @@ struct AnalysisInput {
 };
 
 struct AnalysisOptions {
-  geometry::DecoderOptions decoder;  // l2, folds (the most; fewer where a class has fewer samples), seed; standardize is always on
+  // l2, folds (the most: (1) and (4) split each task's trials once for every feature, object
+  // and step; (2) and (3) stratify by their labels, fewer where a class has fewer samples),
+  // seed; standardize is always on.
+  geometry::DecoderOptions decoder;
   // Encoding samples the orthogonalisation index reads in each space (the first ones in trial
   // order): the CNN space has thousands of features, and the decoders' cost grows with
   // samples × features.
