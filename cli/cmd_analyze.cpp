@@ -25,6 +25,8 @@ void add_analyze_command(CLI::App& app) {
   cmd->add_option("--l2", req->l2, "the decoders' L2 penalty (default 1, scikit-learn's C = 1)");
   cmd->add_option("--seed", *seed, "seed of the trials, their views and the folds (default: derived from the run's seed)")
       ->check(seed_range());
+  cmd->add_flag("--states", req->states,
+                "also write the analysed arrays under /states: hidden states, CNN features, objects and tasks");
   cmd->add_flag("--force", req->force, "overwrite --out and its Markdown file if they exist");
   cmd->footer("Example:\n  rnnscope analyze runs/nback --out runs/nback/analysis.h5");
   cmd->callback([req, seed] {

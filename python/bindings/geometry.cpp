@@ -67,11 +67,11 @@ py::dict procrustes(const Matrix& a, const Matrix& b, const std::optional<Matrix
                     const std::optional<Eigen::VectorXd>& intercepts, const std::optional<Labels>& classes) {
   const geometry::ScaledRotation map = geometry::procrustes_with_scale(a, b);
   py::dict out;
-  out["rotation"] = map.rotation;
+  out["rotation"] = map.rotation();
   out["scale"] = map.scale;
   out["relative_residual"] = map.relative_residual;
   if (x && y) {
-    geometry::LinearDecoder from{{}, a, intercepts ? *intercepts : Eigen::VectorXd::Zero(a.rows())};
+    geometry::LinearDecoder from{{}, a, intercepts ? *intercepts : Eigen::VectorXd::Zero(a.rows()), {}};
     if (classes) {
       from.classes = labels_of(*classes);
     } else {

@@ -96,7 +96,7 @@ py::dict pretrain(const std::string& out, const std::vector<int64_t>& channels, 
 }
 
 py::dict analyze(const std::string& run_dir, const std::string& out, int64_t trials, int64_t folds, double l2,
-                 const std::optional<uint64_t>& seed, bool force) {
+                 const std::optional<uint64_t>& seed, bool states, bool force) {
   requests::NbackAnalyzeRequest req;
   req.run_dir = run_dir;
   req.out = out;
@@ -104,6 +104,7 @@ py::dict analyze(const std::string& run_dir, const std::string& out, int64_t tri
   req.folds = folds;
   req.l2 = l2;
   req.seed = seed;
+  req.states = states;
   req.force = force;
   req.door = requests::Door::python;
   requests::NbackAnalyzeResult r;
@@ -127,7 +128,7 @@ void bind_nback(py::module_& m) {
         py::arg("threads"), py::arg("data_dir"), py::arg("force"),
         "Pretrains the N-back perceptual CNN on Fashion-MNIST (requests/nback_pretrain.h).");
   m.def("nback_analyze", &analyze, py::arg("run_dir"), py::kw_only(), py::arg("out"), py::arg("trials"), py::arg("folds"),
-        py::arg("l2"), py::arg("seed"), py::arg("force"),
+        py::arg("l2"), py::arg("seed"), py::arg("states"), py::arg("force"),
         "The latent-geometry analyses of a trained N-back run (requests/nback_analyze.h).");
 }
 

@@ -86,7 +86,7 @@ def pretrain(*, out, channels=(16, 32, 64), epochs: int = 6, batch_size: int = 1
 
 
 def analyze(run_dir, *, out=None, trials: int = 1024, folds: int = 5, l2: float = 1.0, seed: int | None = None,
-            force: bool = False) -> dict:
+            states: bool = False, force: bool = False) -> dict:
     """The latent-geometry analyses of a trained N-back run (``rnnscope analyze``; docs/nback.md).
 
     Runs the network on ``trials`` held-out trials of its own diet (drawn by ``seed``, default
@@ -97,6 +97,10 @@ def analyze(run_dir, *, out=None, trials: int = 1024, folds: int = 5, l2: float 
     Args:
         run_dir: a run directory of ``[task] name = "nback"`` with its model.h5.
         out: an HDF5 file to write (and FILE.md beside it); None writes nothing.
+        states: also return (and write) the analysed arrays under ``states``: ``hidden``
+            [trials, frames, units], ``perceptual`` [trials, frames, CNN features], ``objects``
+            [trials, frames, 3] (location, identity, category) and ``task`` [trials] (index into
+            ``tasks``), to run other analyses on.
         force: overwrite ``out`` and its Markdown file.
 
     Returns:
@@ -107,4 +111,5 @@ def analyze(run_dir, *, out=None, trials: int = 1024, folds: int = 5, l2: float 
     """
     return _core.nback_analyze(
         os.fspath(run_dir), out=path(out), trials=integer(trials, "trials"), folds=integer(folds, "folds"),
-        l2=real(l2, "l2"), seed=None if seed is None else seed_arg(seed), force=boolean(force, "force"))
+        l2=real(l2, "l2"), seed=None if seed is None else seed_arg(seed), states=boolean(states, "states"),
+        force=boolean(force, "force"))

@@ -2,6 +2,9 @@
 // decoders.h). Each class's decoder is found by truncated Newton steps with step halving on
 // the convex penalised log-loss; with l2 > 0 the minimum is unique, so results do not depend on
 // the starting point and the normals are comparable across fits.
+// With fewer samples than features (the N-back analyses: ~90 training trials of 512 units),
+// the fit runs in the samples' span (Design), where every pass costs samples²
+// instead of samples × features.
 #include "rnnscope/geometry/decoders.h"
 
 #include "rnnscope/core/error.h"
@@ -11,7 +14,9 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <string>
+#include <utility>
 
 namespace rnnscope::geometry {
 namespace {
@@ -171,6 +176,52 @@ Matrix fit_one_vs_rest(const Matrix& x, const Matrix& t, Matrix beta, const Deco
   return beta;
 }
 
+// The samples every fit on one x minimises over: x itself or, with standardize, x z-scored
+// over its rows; and, where it is the cheaper problem, the factorisation of the samples' span.
+//
+// The span: the gradient in w is Xᵀ(p − t) + l2·w, so at the minimum w = −Xᵀ(p − t)/l2 lies
+// in the rows' span. With the thin QR factorisation Xᵀ = Q R (Q [features, samples]
+// orthonormal), w = Q c gives X w = Rᵀ c and ‖w‖ = ‖c‖: the problem on the [samples, samples]
+// matrix Rᵀ is the same problem, its gradient norms are the original's (‖Q g‖ = ‖g‖), so the
+// stopping rule and the minimum carry over exactly. The factorisation costs 2·n²·d once, on
+// Eigen (this library's baseline x86-64 build), while the passes it saves (each n·d·classes
+// on X, n²·classes in the span) run on MKL when the process has it: it pays for itself for
+// the analyses' ~90 × 512 fits, not for 1024 CNN samples × 4096 features, where the
+// factorisation alone took longer than the whole fit on X (measured, docs/nback.md
+// "Analyses of a trained run"); hence both conditions of kSpanSamples. It is shared by every
+// label set fitted on the same samples (fit_decoders).
+constexpr Eigen::Index kSpanSamples = 512;  // the most samples a fit in their span takes
+struct Design {
+  FeatureScaling scaling;  // empty without standardize
+  Matrix x;                // the samples fitted on
+  std::optional<Eigen::HouseholderQR<Matrix>> span;  // of xᵀ, when 2·samples <= features
+  Matrix reduced_x;        // Rᵀ [samples, samples], with span
+
+  Design(const Matrix& samples, bool standardize) {
+    if (standardize) scaling = fit_scaling(samples);
+    x = standardize ? scaling.apply(samples) : samples;
+    if (2 * x.rows() > x.cols() || x.rows() > kSpanSamples) return;
+    span.emplace(x.transpose());
+    reduced_x = span->matrixQR().topRows(x.rows()).triangularView<Eigen::Upper>().transpose();
+  }
+
+  // The minimiser of every column's objective (fit_one_vs_rest) from `start` [features + 1, classes].
+  Matrix minimise(const Matrix& t, Matrix start, const DecoderOptions& o) const {
+    if (!span) return fit_one_vs_rest(x, t, std::move(start), o);
+    const Eigen::Index n = x.rows(), d = x.cols(), classes = t.cols();
+    Matrix reduced_start = Matrix::Zero(n + 1, classes);
+    if (!start.topRows(d).isZero(0)) reduced_start.topRows(n) = (span->householderQ().transpose() * start.topRows(d)).topRows(n);
+    reduced_start.row(n) = start.row(d);
+    const Matrix reduced = fit_one_vs_rest(reduced_x, t, std::move(reduced_start), o);
+    Matrix padded = Matrix::Zero(d, classes);
+    padded.topRows(n) = reduced.topRows(n);
+    Matrix beta(d + 1, classes);
+    beta.topRows(d) = span->householderQ() * padded;
+    beta.row(d) = reduced.row(n);
+    return beta;
+  }
+};
+
 Matrix rows_of(const Matrix& x, const std::vector<Eigen::Index>& rows) {
   Matrix out(static_cast<Eigen::Index>(rows.size()), x.cols());
   for (size_t i = 0; i < rows.size(); ++i) out.row(static_cast<Eigen::Index>(i)) = x.row(rows[i]);
@@ -182,7 +233,8 @@ Matrix rows_of(const Matrix& x, const std::vector<Eigen::Index>& rows) {
 std::vector<int64_t> LinearDecoder::predict(const Matrix& x) const {
   require(x.cols() == normals.cols(), "decoder: x " + shape_text(x) + " has " + std::to_string(x.cols()) +
                                           " features, the decoder " + std::to_string(normals.cols()));
-  const Matrix scores = linalg::product(x, false, normals, true).rowwise() + intercepts.transpose();
+  const Matrix scores =
+      linalg::product(scaling.mean.size() == 0 ? x : scaling.apply(x), false, normals, true).rowwise() + intercepts.transpose();
   std::vector<int64_t> out(static_cast<size_t>(x.rows()));
   for (Eigen::Index i = 0; i < x.rows(); ++i) {
     Eigen::Index best = 0;
@@ -202,10 +254,33 @@ double LinearDecoder::accuracy(const Matrix& x, const std::vector<int64_t>& y) c
 
 namespace {
 
-// fit_decoder, started from `warm`'s coefficients when given (the same classes).
-LinearDecoder fit(const Matrix& x, const std::vector<int64_t>& y, const DecoderOptions& options, const LinearDecoder* warm) {
-  check_samples(x, y, "decoder");
-  check_options(options);
+// A scaling's shift and scale, the identity (0, 1) when it is empty.
+std::pair<Vector, Vector> shift_and_scale(const FeatureScaling& s, Eigen::Index features) {
+  if (s.mean.size() == 0) return {Vector::Zero(features), Vector::Ones(features)};
+  return {s.mean, s.scale};
+}
+
+// The coefficients [w; b] (a column per class) that compute, on x read through `into`, the
+// scores `decoder` computes: with raw normals u = w_d / σ_d, the score x·u + b_d − μ_d·u is
+// x'·(σ ∘ u) + b_d + (μ − μ_d)·u for x = μ + σ ∘ x'.
+Matrix coefficients_in(const LinearDecoder& decoder, const FeatureScaling& into, Eigen::Index features) {
+  const auto [from_mean, from_scale] = shift_and_scale(decoder.scaling, features);
+  const auto [to_mean, to_scale] = shift_and_scale(into, features);
+  const Matrix raw = decoder.normals.transpose().array().colwise() / from_scale.array();
+  Matrix out(features + 1, raw.cols());
+  out.topRows(features) = raw.array().colwise() * to_scale.array();
+  out.row(features) = decoder.intercepts.transpose() + (to_mean - from_mean).transpose() * raw;
+  return out;
+}
+
+// The decoder of labels y on `design`'s samples, started from `warm`'s coefficients when given
+// (the same classes). Errors: y's count, one class.
+LinearDecoder fit_on(const Design& design, const std::vector<int64_t>& y, const DecoderOptions& options,
+                     const LinearDecoder* warm) {
+  const Matrix& x = design.x;
+  require(static_cast<size_t>(x.rows()) == y.size(), "decoder: x " + shape_text(x) + " has " + std::to_string(x.rows()) +
+                                                         " samples but y has " + std::to_string(y.size()) +
+                                                         " labels; they must be the same count");
   LinearDecoder decoder;
   decoder.classes = y;
   std::sort(decoder.classes.begin(), decoder.classes.end());
@@ -217,15 +292,19 @@ LinearDecoder fit(const Matrix& x, const std::vector<int64_t>& y, const DecoderO
   for (Eigen::Index i = 0; i < x.rows(); ++i) {
     for (Eigen::Index c = 0; c < k; ++c) t(i, c) = y[static_cast<size_t>(i)] == decoder.classes[static_cast<size_t>(c)];
   }
+  decoder.scaling = design.scaling;
   Matrix start = Matrix::Zero(x.cols() + 1, k);
-  if (warm && warm->classes == decoder.classes) {
-    start.topRows(x.cols()) = warm->normals.transpose();
-    start.row(x.cols()) = warm->intercepts.transpose();
-  }
-  const Matrix beta = fit_one_vs_rest(x, t, std::move(start), options);
+  if (warm && warm->classes == decoder.classes) start = coefficients_in(*warm, decoder.scaling, x.cols());
+  const Matrix beta = design.minimise(t, std::move(start), options);
   decoder.normals = beta.topRows(x.cols()).transpose();
   decoder.intercepts = beta.row(x.cols()).transpose();
   return decoder;
+}
+
+LinearDecoder fit(const Matrix& x, const std::vector<int64_t>& y, const DecoderOptions& options, const LinearDecoder* warm) {
+  check_samples(x, y, "decoder");
+  check_options(options);
+  return fit_on(Design(x, options.standardize), y, options, warm);
 }
 
 }  // namespace
@@ -248,6 +327,17 @@ Matrix FeatureScaling::apply(const Matrix& x) const {
 
 LinearDecoder fit_decoder(const Matrix& x, const std::vector<int64_t>& y, const DecoderOptions& options) {
   return fit(x, y, options, nullptr);
+}
+
+std::vector<LinearDecoder> fit_decoders(const Matrix& x, const std::vector<std::vector<int64_t>>& ys,
+                                        const DecoderOptions& options) {
+  require(x.rows() >= 1 && x.cols() >= 1, "decoder: x " + shape_text(x) + " must have at least one sample and one feature");
+  require(x.allFinite(), "decoder: x contains a non-finite value (NaN or infinity)");
+  check_options(options);
+  const Design design(x, options.standardize);
+  std::vector<LinearDecoder> out;
+  for (const auto& y : ys) out.push_back(fit_on(design, y, options, nullptr));
+  return out;
 }
 
 int64_t most_frequent(const std::vector<int64_t>& y) {

@@ -4,6 +4,7 @@
 
 #include "rnnscope/core/error.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -30,24 +31,40 @@ double orthogonalization_index(const linalg::Matrix& normals) {
   return sum / static_cast<double>(pairs);
 }
 
+// A's and B's rows lie in the span of `basis` Q, so ‖A·R − B‖ = ‖(AQ)·turn − BQ‖ for
+// R = I + Q (turn − I) Qᵀ, and the singular values of (AQ)ᵀ(BQ) are those of AᵀB: the small
+// Procrustes problem's minimum is the whole one's.
 ScaledRotation procrustes_with_scale(const linalg::Matrix& a, const linalg::Matrix& b) {
+  require(a.rows() == b.rows() && a.cols() == b.cols(), "procrustes: a [" + std::to_string(a.rows()) + ", " +
+                                                            std::to_string(a.cols()) + "] and b [" + std::to_string(b.rows()) +
+                                                            ", " + std::to_string(b.cols()) + "] must have the same shape");
   ScaledRotation out;
-  out.rotation = linalg::procrustes(a, b);
+  const Eigen::Index features = a.cols(), m = std::min<Eigen::Index>(2 * a.rows(), features);
+  linalg::Matrix rows(features, 2 * a.rows());
+  rows << a.transpose(), b.transpose();
+  out.basis = Eigen::HouseholderQR<linalg::Matrix>(rows).householderQ() * linalg::Matrix::Identity(features, m);
+  out.turn = linalg::procrustes(a * out.basis, b * out.basis);
   const double a_norm = a.squaredNorm();
   require(a_norm > 0, "procrustes: a is all zeros; no scale maps it onto b");
-  const linalg::Matrix rotated = a * out.rotation;
+  const linalg::Matrix rotated = out.rotate(a);
   out.scale = rotated.cwiseProduct(b).sum() / a_norm;
   const double b_norm = b.norm();
   out.relative_residual = (out.scale * rotated - b).norm() / (b_norm > 0 ? b_norm : 1.0);
   return out;
 }
 
-LinearDecoder transformed(const LinearDecoder& from, const ScaledRotation& map) {
-  require(map.rotation.rows() == from.normals.cols() && map.rotation.cols() == from.normals.cols(),
-          "procrustes: the rotation is " + std::to_string(map.rotation.rows()) + " x " +
-              std::to_string(map.rotation.cols()) + " but the decoder has " + std::to_string(from.normals.cols()) +
-              " features");
-  return {from.classes, map.scale * from.normals * map.rotation, from.intercepts};
+linalg::Matrix ScaledRotation::rotate(const linalg::Matrix& a) const {
+  require(a.cols() == basis.rows(), "procrustes: the rotation is " + std::to_string(basis.rows()) + " x " +
+                                        std::to_string(basis.rows()) + " but the decoder has " + std::to_string(a.cols()) +
+                                        " features");
+  const linalg::Matrix in_span = a * basis;
+  return a + (in_span * turn - in_span) * basis.transpose();
+}
+
+linalg::Matrix ScaledRotation::rotation() const { return rotate(linalg::Matrix::Identity(basis.rows(), basis.rows())); }
+
+LinearDecoder transformed(const LinearDecoder& from, const ScaledRotation& map, const FeatureScaling& into) {
+  return {from.classes, map.scale * map.rotate(from.normals), from.intercepts, into};
 }
 
 }  // namespace rnnscope::geometry

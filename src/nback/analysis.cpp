@@ -21,26 +21,25 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 Feature feature_at(int f) { return static_cast<Feature>(f); }
 
-// Row-major scores of `shape`, every cell NaN until a fold adds to it.
+// Row-major means over folds of two values per cell of `shape` (an accuracy and its chance, or
+// a Procrustes map's scale and residual), every cell NaN until a fold adds to it.
 struct Accumulator {
   explicit Accumulator(std::vector<int64_t> dims) : shape(std::move(dims)) {
     int64_t n = 1;
     for (int64_t d : shape) n *= d;
     sums.assign(static_cast<size_t>(n), {0, 0, 0});
   }
-  void add(size_t cell, double accuracy, double chance) {
-    sums[cell][0] += accuracy, sums[cell][1] += chance, sums[cell][2] += 1;
+  void add(size_t cell, double first, double second) {
+    sums[cell][0] += first, sums[cell][1] += second, sums[cell][2] += 1;
   }
-  Scores scores() const {
-    Scores out{shape, {}, {}};
-    for (const auto& [accuracy, chance, n] : sums) {
-      out.accuracy.push_back(n > 0 ? accuracy / n : kNaN);
-      out.chance.push_back(n > 0 ? chance / n : kNaN);
-    }
+  std::vector<double> means(size_t which) const {
+    std::vector<double> out;
+    for (const auto& sum : sums) out.push_back(sum[2] > 0 ? sum[which] / sum[2] : kNaN);
     return out;
   }
+  Scores scores() const { return {shape, means(0), means(1)}; }
   std::vector<int64_t> shape;
-  std::vector<std::array<double, 3>> sums;  // accuracy, chance, folds
+  std::vector<std::array<double, 3>> sums;  // first, second, folds
 };
 
 Matrix rows_of(const Matrix& x, const std::vector<size_t>& rows) {
@@ -116,78 +115,126 @@ void check_input(const AnalysisInput& in) {
   }
 }
 
-// The first fold of one object S's decoders of the task's own feature: what (4c) and the swap
-// test (4d) read.
-struct FirstFold {
-  bool fitted = false;
+// One fold of one object S's decoders of the task's own feature: what (4c) and the swap test
+// (4d) read.
+struct FoldFits {
   std::vector<LinearDecoder> at;                // [frames]: fitted at T >= S
   std::vector<geometry::ScaledRotation> maps;   // [frames]: at[T] → at[T + 1], S <= T < frames − 1
   std::vector<size_t> test;                     // held-out trials
   std::vector<int64_t> y_test;
   double chance = 0;
+  // at[from] carried into at[to]'s space by `map`: read through at[to]'s scaling, as the
+  // decoder that the map was fitted towards.
+  LinearDecoder carried(int from, int to, const geometry::ScaledRotation& map) const {
+    return geometry::transformed(at[size_t(from)], map, at[size_t(to)].scaling);
+  }
 };
 
-// (1), (4a), (4b), (4c) of one task, feature and object frame S: every fold fits a decoder at
-// each step T >= S on the training trials and tests the held-out ones.
-void analyze_object(const AnalysisInput& in, const TaskSamples& task, size_t k, int f, int S, bool relevant,
-                    const AnalysisOptions& options, Accumulator& decoding, Accumulator& encoding_to_memory,
-                    Accumulator& across_positions, Accumulator& procrustes, FirstFold& first, NbackAnalysis& out) {
+// The analyses' per-task results, filled fold by fold.
+struct TaskScores {
+  Accumulator decoding, encoding_to_memory, across_positions, procrustes, procrustes_fit;
+};
+
+// (1), (4a), (4b), (4c) of task k. Its trials are split into folds once (a shuffle by the seed,
+// dealt round-robin), the same split for every feature, object and step: each fold's decoders
+// of one step T — every feature of every object S <= T — are then fitted on the same samples
+// and share their scaling and factorisation (geometry::fit_decoders). A cell is NaN where its
+// labels allow no split (one class, a class of one sample); a fold whose training labels hold
+// one class adds nothing to it. fits[S][fold] receives the fold's decoders and maps of object
+// S's task feature (the swap test's; none where that fold fitted none).
+void analyze_task(const AnalysisInput& in, const TaskSamples& task, size_t k, int relevant, const AnalysisOptions& options,
+                  TaskScores& scores, std::vector<std::vector<FoldFits>>& fits) {
   const int frames = in.frames;
-  const std::vector<int64_t> y = task.labels(in, f, S);
-  const int folds = usable_folds(y, options.decoder.folds);
-  if (folds == 0) return;
-  const std::vector<int> fold_of = geometry::stratified_folds(y, folds, options.decoder.seed);
-  auto cell = [&](int a, int b) { return ((k * kFeatures + size_t(f)) * size_t(frames) + size_t(a)) * size_t(frames) + size_t(b); };
+  const auto F = size_t(frames);
+  const int folds = static_cast<int>(std::min<size_t>(size_t(options.decoder.folds), task.trials.size()));
+  if (folds < 2) return;
+  std::vector<std::vector<int64_t>> labels(kFeatures * F);  // [f · frames + S] over the task's trials
+  std::vector<bool> usable(kFeatures * F);
+  for (int f = 0; f < kFeatures; ++f) {
+    for (int S = 0; S < frames; ++S) {
+      labels[size_t(f) * F + size_t(S)] = task.labels(in, f, S);
+      usable[size_t(f) * F + size_t(S)] = usable_folds(labels[size_t(f) * F + size_t(S)], 2) > 0;
+    }
+  }
+  const std::vector<int> fold_of = geometry::stratified_folds(std::vector<int64_t>(task.trials.size(), 0), folds, options.decoder.seed);
+  for (auto& object : fits) object.resize(size_t(folds));
+  auto cell = [&](int f, int a, int b) { return ((k * kFeatures + size_t(f)) * F + size_t(a)) * F + size_t(b); };
+  const auto two_classes = [](const std::vector<int64_t>& y) { return std::any_of(y.begin(), y.end(), [&](int64_t v) { return v != y[0]; }); };
   for (int fold = 0; fold < folds; ++fold) {
     const Split s = split(fold_of, fold);
-    const auto y_train = pick(y, s.train), y_test = pick(y, s.test);
-    const double chance = geometry::constant_accuracy(geometry::most_frequent(y_train), y_test);
-    std::vector<LinearDecoder> at(static_cast<size_t>(frames));
-    for (int T = S; T < frames; ++T) {
-      const Matrix& x = task.after_frame[static_cast<size_t>(T)];
-      at[size_t(T)] = geometry::fit_decoder(rows_of(x, s.train), y_train, options.decoder);
-      const Matrix x_test = rows_of(x, s.test);
-      decoding.add(cell(S, T), at[size_t(T)].accuracy(x_test, y_test), chance);
-      encoding_to_memory.add(cell(S, T), at[size_t(S)].accuracy(x_test, y_test), chance);
+    std::vector<LinearDecoder> at(kFeatures * F * F);  // [f][S][T]
+    std::vector<bool> fitted(at.size(), false);
+    std::vector<Matrix> x_test(F);
+    for (int T = 0; T < frames; ++T) {
+      x_test[size_t(T)] = rows_of(task.after_frame[size_t(T)], s.test);
+      std::vector<std::vector<int64_t>> ys;
+      std::vector<size_t> where;
+      for (int f = 0; f < kFeatures; ++f) {
+        for (int S = 0; S <= T; ++S) {
+          if (!usable[size_t(f) * F + size_t(S)]) continue;
+          auto y_train = pick(labels[size_t(f) * F + size_t(S)], s.train);
+          if (!two_classes(y_train)) continue;
+          ys.push_back(std::move(y_train));
+          where.push_back((size_t(f) * F + size_t(S)) * F + size_t(T));
+        }
+      }
+      if (ys.empty()) continue;
+      auto decoders = geometry::fit_decoders(rows_of(task.after_frame[size_t(T)], s.train), ys, options.decoder);
+      for (size_t i = 0; i < where.size(); ++i) at[where[i]] = std::move(decoders[i]), fitted[where[i]] = true;
     }
-    for (int j = 0; j < frames; ++j) {
-      const auto y_j = pick(task.labels(in, f, j), s.test);
-      const double chance_j = geometry::constant_accuracy(geometry::most_frequent(y_train), y_j);
-      across_positions.add(cell(S, j), at[size_t(S)].accuracy(rows_of(task.after_frame[size_t(j)], s.test), y_j), chance_j);
-    }
-    if (!relevant || fold != 0) continue;
-    first = {true, at, std::vector<geometry::ScaledRotation>(size_t(frames)), s.test, y_test, chance};
-    for (int T = S; T + 1 < frames; ++T) {
-      const auto& map = first.maps[size_t(T)] = geometry::procrustes_with_scale(at[size_t(T)].normals, at[size_t(T) + 1].normals);
-      const size_t c = (k * size_t(frames) + size_t(S)) * size_t(frames) + size_t(T);
-      procrustes.add(c, geometry::transformed(at[size_t(T)], map).accuracy(rows_of(task.after_frame[size_t(T) + 1], s.test), y_test),
-                     chance);
-      out.procrustes_scale[c] = map.scale;
-      out.procrustes_residual[c] = map.relative_residual;
+    for (int f = 0; f < kFeatures; ++f) {
+      for (int S = 0; S < frames; ++S) {
+        const auto fs = size_t(f) * F + size_t(S);
+        if (!fitted[fs * F + size_t(S)]) continue;  // then no later step was fitted either
+        const LinearDecoder& encoding = at[fs * F + size_t(S)];
+        const auto y_train = pick(labels[fs], s.train), y_test = pick(labels[fs], s.test);
+        const int64_t guess = geometry::most_frequent(y_train);
+        const double chance = geometry::constant_accuracy(guess, y_test);
+        for (int T = S; T < frames; ++T) {
+          scores.decoding.add(cell(f, S, T), at[fs * F + size_t(T)].accuracy(x_test[size_t(T)], y_test), chance);
+          scores.encoding_to_memory.add(cell(f, S, T), encoding.accuracy(x_test[size_t(T)], y_test), chance);
+        }
+        for (int j = 0; j < frames; ++j) {
+          const auto y_j = pick(labels[size_t(f) * F + size_t(j)], s.test);
+          scores.across_positions.add(cell(f, S, j), encoding.accuracy(x_test[size_t(j)], y_j), geometry::constant_accuracy(guess, y_j));
+        }
+        if (f != relevant) continue;
+        FoldFits& fit = fits[size_t(S)][size_t(fold)] = (FoldFits{std::vector<LinearDecoder>(at.begin() + std::ptrdiff_t(fs * F),
+                                                                                          at.begin() + std::ptrdiff_t(fs * F + F)),
+                                                              std::vector<geometry::ScaledRotation>(F), s.test, y_test, chance});
+        for (int T = S; T + 1 < frames; ++T) {
+          const auto& map = fit.maps[size_t(T)] = geometry::procrustes_with_scale(fit.at[size_t(T)].normals, fit.at[size_t(T) + 1].normals);
+          const size_t c = (k * F + size_t(S)) * F + size_t(T);
+          scores.procrustes.add(c, fit.carried(T, T + 1, map).accuracy(x_test[size_t(T) + 1], y_test), chance);
+          scores.procrustes_fit.add(c, map.scale, map.relative_residual);
+        }
+      }
     }
   }
 }
 
-// (4d) the swap test of one task's own feature: the decoder of (S, T) carried to T + 1 by the
-// map of another object S' of the same age (T' − S' = T − S, averaged over those S'), and by
-// its own map of the next age (T + 1 → T + 2), each tested on S's held-out trials at T + 1.
-void swap_test(const TaskSamples& task, size_t k, int frames, const std::vector<FirstFold>& fits, Accumulator& same_age,
-               Accumulator& next_age) {
+// (4d) the swap test of one task's own feature, in every fold: the decoder of (S, T) carried
+// to T + 1 by the map of another object S' of the same age (T' − S' = T − S, the same fold's
+// map, averaged over those S'), and by its own map of the next age (T + 1 → T + 2), each
+// tested on S's held-out trials at T + 1. fits[S][fold] holds object S's decoders and maps
+// (none where that fold fitted none).
+void swap_test(const TaskSamples& task, size_t k, int frames, const std::vector<std::vector<FoldFits>>& fits,
+               Accumulator& same_age, Accumulator& next_age) {
   for (int S = 0; S < frames; ++S) {
-    const FirstFold& own = fits[size_t(S)];
-    if (!own.fitted) continue;
-    for (int T = S; T + 1 < frames; ++T) {
-      const Matrix x = rows_of(task.after_frame[size_t(T) + 1], own.test);
-      const auto accuracy = [&](const geometry::ScaledRotation& map) {
-        return geometry::transformed(own.at[size_t(T)], map).accuracy(x, own.y_test);
-      };
-      const size_t cell = (k * size_t(frames) + size_t(S)) * size_t(frames) + size_t(T);
-      for (int other = 0; other < frames; ++other) {
-        const int T_other = other + (T - S);
-        if (other == S || !fits[size_t(other)].fitted || T_other + 1 >= frames) continue;
-        same_age.add(cell, accuracy(fits[size_t(other)].maps[size_t(T_other)]), own.chance);
+    for (size_t fold = 0; fold < fits[size_t(S)].size(); ++fold) {
+      const FoldFits& own = fits[size_t(S)][fold];
+      if (own.at.empty()) continue;
+      for (int T = S; T + 1 < frames; ++T) {
+        const Matrix x = rows_of(task.after_frame[size_t(T) + 1], own.test);
+        const auto accuracy = [&](const geometry::ScaledRotation& map) { return own.carried(T, T + 1, map).accuracy(x, own.y_test); };
+        const size_t cell = (k * size_t(frames) + size_t(S)) * size_t(frames) + size_t(T);
+        for (int other = 0; other < frames; ++other) {
+          const int T_other = other + (T - S);
+          if (other == S || fits[size_t(other)][fold].at.empty() || T_other + 1 >= frames) continue;
+          same_age.add(cell, accuracy(fits[size_t(other)][fold].maps[size_t(T_other)]), own.chance);
+        }
+        if (T + 2 < frames) next_age.add(cell, accuracy(own.maps[size_t(T) + 1]), own.chance);
       }
-      if (T + 2 < frames) next_age.add(cell, accuracy(own.maps[size_t(T) + 1]), own.chance);
     }
   }
 }
@@ -245,7 +292,7 @@ void orthogonality(const AnalysisInput& in, const Matrix& space, int f, const An
 
 }  // namespace
 
-NbackAnalysis analyze(const AnalysisInput& in, const AnalysisOptions& options) {
+NbackAnalysis analyze(const AnalysisInput& in, const AnalysisOptions& requested) {
   check_input(in);
   const int frames = in.frames;
   const size_t K = in.diet.size();
@@ -259,11 +306,11 @@ NbackAnalysis analyze(const AnalysisInput& in, const AnalysisOptions& options) {
                                       ", which is not in the diet");
     tasks[it->second].trials.push_back(b);
   }
-  // Every unit and every CNN feature z-scored over all samples (geometry::FeatureScaling): the
-  // decoders' L2 penalty then weighs every unit alike (a GRU's small states would otherwise be
-  // penalised into chance). The scaling reads no label.
-  const Matrix states = geometry::fit_scaling(in.states).apply(in.states);
-  const Matrix perceptual = geometry::fit_scaling(in.perceptual).apply(in.perceptual);
+  // Every decoder z-scores each unit and CNN feature over its own training rows (the L2 penalty
+  // then weighs every unit alike: a GRU's small states would otherwise be penalised into
+  // chance), so that held-out rows never shape the scaling they are read through.
+  AnalysisOptions options = requested;
+  options.decoder.standardize = true;
   NbackAnalysis out;
   const auto Ki = static_cast<int64_t>(K), T = static_cast<int64_t>(frames);
   for (size_t k = 0; k < K; ++k) {
@@ -273,35 +320,30 @@ NbackAnalysis analyze(const AnalysisInput& in, const AnalysisOptions& options) {
     for (int t = 0; t < frames; ++t) {
       std::vector<size_t> rows;
       for (size_t b : tasks[k].trials) rows.push_back(b * size_t(frames) + size_t(t));
-      tasks[k].after_frame.push_back(rows_of(states, rows));
+      tasks[k].after_frame.push_back(rows_of(in.states, rows));
     }
   }
-  Accumulator decoding({Ki, kFeatures, T, T}), encoding_to_memory({Ki, kFeatures, T, T}),
-      across_positions({Ki, kFeatures, T, T}), procrustes({Ki, T, T}), swap_same_age({Ki, T, T}),
-      swap_next_age({Ki, T, T}), cross_task({kFeatures, Ki, Ki});
-  out.procrustes_scale.assign(static_cast<size_t>(Ki * T * T), kNaN);
-  out.procrustes_residual = out.procrustes_scale;
+  TaskScores scores{Accumulator({Ki, kFeatures, T, T}), Accumulator({Ki, kFeatures, T, T}),
+                    Accumulator({Ki, kFeatures, T, T}), Accumulator({Ki, T, T}), Accumulator({Ki, T, T})};
+  Accumulator swap_same_age({Ki, T, T}), swap_next_age({Ki, T, T}), cross_task({kFeatures, Ki, Ki});
   for (size_t k = 0; k < K; ++k) {
     if (tasks[k].trials.empty()) continue;
-    std::vector<FirstFold> first(size_t(frames), FirstFold{});
-    for (int f = 0; f < kFeatures; ++f) {
-      for (int S = 0; S < frames; ++S) {
-        analyze_object(in, tasks[k], k, f, S, out.relevant[k * kFeatures + size_t(f)] != 0, options, decoding,
-                       encoding_to_memory, across_positions, procrustes, first[size_t(S)], out);
-      }
-    }
-    swap_test(tasks[k], k, frames, first, swap_same_age, swap_next_age);
+    std::vector<std::vector<FoldFits>> fits(static_cast<size_t>(frames));  // [S][fold], the task's own feature
+    analyze_task(in, tasks[k], k, static_cast<int>(in.diet[k].feature), options, scores, fits);
+    swap_test(tasks[k], k, frames, fits, swap_same_age, swap_next_age);
   }
   for (int f = 0; f < kFeatures; ++f) {
     analyze_cross_task(in, tasks, f, options, cross_task);
-    orthogonality(in, perceptual, f, options, out.orthogonality_cnn, out.decoding_cnn);
-    orthogonality(in, states, f, options, out.orthogonality_rnn, out.decoding_rnn);
+    orthogonality(in, in.perceptual, f, options, out.orthogonality_cnn, out.decoding_cnn);
+    orthogonality(in, in.states, f, options, out.orthogonality_rnn, out.decoding_rnn);
   }
   out.decoding_cnn.shape = out.decoding_rnn.shape = {kFeatures};
-  out.decoding = decoding.scores();
-  out.encoding_to_memory = encoding_to_memory.scores();
-  out.across_positions = across_positions.scores();
-  out.procrustes = procrustes.scores();
+  out.decoding = scores.decoding.scores();
+  out.encoding_to_memory = scores.encoding_to_memory.scores();
+  out.across_positions = scores.across_positions.scores();
+  out.procrustes = scores.procrustes.scores();
+  out.procrustes_scale = scores.procrustes_fit.means(0);
+  out.procrustes_residual = scores.procrustes_fit.means(1);
   out.swap_same_age = swap_same_age.scores();
   out.swap_next_age = swap_next_age.scores();
   out.cross_task = cross_task.scores();

@@ -3,6 +3,7 @@
 
 #include "rnnscope/requests/nback_analyze.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <functional>
@@ -40,6 +41,28 @@ int feature_of(const nback::NbackAnalysis& a, size_t task) {
   for (int f = 0; f < 3; ++f)
     if (a.relevant[task * 3 + size_t(f)]) return f;
   return 0;
+}
+
+void add_states(Record& record, const nback::AnalysisInput& in) {
+  const auto trials = static_cast<int64_t>(in.trials.size()), frames = static_cast<int64_t>(in.frames);
+  const auto matrix_values = [](const linalg::Matrix& m) {  // row by row (Eigen stores columns)
+    std::vector<double> out;
+    out.reserve(static_cast<size_t>(m.size()));
+    for (Eigen::Index r = 0; r < m.rows(); ++r)
+      for (Eigen::Index c = 0; c < m.cols(); ++c) out.push_back(m(r, c));
+    return out;
+  };
+  record.add("states/hidden", {trials, frames, in.states.cols()}, matrix_values(in.states));
+  record.add("states/perceptual", {trials, frames, in.perceptual.cols()}, matrix_values(in.perceptual));
+  std::vector<int64_t> objects, task;
+  for (const nback::Trial& t : in.trials) {
+    for (const nback::Object& o : t.objects)
+      for (int f = 0; f < 3; ++f) objects.push_back(nback::feature_value(o, static_cast<nback::Feature>(f)));
+    const auto in_diet = std::find_if(in.diet.begin(), in.diet.end(), [&](const nback::NBackTask& d) { return nback::task_id(d) == t.task; });
+    task.push_back(static_cast<int64_t>(in_diet - in.diet.begin()));
+  }
+  record.add("states/objects", {trials, frames, 3}, std::move(objects));
+  record.add("states/task", {trials}, std::move(task));
 }
 
 }  // namespace

@@ -27,6 +27,11 @@ ScoreMean mean_over(const nback::Scores& scores, const std::function<bool(const 
 Record analysis_record(const nback::NbackAnalysis& analysis, const std::vector<double>& task_accuracy,
                        const Json& attributes);
 
+// The analysed arrays under /states (NbackAnalyzeRequest::states): `hidden` [trials, frames,
+// units], `perceptual` [trials, frames, CNN features], `objects` [trials, frames, 3] (location,
+// identity, category) and `task` [trials] (index into the diet).
+void add_states(Record& record, const nback::AnalysisInput& input);
+
 // The summary: per task, the decoding at the encoding step of its own and the other features,
 // cross-task generalisation, the index in both spaces, decoding by age (memory) and Procrustes
 // reconstructions, each with chance.

@@ -77,21 +77,76 @@ TEST(Decoders, ChanceIsTheMajorityClassRate) {
   EXPECT_NEAR(d.accuracy, 0.75, 0.08);  // no signal: the decoder learns to answer the majority
 }
 
+namespace {
+
+// The largest entry of the penalised log-loss's gradient (normals and intercept) of any class
+// of decoder d on the samples x, y: zero at the unique minimum.
+double largest_gradient(const Matrix& x, const std::vector<int64_t>& y, const LinearDecoder& d, double l2) {
+  double largest = 0;
+  for (Eigen::Index c = 0; c < d.normals.rows(); ++c) {
+    Vector residual(x.rows());
+    for (Eigen::Index i = 0; i < x.rows(); ++i) {
+      const double z = x.row(i).dot(d.normals.row(c)) + d.intercepts(c);
+      residual(i) = 1 / (1 + std::exp(-z)) - (y[static_cast<size_t>(i)] == d.classes[static_cast<size_t>(c)]);
+    }
+    const Vector gradient = x.transpose() * residual + l2 * d.normals.row(c).transpose();
+    largest = std::max({largest, gradient.cwiseAbs().maxCoeff(), std::abs(residual.sum())});
+  }
+  return largest;
+}
+
+}  // namespace
+
 TEST(Decoders, SolutionIsTheStationaryPointOfThePenalisedLoss) {
   const Planted p = planted_code(3, 30, 5, 1.0, 4);
-  const DecoderOptions options{0.5, 5, 0, 100, 1e-11};
-  const LinearDecoder d = fit_decoder(p.x, p.y, options);
-  for (Eigen::Index c = 0; c < 3; ++c) {
-    Vector residual(p.x.rows());
-    for (Eigen::Index i = 0; i < p.x.rows(); ++i) {
-      const double z = p.x.row(i).dot(d.normals.row(c)) + d.intercepts(c);
-      residual(i) = 1 / (1 + std::exp(-z)) - (p.y[static_cast<size_t>(i)] == d.classes[static_cast<size_t>(c)]);
-    }
-    const Vector gradient = p.x.transpose() * residual + options.l2 * d.normals.row(c).transpose();
-    EXPECT_LT(gradient.cwiseAbs().maxCoeff(), 1e-7) << c;
-    EXPECT_LT(std::abs(residual.sum()), 1e-7) << c;
-  }
+  const DecoderOptions options{0.5, 5, 0, 100, 1e-11, false};
+  EXPECT_LT(largest_gradient(p.x, p.y, fit_decoder(p.x, p.y, options), options.l2), 1e-7);
 }
+
+// With fewer samples than half the features the fit runs in the samples' span (a QR
+// factorisation of Xᵀ); the minimum is the same problem's, checked on the full gradient.
+TEST(Decoders, FitInTheSamplesSpanIsTheStationaryPoint) {
+  const Planted p = planted_code(4, 8, 120, 1.0, 12);
+  DecoderOptions options{0.5, 5, 0, 100, 1e-11, false};
+  EXPECT_LT(largest_gradient(p.x, p.y, fit_decoder(p.x, p.y, options), options.l2), 1e-7);
+  // At the default tolerance the stopping rule is the original problem's: the gradient's norm
+  // below 1e-4 of its norm at zero (here checked entry-wise, so with the same bound).
+  options.tolerance = 1e-4;
+  const LinearDecoder loose = fit_decoder(p.x, p.y, options);
+  const LinearDecoder zero{loose.classes, Matrix::Zero(4, 120), Vector::Zero(4), {}};
+  EXPECT_LT(largest_gradient(p.x, p.y, loose, options.l2), 1e-4 * std::sqrt(121.0) * largest_gradient(p.x, p.y, zero, options.l2));
+  // Several label sets on the same samples share the factorisation: the same decoders.
+  std::vector<int64_t> halves;
+  for (size_t i = 0; i < p.y.size(); ++i) halves.push_back(int64_t(i % 2));
+  options.standardize = true;
+  const auto both = fit_decoders(p.x, {p.y, halves}, options);
+  ASSERT_EQ(both.size(), 2u);
+  EXPECT_LT((both[0].normals - fit_decoder(p.x, p.y, options).normals).cwiseAbs().maxCoeff(), 1e-12);
+  EXPECT_LT((both[1].normals - fit_decoder(p.x, halves, options).normals).cwiseAbs().maxCoeff(), 1e-12);
+  EXPECT_NE(error_of([&] { fit_decoders(p.x, {{1, 2}}, options); }).find("has 32 samples but y has 2 labels"), std::string::npos);
+}
+
+TEST(Decoders, StandardisedDecoderScalesWithItsOwnFittingSamples) {
+  Planted p = planted_code(3, 20, 6, 3.0, 13);
+  for (Eigen::Index i = 0; i < p.x.rows(); ++i) p.x.row(i).array() *= Eigen::Array<double, 1, 6>{1, 10, 0.1, 5, 1, 2};
+  DecoderOptions options{1.0, 5, 0, 100, 1e-11, true};
+  const Matrix train = p.x.topRows(50);
+  const std::vector<int64_t> y_train(p.y.begin(), p.y.begin() + 50);
+  const LinearDecoder d = fit_decoder(train, y_train, options);
+  const FeatureScaling own = fit_scaling(train);
+  EXPECT_EQ(d.scaling.mean, own.mean);
+  EXPECT_EQ(d.scaling.scale, own.scale);
+  // The normals are the minimum on the z-scored samples, and the decoder reads any x through
+  // that scaling.
+  EXPECT_LT(largest_gradient(own.apply(train), y_train, d, options.l2), 1e-7);
+  const LinearDecoder plain{d.classes, d.normals, d.intercepts, {}};
+  EXPECT_EQ(d.predict(p.x), plain.predict(own.apply(p.x)));
+  // decode's decoder of all samples: the minimum on all samples z-scored.
+  const Decoding cv = decode(p.x, p.y, options);
+  EXPECT_LT(largest_gradient(cv.decoder.scaling.apply(p.x), p.y, cv.decoder, options.l2), 1e-7);
+  EXPECT_GT(cv.accuracy, 0.9);
+}
+
 
 TEST(Decoders, CrossDecodingBetweenSets) {
   const Planted a = planted_code(3, 60, 10, 4.0, 6);
@@ -177,10 +232,33 @@ TEST(Procrustes, RecoversRotationAndScale) {
   const ScaledRotation fit = procrustes_with_scale(a, 2.5 * a * rotation);
   EXPECT_NEAR(fit.scale, 2.5, 1e-12);
   EXPECT_LT(fit.relative_residual, 1e-12);
-  EXPECT_LT((fit.rotation - rotation).cwiseAbs().maxCoeff(), 1e-10);
+  EXPECT_LT((fit.rotation() - rotation).cwiseAbs().maxCoeff(), 1e-10);
   // With noise on the target the residual says how much is left.
   Matrix noisy = 2.5 * a * rotation;
   noisy(0, 0) += 1;
   EXPECT_GT(procrustes_with_scale(a, noisy).relative_residual, 1e-3);
   EXPECT_NE(error_of([&] { procrustes_with_scale(Matrix::Zero(8, 5), a); }).find("a is all zeros"), std::string::npos);
+}
+
+// Decoders of few classes in many features: the rotation turns the span of their rows only,
+// reaches the same minimum as the SVD of the whole product, and fixes every other direction.
+TEST(Procrustes, WideDecodersTurnOnlyTheirSpan) {
+  Rng rng(10);
+  Matrix a(4, 40), b(4, 40), g(40, 40);
+  for (auto* m : {&a, &b, &g})
+    for (Eigen::Index i = 0; i < m->size(); ++i) m->data()[i] = rng.normal();
+  const Matrix rotation = Eigen::HouseholderQR<Matrix>(g).householderQ();
+  const ScaledRotation exact = procrustes_with_scale(a, 1.5 * a * rotation);
+  EXPECT_NEAR(exact.scale, 1.5, 1e-12);
+  EXPECT_LT(exact.relative_residual, 1e-12);
+  const ScaledRotation fit = procrustes_with_scale(a, b);
+  const Matrix r = fit.rotation();
+  EXPECT_LT((r.transpose() * r - Matrix::Identity(40, 40)).cwiseAbs().maxCoeff(), 1e-12);
+  EXPECT_LT((fit.rotate(a) - a * r).cwiseAbs().maxCoeff(), 1e-12);
+  const Matrix whole = linalg::procrustes(a, b);  // the full SVD's minimiser
+  EXPECT_NEAR((a * r - b).norm(), (a * whole - b).norm(), 1e-10);
+  Vector away(40);
+  for (Eigen::Index i = 0; i < 40; ++i) away(i) = rng.normal();
+  away -= fit.basis * (fit.basis.transpose() * away);
+  EXPECT_LT((r.transpose() * away - away).cwiseAbs().maxCoeff(), 1e-12);
 }

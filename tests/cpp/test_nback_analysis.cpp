@@ -4,6 +4,7 @@
 #include "rnnscope/nback/analysis.h"
 
 #include "rnnscope/core/rng.h"
+#include "rnnscope/geometry/subspaces.h"
 
 #include "test_errors.h"
 
@@ -78,7 +79,10 @@ TEST(NbackAnalysis, PlantedCodesAreFoundWhereTheyAreAndNowhereElse) {
       EXPECT_NEAR(at(a.decoding.chance, shape, 0, 0, S, T), 0.25, 0.1);
       EXPECT_GT(at(a.decoding.accuracy, shape, 1, 1, S, T), 0.6) << S << " " << T;  // identity, 8 values
       // The encoding step's decoder reads the same block later on (4a); at T = S it is (1)'s.
-      EXPECT_GT(at(a.encoding_to_memory.accuracy, shape, 0, 0, S, T), 0.9);
+      // It reads step T through step S's scaling, where later objects' blocks held noise alone
+      // (sd 0.1): their one-hot codes at T come in at 10 sd, so its small weights there cost
+      // some accuracy.
+      EXPECT_GT(at(a.encoding_to_memory.accuracy, shape, 0, 0, S, T), T == S ? 0.9 : 0.75) << S << " " << T;
       irrelevant += at(a.decoding.accuracy, shape, 0, 1, S, T), ++cells;  // identity, not planted in location trials
     }
     EXPECT_EQ(at(a.encoding_to_memory.accuracy, shape, 0, 0, S, S), at(a.decoding.accuracy, shape, 0, 0, S, S));
@@ -106,9 +110,10 @@ TEST(NbackAnalysis, PlantedCodesAreFoundWhereTheyAreAndNowhereElse) {
     EXPECT_LT(a.procrustes_residual[c], 1);
   }
   EXPECT_TRUE(std::isnan(a.procrustes.accuracy[size_t(kFrames - 1)]));  // S = 0, T = last: no next step
-  // (4d) each object's code has a block of its own at every age: its own map of the next age
-  // carries its decoder (the block stays), another object's map of the same age does not (that
-  // map rotates another block and is arbitrary on this one). Defined where such a map exists.
+  // (4d) each object's code has a block of its own at every age, which stays: its own map of
+  // the next age carries its decoder, and so does another object's map of the same age, which
+  // turns that object's block and fixes the rest (geometry::ScaledRotation), this one's
+  // included. Defined where such a map exists.
   for (int S = 0; S + 1 < kFrames; ++S) {
     for (int T = S; T + 1 < kFrames; ++T) {
       const size_t c = size_t(S * kFrames + T);
@@ -116,7 +121,7 @@ TEST(NbackAnalysis, PlantedCodesAreFoundWhereTheyAreAndNowhereElse) {
       for (int other = 0; other < kFrames; ++other) other_of_same_age |= other != S && other + (T - S) + 1 < kFrames;
       EXPECT_EQ(std::isnan(a.swap_same_age.accuracy[c]), !other_of_same_age) << S << " " << T;
       if (other_of_same_age) {
-        EXPECT_LT(a.swap_same_age.accuracy[c], 0.6) << S << " " << T;
+        EXPECT_GT(a.swap_same_age.accuracy[c], 0.75) << S << " " << T;
       }
       EXPECT_EQ(std::isnan(a.swap_next_age.accuracy[c]), T + 2 >= kFrames) << S << " " << T;
       if (T + 2 < kFrames) {
@@ -125,6 +130,88 @@ TEST(NbackAnalysis, PlantedCodesAreFoundWhereTheyAreAndNowhereElse) {
     }
   }
   EXPECT_TRUE(std::isnan(a.swap_same_age.accuracy[size_t((kFrames - 1) * kFrames + kFrames - 1)]));
+}
+
+// Every decoder z-scores with its own training rows: the identity task's states, blown up by a
+// factor and an offset, change nothing of the location task's analyses (a scaling over all
+// samples would let them flatten the location task's code).
+TEST(NbackAnalysis, OtherRowsDoNotShapeATasksScaling) {
+  AnalysisInput in = planted_input(120);
+  AnalysisOptions options;
+  options.decoder.folds = 3;
+  const NbackAnalysis a = analyze(in, options);
+  for (size_t b = 0; b < in.trials.size(); ++b) {
+    if (in.trials[b].task != task_id(in.diet[0])) {
+      in.states.middleRows(Eigen::Index(b) * kFrames, kFrames).array() = 1000 * in.states.middleRows(Eigen::Index(b) * kFrames, kFrames).array() + 50;
+    }
+  }
+  const NbackAnalysis blown = analyze(in, options);
+  const size_t location_cells = 3 * kFrames * kFrames;  // task 0's [features, S, T]
+  for (const auto& [before, after] : {std::pair{&a.decoding, &blown.decoding}, {&a.encoding_to_memory, &blown.encoding_to_memory},
+                                      {&a.across_positions, &blown.across_positions}}) {
+    for (size_t c = 0; c < location_cells; ++c) {
+      if (!std::isnan(before->accuracy[c])) {
+        EXPECT_EQ(before->accuracy[c], after->accuracy[c]) << c;
+      }
+    }
+  }
+  for (size_t c = 0; c < size_t(kFrames * kFrames); ++c) {
+    for (const auto& [before, after] : {std::pair{&a.procrustes, &blown.procrustes}, {&a.swap_same_age, &blown.swap_same_age},
+                                        {&a.swap_next_age, &blown.swap_next_age}}) {
+      if (!std::isnan(before->accuracy[c])) {
+        EXPECT_EQ(before->accuracy[c], after->accuracy[c]) << c;
+      }
+    }
+  }
+  EXPECT_EQ(a.cross_task.accuracy[0], blown.cross_task.accuracy[0]);  // location, fitted and tested on task 0
+  EXPECT_GT(at(a.decoding.accuracy, {2, 3, kFrames, kFrames}, 0, 0, 1, 2), 0.9);
+}
+
+// (4c) is the mean over every fold, each fold's decoders fitted on its training trials and the
+// carried decoder tested on its held-out trials: one cell recomputed from geometry's parts.
+// Decoders of one step share their samples' factorisation (fit_decoders): the same decoders as
+// fit_decoder's, to rounding.
+TEST(NbackAnalysis, ProcrustesIsTheMeanOverFolds) {
+  const AnalysisInput in = planted_input(120);
+  AnalysisOptions options;
+  options.decoder.folds = 3;
+  const NbackAnalysis a = analyze(in, options);
+  constexpr int S = 1, T = 2;
+  std::vector<size_t> rows;  // the location task's trials
+  std::vector<int64_t> y;    // object S's location
+  for (size_t b = 0; b < in.trials.size(); ++b) {
+    if (in.trials[b].task != task_id(in.diet[0])) continue;
+    rows.push_back(b);
+    y.push_back(feature_value(in.trials[b].objects[S], Feature::location));
+  }
+  auto states_at = [&](int frame, const std::vector<size_t>& trials) {
+    linalg::Matrix x(Eigen::Index(trials.size()), in.states.cols());
+    for (size_t i = 0; i < trials.size(); ++i) x.row(Eigen::Index(i)) = in.states.row(Eigen::Index(trials[i]) * kFrames + frame);
+    return x;
+  };
+  geometry::DecoderOptions o = options.decoder;
+  o.standardize = true;
+  // One split of the task's trials for every feature and object: a seeded shuffle dealt round-robin.
+  const std::vector<int> fold_of = geometry::stratified_folds(std::vector<int64_t>(y.size(), 0), o.folds, o.seed);
+  double accuracy = 0, scale = 0, residual = 0;
+  for (int fold = 0; fold < o.folds; ++fold) {
+    std::vector<size_t> train, test;
+    std::vector<int64_t> y_train, y_test;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      (fold_of[i] == fold ? test : train).push_back(rows[i]);
+      (fold_of[i] == fold ? y_test : y_train).push_back(y[i]);
+    }
+    const auto from = geometry::fit_decoder(states_at(T, train), y_train, o);
+    const auto to = geometry::fit_decoder(states_at(T + 1, train), y_train, o);
+    const auto map = geometry::procrustes_with_scale(from.normals, to.normals);
+    accuracy += geometry::transformed(from, map, to.scaling).accuracy(states_at(T + 1, test), y_test) / o.folds;
+    scale += map.scale / o.folds;
+    residual += map.relative_residual / o.folds;
+  }
+  const size_t cell = size_t(S * kFrames + T);  // task 0
+  EXPECT_DOUBLE_EQ(a.procrustes.accuracy[cell], accuracy);
+  EXPECT_NEAR(a.procrustes_scale[cell], scale, 1e-12);
+  EXPECT_NEAR(a.procrustes_residual[cell], residual, 1e-12);
 }
 
 TEST(NbackAnalysis, InputsThatDoNotFitAreRefused) {

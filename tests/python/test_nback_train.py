@@ -176,10 +176,15 @@ def test_analyze_writes_the_documented_layout_with_a_chance_beside_every_accurac
         chance = np.diagonal(f["decoding/chance"][:3, 0], axis1=1, axis2=2)
         assert encoding.mean() > chance.mean() + 0.2
         stored = {name: f[f"{name}/accuracy"][:] for name in ("decoding", "cross_task")}
-    # The same request through Python, without a file: the same numbers (seeded).
-    d = rnnscope.analyze(trained, trials=270, folds=3)
+    # The same request through Python, without a file: the same numbers (seeded), and with
+    # states=True the arrays analysed: one row per trial, each frame's object, each trial's task.
+    d = rnnscope.analyze(trained, trials=270, folds=3, states=True)
     for name, values in stored.items():
         np.testing.assert_array_equal(d[name]["accuracy"], values)
+    states = d["states"]
+    assert states["hidden"].shape == (270, frames, 64) and states["perceptual"].shape[:2] == (270, frames)
+    assert states["objects"].shape == (270, frames, features) and set(np.unique(states["objects"][:, :, 0])) <= {0, 1, 2, 3}
+    np.testing.assert_array_equal(np.bincount(states["task"], minlength=9), d["task_trials"])
     assert d["markdown"] == summary
     # An existing output is not overwritten without --force.
     proc = subprocess.run([cli, "analyze", trained, "--out", out], capture_output=True, text=True, timeout=60)

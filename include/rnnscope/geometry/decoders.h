@@ -23,17 +23,7 @@ struct DecoderOptions {
   uint64_t seed = 0;        // assigns samples to folds
   int max_iterations = 100; // Newton steps per class
   double tolerance = 1e-4;  // stop when the gradient's norm is below this times its norm at w = 0 (as scikit-learn's default tol)
-};
-
-// One-vs-rest decoder: class c scores x·normals.row(c) + intercepts(c).
-struct LinearDecoder {
-  std::vector<int64_t> classes;  // the label values, ascending
-  Matrix normals;                // [classes, features]
-  Vector intercepts;             // [classes]
-
-  std::vector<int64_t> predict(const Matrix& x) const;
-  // The fraction of rows of x whose predicted class is y's; Error: shapes that differ.
-  double accuracy(const Matrix& x, const std::vector<int64_t>& y) const;
+  bool standardize = false; // z-score every feature over the fitting samples (FeatureScaling) before the fit; the decoder keeps that scaling
 };
 
 // Per-feature z-scoring, fitted on one set of samples and applied to others (the same shift
@@ -49,9 +39,29 @@ struct FeatureScaling {
 // Errors: no samples, a non-finite entry.
 FeatureScaling fit_scaling(const Matrix& x);
 
-// Fits the decoder on x [samples, features] and labels y [samples]. Errors: shapes that
-// differ, a non-finite entry, fewer than 2 classes, l2 <= 0 or not finite.
+// One-vs-rest decoder: class c scores x'·normals.row(c) + intercepts(c), where x' is x through
+// `scaling` (x itself when the scaling is empty).
+struct LinearDecoder {
+  std::vector<int64_t> classes;  // the label values, ascending
+  Matrix normals;                // [classes, features], in the scaled features' units
+  Vector intercepts;             // [classes]
+  FeatureScaling scaling;        // fitted on the decoder's own fitting samples (DecoderOptions::standardize); empty: none
+
+  std::vector<int64_t> predict(const Matrix& x) const;
+  // The fraction of rows of x whose predicted class is y's; Error: shapes that differ.
+  double accuracy(const Matrix& x, const std::vector<int64_t>& y) const;
+};
+
+// Fits the decoder on x [samples, features] and labels y [samples]; with options.standardize,
+// on x z-scored over its own rows (so a held-out sample never shapes the scaling it is read
+// through). Errors: shapes that differ, a non-finite entry, fewer than 2 classes, l2 <= 0 or
+// not finite.
 LinearDecoder fit_decoder(const Matrix& x, const std::vector<int64_t>& y, const DecoderOptions& options);
+
+// fit_decoder for several label sets ys[i] on the same samples x: the scaling and the
+// factorisation of the samples' span are computed once for all. Errors: as fit_decoder.
+std::vector<LinearDecoder> fit_decoders(const Matrix& x, const std::vector<std::vector<int64_t>>& ys,
+                                        const DecoderOptions& options);
 
 struct Decoding {
   double accuracy = 0;   // mean over folds
@@ -62,7 +72,8 @@ struct Decoding {
 };
 
 // Stratified k-fold cross-validated decoding (each class dealt evenly over the folds, in an
-// order shuffled by the seed). Errors: as fit_decoder, and a class with fewer samples than folds.
+// order shuffled by the seed; with options.standardize, each fold's decoder z-scores with its
+// training rows' statistics). Errors: as fit_decoder, and a class with fewer samples than folds.
 Decoding decode(const Matrix& x, const std::vector<int64_t>& y, const DecoderOptions& options);
 
 // The fold (0 … folds − 1) of every sample in decode's stratified assignment: each class's

@@ -16,18 +16,28 @@ double orthogonalization_index(const linalg::Matrix& normals);
 // The scale s and orthogonal R [features, features] minimising ‖s·A·R − B‖_F for decoder
 // matrices A, B [classes, features] (orthogonal Procrustes, Schönemann 1966, then the least-
 // squares scale s = tr(RᵀAᵀB) / ‖A‖²), and the relative residual ‖s·A·R − B‖_F / ‖B‖_F.
-// Errors: as linalg::procrustes, A all zeros.
+// R turns the span of A's and B's rows and fixes everything orthogonal to it. Unlike the SVD
+// of the whole [features, features] product AᵀB, whose rotation outside that span is
+// arbitrary (rounding decides it), this R is defined there too, so carrying another decoder
+// by it (the swap test) has one answer; and it costs O(features · classes²), not
+// O(features³) (a Jacobi SVD of 512 × 512 takes a second). Errors: as linalg::procrustes, A
+// all zeros.
 struct ScaledRotation {
-  linalg::Matrix rotation;
+  linalg::Matrix basis;  // [features, m]: orthonormal columns spanning A's and B's rows (m = min(2·classes, features))
+  linalg::Matrix turn;   // [m, m]: R within that span, R = I + basis·(turn − I)·basisᵀ
   double scale = 1;
   double relative_residual = 0;
+  // a·R for rows a [any, features], without forming R. Error: a of other features.
+  linalg::Matrix rotate(const linalg::Matrix& a) const;
+  linalg::Matrix rotation() const;  // R itself, [features, features]
 };
 ScaledRotation procrustes_with_scale(const linalg::Matrix& a, const linalg::Matrix& b);
 
 // The decoder `from` carried into another space by the map: normals s·W·R, the same classes
-// and intercepts (the reconstruction whose accuracy on the other space's samples says whether
-// the two decoders differ by a rotation and a scale). Error: a map whose rotation does not
-// fit the decoder's features.
-LinearDecoder transformed(const LinearDecoder& from, const ScaledRotation& map);
+// and intercepts, reading that space's samples through `into` (the scaling of the decoder the
+// map was fitted towards; empty: none) (the reconstruction whose accuracy on the other space's
+// samples says whether the two decoders differ by a rotation and a scale). Error: a map whose
+// rotation does not fit the decoder's features.
+LinearDecoder transformed(const LinearDecoder& from, const ScaledRotation& map, const FeatureScaling& into = {});
 
 }  // namespace rnnscope::geometry

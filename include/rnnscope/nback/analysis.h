@@ -27,7 +27,10 @@ struct AnalysisInput {
 };
 
 struct AnalysisOptions {
-  geometry::DecoderOptions decoder;  // l2, folds (the most; fewer where a class has fewer samples), seed
+  // l2, folds (the most: (1) and (4) split each task's trials once for every feature, object
+  // and step; (2) and (3) stratify by their labels, fewer where a class has fewer samples),
+  // seed; standardize is always on.
+  geometry::DecoderOptions decoder;
   // Encoding samples the orthogonalisation index reads in each space (the first ones in trial
   // order): the CNN space has thousands of features, and the decoders' cost grows with
   // samples × features.
@@ -70,21 +73,22 @@ struct NbackAnalysis {
   Scores across_positions;
   // (4c) [tasks, S, T] for the task's own feature: the decoder of (S, T) carried onto the
   // decoder of (S, T + 1) by a rotation and a common scale (geometry::procrustes_with_scale),
-  // both fitted on the training folds of the first fold; the reconstructed decoder's accuracy
-  // on that fold's held-out trials at T + 1, the scale and the relative residual. NaN for
-  // T < S and T = frames − 1.
+  // both fitted on one fold's training trials; the reconstructed decoder's accuracy on that
+  // fold's held-out trials at T + 1, the scale and the relative residual, each the mean over
+  // folds. NaN for T < S and T = frames − 1.
   Scores procrustes;
   std::vector<double> procrustes_scale, procrustes_residual;
-  // (4d) [tasks, S, T], the swap test on (4c)'s decoders and trials: the decoder of (S, T)
-  // carried to T + 1 by the map of another object of the same age (T' − S' = T − S; the mean
-  // over those), and by its own map of the next age (T + 1 → T + 2). A shared, time-specific
-  // (chronological) memory transformation keeps the first near (4c) and not the second.
+  // (4d) [tasks, S, T], the swap test on (4c)'s decoders and trials, in every fold: the decoder
+  // of (S, T) carried to T + 1 by the same fold's map of another object of the same age
+  // (T' − S' = T − S; the mean over those and the folds), and by its own map of the next age
+  // (T + 1 → T + 2). A shared, time-specific (chronological) memory transformation keeps the
+  // first near (4c) and not the second.
   Scores swap_same_age, swap_next_age;
 };
 
-// Every unit of `states` and every feature of `perceptual` is z-scored over all samples first
-// (geometry::FeatureScaling; no label is read), so that the decoders' L2 penalty weighs them
-// alike. Errors: rows of states or perceptual other than trials · frames, a trial whose frame count
+// Every decoder z-scores each unit of `states` and each feature of `perceptual` over its own
+// training rows (DecoderOptions::standardize), so that the L2 penalty weighs them alike and a
+// held-out row never shapes the scaling it is read through. Errors: rows of states or perceptual other than trials · frames, a trial whose frame count
 // differs, an empty diet, a trial whose task is not in the diet.
 NbackAnalysis analyze(const AnalysisInput& input, const AnalysisOptions& options);
 

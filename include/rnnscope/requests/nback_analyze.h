@@ -19,6 +19,7 @@ struct NbackAnalyzeRequest {
   std::optional<uint64_t> seed;   // the trials and their views; default derived from the run's seed
   int64_t folds = 5;              // cross-validation folds (>= 2; fewer where a class is smaller)
   double l2 = 1.0;                // the decoders' penalty (geometry::DecoderOptions)
+  bool states = false;            // also record the analysed arrays (/states: hidden, perceptual, objects, task)
   bool force = false;             // overwrite FILE.h5 and FILE.md
   Door door = Door::cli;
 };

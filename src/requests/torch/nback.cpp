@@ -110,6 +110,7 @@ NbackAnalyzeResult run_nback_analyze(const NbackAnalyzeRequest& r) {
                            {"units", run.model->units()}, {"version", RNNSCOPE_VERSION}};
   NbackAnalyzeResult result;
   result.record = analysis_record(analysis, task_accuracy, attributes);
+  if (r.states) add_states(result.record, input);
   result.markdown = analysis_markdown(analysis, task_accuracy, attributes);
   if (!r.out.empty()) {
     write_record(r.out, result.record);
