@@ -43,6 +43,8 @@ int feature_of(const nback::NbackAnalysis& a, size_t task) {
   return 0;
 }
 
+}  // namespace
+
 void add_states(Record& record, const nback::AnalysisInput& in) {
   const auto trials = static_cast<int64_t>(in.trials.size()), frames = static_cast<int64_t>(in.frames);
   const auto matrix_values = [](const linalg::Matrix& m) {  // row by row (Eigen stores columns)
@@ -64,8 +66,6 @@ void add_states(Record& record, const nback::AnalysisInput& in) {
   record.add("states/objects", {trials, frames, 3}, std::move(objects));
   record.add("states/task", {trials}, std::move(task));
 }
-
-}  // namespace
 
 ScoreMean mean_over(const nback::Scores& s, const std::function<bool(const std::vector<int64_t>&)>& pick) {
   double accuracy = 0, chance = 0;
