@@ -12,7 +12,7 @@ Errors in configs or inputs raise ValueError (FileNotFoundError for missing file
 the same one-line message the CLI prints.
 """
 
-from . import _core, geometry, models, nback, plot, snn, tasks
+from . import _core, analysis, geometry, models, nback, plot, snn, tasks
 from .ltr import fit_ltr, synth_ltr, synth_reach
 from .decomp import cp
 from .topo import ph, rtd
@@ -25,4 +25,4 @@ from .training import evaluate, load_run, train
 
 __version__ = _core.__version__
 
-__all__ = ["train", "evaluate", "load_run", "sweep", "load_sweep", "tasks", "models", "geometry", "nback", "snn", "plot", "ph", "rtd", "fit_ltr", "synth_ltr", "synth_reach", "cp", "analyze_learning", "analyze", "experiment", "experiment_names", "report", "__version__"]
+__all__ = ["train", "evaluate", "load_run", "sweep", "load_sweep", "tasks", "models", "geometry", "analysis", "nback", "snn", "plot", "ph", "rtd", "fit_ltr", "synth_ltr", "synth_reach", "cp", "analyze_learning", "analyze", "experiment", "experiment_names", "report", "__version__"]
