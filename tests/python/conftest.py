@@ -1,5 +1,6 @@
 import os
 import shutil
+import subprocess
 import sys
 
 import pytest
@@ -14,6 +15,19 @@ def cli() -> str:
         path = shutil.which("rnnscope")
     assert path, "the rnnscope CLI is not installed (run `make`)"
     return path
+
+
+def run_cli(cli, *args, timeout=600):
+    """One `rnnscope` command, its output captured as text; the caller checks the code."""
+    return subprocess.run([cli, *map(str, args)], capture_output=True, text=True, timeout=timeout)
+
+
+def run_experiment(cli, root, name, *flags, timeout):
+    """`rnnscope experiment NAME FLAGS --out ROOT/NAME`, which must succeed: (out, process)."""
+    out = root / name
+    proc = run_cli(cli, "experiment", name, *flags, "--out", out, timeout=timeout)
+    assert proc.returncode == 0, proc.stderr
+    return out, proc
 
 
 SMALL_CONFIG = {

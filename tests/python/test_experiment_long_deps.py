@@ -2,26 +2,24 @@
 Python (docs/long_deps.md, "The experiment")."""
 
 import json
-import subprocess
 
 import h5py
 import numpy as np
 import pytest
+
+from conftest import run_cli, run_experiment
 
 METHODS = ["ctrnn", "ctrnn_skip", "ctrnn_dasc", "ctrnn_cd", "gru", "lstm"]
 TASKS = ["dlygo", "dms", "rule_reversal"]
 
 
 def run(cli, *args):
-    return subprocess.run([cli, *map(str, args)], capture_output=True, text=True, timeout=900)
+    return run_cli(cli, *args, timeout=900)
 
 
 @pytest.fixture(scope="module")
 def quick_run(cli, tmp_path_factory):
-    out = tmp_path_factory.mktemp("experiment") / "long-deps"
-    proc = run(cli, "experiment", "long-deps", "--quick", "--out", out)
-    assert proc.returncode == 0, proc.stderr
-    return out, proc
+    return run_experiment(cli, tmp_path_factory.mktemp("experiment"), "long-deps", "--quick", timeout=900)
 
 
 def test_results_have_the_documented_datasets_and_agree_with_every_run(quick_run):

@@ -1,23 +1,21 @@
 """`rnnscope experiment ltr --quick` end to end (about 2 minutes on 2 cores), and its errors (docs/ltr.md, "The experiment")."""
 
-import subprocess
 
 import h5py
 import numpy as np
 import pytest
 
+from conftest import run_cli, run_experiment
+
 
 def run(cli, *args):
-    return subprocess.run([cli, *map(str, args)], capture_output=True, text=True, timeout=900)
+    return run_cli(cli, *args, timeout=900)
 
 
 @pytest.fixture(scope="module")
 def quick_run(cli, tmp_path_factory):
-    out = tmp_path_factory.mktemp("experiment") / "ltr"
     # One thread: a loaded machine makes LibTorch's thread pool spin, not work.
-    proc = run(cli, "experiment", "ltr", "--quick", "--threads", 1, "--out", out)
-    assert proc.returncode == 0, proc.stderr
-    return out, proc
+    return run_experiment(cli, tmp_path_factory.mktemp("experiment"), "ltr", "--quick", "--threads", 1, timeout=900)
 
 
 def test_results_have_the_documented_datasets_and_shapes(quick_run):

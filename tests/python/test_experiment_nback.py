@@ -3,26 +3,24 @@ datasets and shapes, each number the run's or its analysis's own, the refusals. 
 (a tiny CNN, 16- and 8-unit networks, 4 steps) takes seconds; --quick is ~10 minutes."""
 
 import json
-import subprocess
 
 import h5py
 import numpy as np
 import pytest
+
+from conftest import run_cli, run_experiment
 
 ARCHITECTURES = ["vanilla", "gru", "lstm"]
 TASKS = [f"{feature}_{n}back" for feature in ["location", "identity", "category"] for n in (1, 2, 3)]
 
 
 def run(cli, *args):
-    return subprocess.run([cli, *map(str, args)], capture_output=True, text=True, timeout=300)
+    return run_cli(cli, *args, timeout=300)
 
 
 @pytest.fixture(scope="module")
 def ci_run(cli, tmp_path_factory):
-    out = tmp_path_factory.mktemp("experiment") / "nback"
-    proc = run(cli, "experiment", "nback", "--ci", "--threads", 1, "--out", out)
-    assert proc.returncode == 0, proc.stderr
-    return out, proc
+    return run_experiment(cli, tmp_path_factory.mktemp("experiment"), "nback", "--ci", "--threads", 1, timeout=300)
 
 
 def test_results_have_the_issue_datasets_and_agree_with_every_run(ci_run):

@@ -1,12 +1,11 @@
 """Low tensor rank: synthetic recordings, ltrRNN fits and rank selection through Python and the CLI."""
 
-import subprocess
-
 import h5py
 import numpy as np
 import pytest
 
 import rnnscope
+from conftest import run_cli as run
 
 # Small enough for seconds per fit; the rank curve still has its elbow at the planted rank.
 SMALL = dict(trials=60, steps=16, neurons=16, units=16, conditions=4)
@@ -15,10 +14,6 @@ FIT = dict(units=16, lr=0.02, max_iterations=300, eval_every=20, patience=4, thr
 
 def synth(rank, seed=0, noise=0.05):
     return rnnscope.synth_ltr(rank=rank, noise=noise, seed=seed, **SMALL)
-
-
-def run(cli, *args):
-    return subprocess.run([cli, *map(str, args)], capture_output=True, text=True, timeout=600)
 
 
 def test_synthetic_recordings_have_the_asked_layout_and_truth():

@@ -4,7 +4,6 @@ all replicas or one, replica 0 equal to the run with one replica and the same se
 refused with one line."""
 
 import json
-import subprocess
 
 import h5py
 import numpy as np
@@ -12,17 +11,13 @@ import pytest
 from matplotlib import pyplot
 
 import rnnscope
-from conftest import SMALL_CONFIG, toml_text
+from conftest import SMALL_CONFIG, run_cli as run, toml_text
 
 # The suite's small run, without gradient clipping (so that replica 0 equals the single run
 # bit for bit, not only to rounding).
 TINY_TOML = toml_text({**SMALL_CONFIG, "train": {**SMALL_CONFIG["train"], "grad_clip": 0.0}})
 UNITS = SMALL_CONFIG["model"]["units"]
 SNAPSHOT_EVERY = 4  # weight snapshots for analyze-learning
-
-
-def run(cli, *args):
-    return subprocess.run([cli, *map(str, args)], capture_output=True, text=True, timeout=600)
 
 
 def one_line_error(proc):
