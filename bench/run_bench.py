@@ -71,6 +71,8 @@ def measure(args, model, units, batch, steps) -> dict:
         common += ["--replicas", str(args.replicas)]
         argv = {"rnnscope": [args.bench_exe] + common, "floor": [args.bench_exe, "--floor"] + common,
                 "eager": peers + ["--impl", "eager"] + common, "bmm": peers + ["--impl", "bmm"] + common}
+        if args.baseline_exe:
+            argv["baseline"] = [args.baseline_exe] + common
         return run_workers(args, argv)
     argv = {"rnnscope": [args.bench_exe] + common}
     if args.baseline_exe:

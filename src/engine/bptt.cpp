@@ -117,20 +117,30 @@ Tensor readout_output_gradient(const Tensor& grad, const Tensor& w_out) {
   return grad.defined() && has_readout(w_out) ? grad.contiguous() : Tensor();
 }
 
-Tensor readout_forward(const Tensor& h, const Tensor& w_out, const Tensor& b_out) {
+Tensor readout_bias_outputs(const Tensor& h, const Tensor& w_out, const Tensor& b_out) {
   if (!has_readout(w_out)) return at::empty({0}, h.options());
   // Replicas: a leading R on h, w_out and b_out; one output tensor for all, each replica's
   // product written into its own slice (no per-replica tensors stacked afterwards).
   const bool replicated = h.dim() == 4;
-  const int64_t R = replicated ? h.size(0) : 1, T = h.size(-3), B = h.size(-2), K = h.size(-1), O = w_out.size(-2);
+  const int64_t R = replicated ? h.size(0) : 1, T = h.size(-3), B = h.size(-2), O = w_out.size(-2);
   const std::vector<int64_t> shape = replicated ? std::vector<int64_t>{R, T, B, O} : std::vector<int64_t>{T, B, O};
-  Tensor y = (replicated ? b_out.reshape({R, 1, 1, O}) : b_out).expand(shape).contiguous();
+  return (replicated ? b_out.reshape({R, 1, 1, O}) : b_out).expand(shape).contiguous();
+}
+
+void add_readout_products(const Tensor& h, const Tensor& w_out, Tensor& y, int64_t r0, int64_t r1) {
+  if (!has_readout(w_out)) return;
+  const int64_t T = h.size(-3), B = h.size(-2), K = h.size(-1), O = w_out.size(-2);
   AT_DISPATCH_FLOATING_TYPES(h.scalar_type(), "rnnscope_readout", [&] {
-    for (int64_t r = 0; r < R; ++r) {
+    for (int64_t r = r0; r < r1; ++r) {
       gemm<scalar_t>(false, true, T * B, O, K, h.const_data_ptr<scalar_t>() + r * T * B * K, K,
                      w_out.const_data_ptr<scalar_t>() + r * O * K, K, 1, y.data_ptr<scalar_t>() + r * T * B * O, O);
     }
   });
+}
+
+Tensor readout_forward(const Tensor& h, const Tensor& w_out, const Tensor& b_out) {
+  Tensor y = readout_bias_outputs(h, w_out, b_out);
+  add_readout_products(h, w_out, y, 0, h.dim() == 4 ? h.size(0) : 1);
   return y;
 }
 

@@ -189,6 +189,13 @@ torch::Tensor readout_output_gradient(const torch::Tensor& grad, const torch::Te
 // placeholder output).
 torch::Tensor readout_forward(const torch::Tensor& h, const torch::Tensor& w_out, const torch::Tensor& b_out);
 
+// readout_forward in two parts, for a kernel that computes its replicas' outputs group by
+// group (while each group's h is in cache): the outputs holding only b_out, then
+// y[r] += h[r] W_out[r]ᵀ for the replicas r in [r0, r1) (a single network is replica 0).
+torch::Tensor readout_bias_outputs(const torch::Tensor& h, const torch::Tensor& w_out, const torch::Tensor& b_out);
+void add_readout_products(const torch::Tensor& h, const torch::Tensor& w_out, torch::Tensor& y, int64_t r0,
+                          int64_t r1);
+
 // dst [rows, K] += g [rows, O] W_out [O, K]: the readout's share of one step's dL/dh, added
 // inside the BPTT loop while that block is in cache. O (the task's outputs) is small, so
 // this is a few multiply-adds per element, vectorised over K.

@@ -10,6 +10,7 @@
 namespace rnnscope::rnn {
 namespace {
 
+using linalg::gemm;
 using linalg::gemm_batch;
 using torch::Tensor;
 using torch::autograd::AutogradContext;
@@ -180,10 +181,12 @@ RNNSCOPE_VECTOR_CLONES void add_pending(const T* __restrict g, T c, const T* __r
 // Replicas (engine_internal.h): every weight has a leading replica dimension K and every
 // [T, B, N] buffer is [K, T, B, N], replica-major, so that one replica's buffers are contiguous
 // and the shared machinery of bptt_internal.h (input projection, block gradients, readout)
-// runs on each replica's slice unchanged; the inputs and the noise are shared. Each step's
-// recurrent products of all replicas are one batched GEMM (linalg::gemm_batch: the same
-// strides from replica to replica); the element-wise passes run replica by replica with its
-// bias. With K = 1 the operations and their order are those of a single network.
+// runs on each replica's slice unchanged; the inputs and the noise are shared. The replicas
+// run in groups (replica_group): each step's recurrent products of a group's replicas are one
+// batched GEMM (linalg::gemm_batch: the same strides from replica to replica); the
+// element-wise passes run replica by replica with its bias. With K = 1 the operations and
+// their order are those of a single network.
+
 class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
  public:
   static variable_list forward(AutogradContext* ctx, const Tensor& inputs, const Tensor& w_in, const Tensor& w_rec,
@@ -197,18 +200,16 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
     const auto ctrnn_form = static_cast<CtrnnForm>(form);
     const SkipMix mix(static_cast<TemporalSkip::Kind>(skip_kind), skip_every, skip_beta);
     const SlotLayout layout = ctrnn_layout(N);
+    const int64_t G = replica_group(K, 3 * TBN * int64_t(inputs.element_size()));
     // The states buffer starts as W_in u_t for every step and becomes the states. Backward's
-    // dL/dz buffer is taken here too, where the workspace is at hand.
+    // dL/dz buffer (one group's) is taken here too, where the workspace is at hand.
     Tensor states = workspace->take(0, {K, T, B, N}, inputs.options());
-    for (int64_t k = 0; k < K; ++k) {
-      Tensor replica_states = states.select(0, k);
-      fill_preactivations(layout, inputs, w_in.select(0, k), replica_states);
-    }
     // Training uses only the rates (through the readout): without this, autograd would hand
     // backward a [T, B, N] tensor of zeros for the states, filled and then read every step.
     ctx->set_materialize_grads(false);
     Tensor rates = workspace->take(1, {K, T, B, N}, inputs.options());
-    const Tensor dz = workspace->take(2, {K, T, B, N}, inputs.options());
+    const Tensor dz = workspace->take(2, {G, T, B, N}, inputs.options());
+    Tensor outputs = readout_bias_outputs(rates, w_out, b_out);
     const Tensor x0b = x0.unsqueeze(1).expand({K, B, N}).contiguous();
     // r_0: f(x_0), or in the rate form x_0 itself.
     Tensor r0b = ctrnn_form == CtrnnForm::rate ? x0b : at::empty_like(x0b);
@@ -242,37 +243,44 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
           const auto state = [&](int64_t k, int64_t j) -> const scalar_t* {
             return j == 0 ? x0b.const_data_ptr<scalar_t>() + k * BN : (F == CtrnnForm::rate ? r : x) + k * TBN + (j - 1) * BN;
           };
-          for (int64_t t = 0; t < T; ++t) {
-            // Replica k's block of step t is at k·TBN + t·BN; r_{t−1} at t = 0 is r_0, whose
-            // replicas lie BN apart.
-            const scalar_t* r_prev = t ? r + (t - 1) * BN : r0;
-            const int64_t r_prev_stride = t ? TBN : BN;
-            gemm_batch<scalar_t>(K, false, false, B, N, N, r_prev, N, r_prev_stride, w_t, N, N * N, 1, x + t * BN, N,
-                                 TBN);
-            const bool mixed = mix.mixes(t);
-            for (int64_t k = 0; k < K; ++k) {
-              // The state the leak acts on: x_t.
-              const scalar_t* x_prev = state(k, t);
-              scalar_t* x_t = x + k * TBN + t * BN;
-              scalar_t* r_t = r + k * TBN + t * BN;
-              const scalar_t* xi_t = xi + t * xi_step;
-              const scalar_t* bp = bias.const_data_ptr<scalar_t>() + k * N;
-              const scalar_t* back = mixed ? state(k, t + 1 - mix.every) : nullptr;
-              const scalar_t* next = mixed && mix.next != 0 ? state(k, t + 2 - mix.every) : back;
-              for_row_chunks(B, N, [&](int64_t begin, int64_t end) {
-                const int64_t o = begin * N;
-                ctrnn_forward_step<F, A>(a, bp, xi_t + o, scale, x_prev + o, x_t + o, r_t + o, end - begin, N);
-                if (mixed) {
-                  ctrnn_skip_mix<F, A>(scalar_t(mix.base), scalar_t(mix.back), scalar_t(mix.next), back + o,
-                                       next + o, x_t + o, r_t + o, (end - begin) * N);
-                }
-              });
+          for (int64_t k0 = 0; k0 < K; k0 += G) {
+            const int64_t k1 = std::min(K, k0 + G);
+            for (int64_t k = k0; k < k1; ++k) {
+              Tensor replica_states = states.select(0, k);
+              fill_preactivations(layout, inputs, w_in.select(0, k), replica_states);
             }
+            for (int64_t t = 0; t < T; ++t) {
+              // Replica k's block of step t is at k·TBN + t·BN; r_{t−1} at t = 0 is r_0, whose
+              // replicas lie BN apart.
+              const scalar_t* r_prev = t ? r + k0 * TBN + (t - 1) * BN : r0 + k0 * BN;
+              const int64_t r_prev_stride = t ? TBN : BN;
+              gemm_batch<scalar_t>(k1 - k0, false, false, B, N, N, r_prev, N, r_prev_stride, w_t + k0 * N * N, N,
+                                   N * N, 1, x + k0 * TBN + t * BN, N, TBN);
+              const bool mixed = mix.mixes(t);
+              for (int64_t k = k0; k < k1; ++k) {
+                // The state the leak acts on: x_t.
+                const scalar_t* x_prev = state(k, t);
+                scalar_t* x_t = x + k * TBN + t * BN;
+                scalar_t* r_t = r + k * TBN + t * BN;
+                const scalar_t* xi_t = xi + t * xi_step;
+                const scalar_t* bp = bias.const_data_ptr<scalar_t>() + k * N;
+                const scalar_t* back = mixed ? state(k, t + 1 - mix.every) : nullptr;
+                const scalar_t* next = mixed && mix.next != 0 ? state(k, t + 2 - mix.every) : back;
+                for_row_chunks(B, N, [&](int64_t begin, int64_t end) {
+                  const int64_t o = begin * N;
+                  ctrnn_forward_step<F, A>(a, bp, xi_t + o, scale, x_prev + o, x_t + o, r_t + o, end - begin, N);
+                  if (mixed) {
+                    ctrnn_skip_mix<F, A>(scalar_t(mix.base), scalar_t(mix.back), scalar_t(mix.next), back + o,
+                                         next + o, x_t + o, r_t + o, (end - begin) * N);
+                  }
+                });
+              }
+            }
+            add_readout_products(rates, w_out, outputs, k0, k1);
           }
         });
       });
     });
-    const Tensor outputs = readout_forward(rates, w_out, b_out);
     ctx->save_for_backward({inputs, w_in, w_rec, states, rates, r0b, dz, w_out, alpha});
     ctx->saved_data["form"] = form;
     ctx->saved_data["activation"] = activation;
@@ -291,7 +299,7 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
     const SkipMix mix(static_cast<TemporalSkip::Kind>(ctx->saved_data["skip_kind"].toInt()),
                       ctx->saved_data["skip_every"].toInt(), ctx->saved_data["skip_beta"].toDouble());
     const int64_t T = inputs.size(0), B = inputs.size(1), K = w_rec.size(0), N = w_rec.size(1), BN = B * N;
-    const int64_t TBN = T * BN;
+    const int64_t TBN = T * BN, G = dz.size(0);
     const bool read = has_readout(w_out);
     // An output with no gradient contributes zeros: point every step at one zero block.
     const Tensor zeros = at::zeros({B, N}, rates.options());
@@ -345,6 +353,7 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
           const scalar_t* wo = w_out.const_data_ptr<scalar_t>();
           scalar_t* pend = mix.every > 0 ? pending.data_ptr<scalar_t>() : nullptr;
           scalar_t* dir = mix.every > 0 ? direct.data_ptr<scalar_t>() : nullptr;
+          // Whether the loop has passed a mix of the group it runs (the same step for all).
           bool passed_mix = false;
           // The direct gradient g of replica k's x_{t+1} (rows from o) with the pending δ's share
           // where it reaches x_{t+1}. It is g_x in the current form, g_r in the rate form (whose
@@ -356,49 +365,60 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
             add_pending<scalar_t>(g, scalar_t(reach), pend + k * BN + o, dir + k * BN + o, count);
             return dir + k * BN + o;
           };
-          for (int64_t t = T - 1; t >= 0; --t) {
-            const bool mixed = mix.mixes(t);
-            for (int64_t k = 0; k < K; ++k) {
-              scalar_t* dr_k = drp + k * BN;
-              scalar_t* dz_kt = dzp + k * TBN + t * BN;
-              const scalar_t* slope_kt = slope_source + k * TBN + t * BN;
-              for_row_chunks(B, N, [&](int64_t begin, int64_t end) {
-                const int64_t o = begin * N;
-                // dr holds dL/dr_{t+1} through z_{t+1}; the readout of r_{t+1} adds its share.
+          // dL/dz of the group's replica k: its slot in the group's scratch.
+          const auto dz_of = [&](int64_t k, int64_t k0) { return dz.select(0, k - k0); };
+          Tensor discard = at::empty({B, N}, rates.options());
+          for (int64_t k0 = 0; k0 < K; k0 += G) {
+            const int64_t k1 = std::min(K, k0 + G);
+            passed_mix = false;
+            for (int64_t t = T - 1; t >= 0; --t) {
+              const bool mixed = mix.mixes(t);
+              for (int64_t k = k0; k < k1; ++k) {
+                scalar_t* dr_k = drp + k * BN;
+                scalar_t* dz_kt = dzp + (k - k0) * TBN + t * BN;
+                const scalar_t* slope_kt = slope_source + k * TBN + t * BN;
+                // dr holds dL/dr_{t+1} through z_{t+1}; the readout of r_{t+1} adds its share, one
+                // small product onto it (3% faster than add_readout_gradient's loop at 50 units
+                // and 100 replicas, alike for single networks at 64–256 units).
                 if (gy) {
-                  add_readout_gradient(gy + ((k * T + t) * B + begin) * O, wo + k * O * N, end - begin, O, N, dr_k + o);
+                  gemm<scalar_t>(false, false, B, N, O, gy + (k * T + t) * B * O, O, wo + k * O * N, N, 1,
+                                         dr_k, N);
                 }
-                const scalar_t *g_x = gx + k * gx_replica + t * gx_step + o, *g_r = gr + k * gr_replica + t * gr_step + o;
-                const scalar_t*& g_state = F == CtrnnForm::current ? g_x : g_r;
-                g_state = state_gradient(k, t, g_state, o, (end - begin) * N);
-                ctrnn_backward_step<F, A>(a, g_x, g_r, slope_kt + o, dr_k + o, d + k * BN + o, dz_kt + o,
-                                          end - begin, N);
-                if (mixed) {
-                  ctrnn_skip_unmix<F, A>(scalar_t(mix.base), a, g_x, slope_kt + o, d + k * BN + o, dz_kt + o,
-                                         pend + k * BN + o, end - begin, N);
+                for_row_chunks(B, N, [&](int64_t begin, int64_t end) {
+                  const int64_t o = begin * N;
+                  const scalar_t *g_x = gx + k * gx_replica + t * gx_step + o,
+                                 *g_r = gr + k * gr_replica + t * gr_step + o;
+                  const scalar_t*& g_state = F == CtrnnForm::current ? g_x : g_r;
+                  g_state = state_gradient(k, t, g_state, o, (end - begin) * N);
+                  ctrnn_backward_step<F, A>(a, g_x, g_r, slope_kt + o, dr_k + o, d + k * BN + o, dz_kt + o,
+                                            end - begin, N);
+                  if (mixed) {
+                    ctrnn_skip_unmix<F, A>(scalar_t(mix.base), a, g_x, slope_kt + o, d + k * BN + o, dz_kt + o,
+                                           pend + k * BN + o, end - begin, N);
+                  }
+                });
+              }
+              passed_mix = passed_mix || mixed;
+              gemm_batch<scalar_t>(k1 - k0, false, false, B, N, N, dzp + t * BN, N, TBN, w + k0 * N * N, N, N * N, 0,
+                                   drp + k0 * BN, N, BN);
+              for (int64_t k = k0; k < k1; ++k) {
+                if (bias_grad) add_column_sums(dzp + (k - k0) * TBN + t * BN, B, N, column_sums.data_ptr<double>() + k * N);
+                if (t % block == 0) {
+                  add_block_gradients<scalar_t>(layout, dz_of(k, k0), inputs, w_in.select(0, k), r0b.select(0, k),
+                                                rates.select(0, k), replica_g_out[size_t(k)], t, std::min(t + block, T),
+                                                g[size_t(k)]);
                 }
-              });
-            }
-            passed_mix = passed_mix || mixed;
-            gemm_batch<scalar_t>(K, false, false, B, N, N, dzp + t * BN, N, TBN, w, N, N * N, 0, drp, N, BN);
-            for (int64_t k = 0; k < K; ++k) {
-              if (bias_grad) add_column_sums(dzp + k * TBN + t * BN, B, N, column_sums.data_ptr<double>() + k * N);
-              if (t % block == 0) {
-                add_block_gradients<scalar_t>(layout, dz.select(0, k), inputs, w_in.select(0, k), r0b.select(0, k),
-                                              rates.select(0, k), replica_g_out[size_t(k)], t, std::min(t + block, T),
-                                              g[size_t(k)]);
               }
             }
-          }
-          if (ctx->needs_input_grad(4)) {
-            // δ_0 = (1 − α) δ_1 + f'(x_0) ⊙ dr_0 (current) or + dr_0 (rate): the same step with
-            // no direct gradient.
-            Tensor discard = at::empty_like(delta);
-            for (int64_t k = 0; k < K; ++k) {
-              const scalar_t* g_state = state_gradient(k, -1, z0, 0, BN);
-              ctrnn_backward_step<F, A>(a, F == CtrnnForm::current ? g_state : z0, F == CtrnnForm::rate ? g_state : z0,
-                                        r0b.const_data_ptr<scalar_t>() + k * BN, drp + k * BN, d + k * BN,
-                                        discard.data_ptr<scalar_t>() + k * BN, B, N);
+            if (ctx->needs_input_grad(4)) {
+              // δ_0 = (1 − α) δ_1 + f'(x_0) ⊙ dr_0 (current) or + dr_0 (rate): the same step with
+              // no direct gradient.
+              for (int64_t k = k0; k < k1; ++k) {
+                const scalar_t* g_state = state_gradient(k, -1, z0, 0, BN);
+                ctrnn_backward_step<F, A>(a, F == CtrnnForm::current ? g_state : z0,
+                                          F == CtrnnForm::rate ? g_state : z0, r0b.const_data_ptr<scalar_t>() + k * BN,
+                                          drp + k * BN, d + k * BN, discard.data_ptr<scalar_t>(), B, N);
+              }
             }
           }
         });
@@ -503,6 +523,20 @@ CtrnnSequence ctrnn_reference_replicas(const Tensor& inputs, const Tensor& w_in,
 }
 
 }  // namespace
+
+// A group's [T, B, N] blocks (states, rates, dL/dz: `bytes_per_replica` each replica) stay in
+// L2 while the group runs: the forward writes the states and rates that the group's readout
+// and the backward's first steps read back, the backward writes dL/dz that its block
+// gradients read back, all from cache. Stepping all K replicas at every time step instead
+// (one pass over K blocks per step) evicts each block before the next pass over it: at 100
+// replicas × 50 units × batch 20 × T = 100 (40 MB per buffer) a training step took 105 ms
+// that way and 83 ms in groups (bench/RESULTS.md, Replicas). dL/dz is one group's scratch,
+// reused group after group. Budgets of 1–8 MiB measured alike; 1 MiB leaves room for the
+// weights and the inputs.
+int64_t replica_group(int64_t replicas, int64_t bytes_per_replica) {
+  constexpr int64_t kCacheBudget = int64_t(1) << 20;
+  return std::clamp<int64_t>(kCacheBudget / std::max<int64_t>(1, bytes_per_replica), 1, replicas);
+}
 
 CtrnnSequence ctrnn_sequence(Engine engine, Workspace& workspace, const Tensor& inputs, const Tensor& w_in,
                              const Tensor& w_rec, const Tensor& b, const Tensor& x0, const Tensor& noise,

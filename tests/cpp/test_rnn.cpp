@@ -905,6 +905,42 @@ TEST(Engine, WorkspaceNeverOverwritesHeldOutputs) {
   EXPECT_EQ(run().states.data_ptr(), second_storage);
 }
 
+// Replicas whose buffers do not fit the kernel's cache budget together run in groups
+// (replica_group); here groups of two and one, with a skip through time (whose pending
+// gradient each group starts afresh), noise, a readout and every output in the loss: values
+// and gradients of every replica equal the reference twin's.
+TEST(Engine, ReplicasRunInCacheGroupsEqualReference) {
+  const int64_t K = 3, T = 40, B = 12, N = 40, n_in = 3, n_out = 2;
+  const auto opts = torch::TensorOptions().dtype(torch::kFloat64);
+  ASSERT_EQ(rnn::replica_group(K, 3 * T * B * N * 8), 2);
+  auto gen = rnn::torch_generator(12, "replica-groups");
+  std::vector<torch::Tensor> w = {at::randn({K, N, n_in}, gen, opts), at::randn({K, N, N}, gen, opts) * 0.15,
+                                  at::randn({K, N}, gen, opts) * 0.2, at::randn({K, N}, gen, opts) * 0.5,
+                                  at::randn({K, n_out, N}, gen, opts), at::randn({K, n_out}, gen, opts)};
+  const auto u = at::randn({T, B, n_in}, gen, opts), noise = at::randn({T, B, N}, gen, opts);
+  const auto g_states = at::randn({K, T, B, N}, gen, opts), g_rates = at::randn({K, T, B, N}, gen, opts);
+  const auto g_out = at::randn({K, T, B, n_out}, gen, opts);
+  for (const auto form : {rnn::CtrnnForm::current, rnn::CtrnnForm::rate}) {
+    std::vector<torch::Tensor> results;
+    for (const auto engine : {rnn::Engine::fused, rnn::Engine::reference}) {
+      rnn::Workspace workspace;
+      for (auto& t : w) t = t.detach().requires_grad_();
+      const auto seq = rnn::ctrnn_sequence(
+          engine, workspace, u, w[0], w[1], w[2], w[3], noise,
+          {form, rnn::Activation::tanh, at::full({N}, 0.3, opts), at::full({N}, 0.2, opts)}, rnn::Readout{w[4], w[5]},
+          rnn::TemporalSkip{rnn::TemporalSkip::Kind::sctt, 3, 0.4});
+      ((seq.states * g_states).sum() + (seq.rates * g_rates).sum() + (seq.outputs * g_out).sum()).backward();
+      results.push_back(seq.rates);
+      results.push_back(seq.outputs);
+      for (const auto& t : w) results.push_back(t.grad());
+    }
+    const size_t half = results.size() / 2;
+    for (size_t i = 0; i < half; ++i) {
+      EXPECT_LE(relative_difference(results[i], results[i + half]), 1e-10) << i << " form " << int(form);
+    }
+  }
+}
+
 // Large steps split their element-wise passes over threads (in row chunks); the split must
 // give the same result as the reference.
 TEST(Engine, ThreadedChunksEqualReference) {
