@@ -48,6 +48,14 @@ fuzz-run:
 	@$(VENV)/bin/cmake --build $(FUZZ_BUILD) --target fuzz_targets -j $(JOBS)
 	@tests/fuzz/run.sh $(FUZZ_SECONDS)
 
+# The benchmark programs (bench/bench_engine; the Python benchmarks need only `make build`) in
+# their own release build, build-bench. Run by hand, never in CI: bench/RESULTS.md gives each
+# benchmark's command.
+bench: build
+	@$(CMAKE_NINJA) -S . -B build-bench -DRNNSCOPE_BUILD_BENCH=ON -DRNNSCOPE_BUILD_PYTHON=OFF \
+	  -DCMAKE_BUILD_TYPE=Release -DPython_EXECUTABLE=$(abspath $(PY)) >/dev/null
+	@$(VENV)/bin/cmake --build build-bench --target bench_engine -j $(JOBS)
+
 # The whole suite under GCC's AddressSanitizer and UBSan, by hand (it builds everything again
 # in build/sanitize, too slow for `make test`): the C++ tests, then the Python tests with the
 # sanitized module (staged in build/sanitize/python, preloaded libasan; libstdc++ too, or

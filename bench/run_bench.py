@@ -2,9 +2,7 @@
 CTRNN, GRU and LSTM against PyTorch peers measured in the same invocation, the same .venv
 and the same thread count, plus the GEMM floor of each step. Run by hand, never in CI:
 
-    cmake -S . -B build-bench -G Ninja -DPython_EXECUTABLE=$PWD/.venv/bin/python \\
-          -DRNNSCOPE_BUILD_BENCH=ON -DCMAKE_BUILD_TYPE=Release
-    cmake --build build-bench --target bench_engine
+    make bench        # build-bench/bench_engine, a release build of its own
     .venv/bin/python bench/run_bench.py --threads 1 --write
 
 Every implementation is a long-lived worker (bench/bench_engine for rnnscope and the floor,
