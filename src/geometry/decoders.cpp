@@ -23,12 +23,22 @@ namespace {
 
 std::string shape_text(const Matrix& m) { return "[" + std::to_string(m.rows()) + ", " + std::to_string(m.cols()) + "]"; }
 
-void check_samples(const Matrix& x, const std::vector<int64_t>& y, const std::string& what) {
+// x has a sample and a feature at least, every entry finite.
+void check_features(const Matrix& x, const std::string& what) {
   require(x.rows() >= 1 && x.cols() >= 1, what + ": x " + shape_text(x) + " must have at least one sample and one feature");
+  require(x.allFinite(), what + ": x contains a non-finite value (NaN or infinity)");
+}
+
+// y has one label per sample of x.
+void check_label_count(const Matrix& x, const std::vector<int64_t>& y, const std::string& what) {
   require(static_cast<size_t>(x.rows()) == y.size(), what + ": x " + shape_text(x) + " has " + std::to_string(x.rows()) +
                                                           " samples but y has " + std::to_string(y.size()) +
                                                           " labels; they must be the same count");
-  require(x.allFinite(), what + ": x contains a non-finite value (NaN or infinity)");
+}
+
+void check_samples(const Matrix& x, const std::vector<int64_t>& y, const std::string& what) {
+  check_features(x, what);
+  check_label_count(x, y, what);
 }
 
 void check_options(const DecoderOptions& o) {
@@ -278,9 +288,7 @@ Matrix coefficients_in(const LinearDecoder& decoder, const FeatureScaling& into,
 LinearDecoder fit_on(const Design& design, const std::vector<int64_t>& y, const DecoderOptions& options,
                      const LinearDecoder* warm) {
   const Matrix& x = design.x;
-  require(static_cast<size_t>(x.rows()) == y.size(), "decoder: x " + shape_text(x) + " has " + std::to_string(x.rows()) +
-                                                         " samples but y has " + std::to_string(y.size()) +
-                                                         " labels; they must be the same count");
+  check_label_count(x, y, "decoder");
   LinearDecoder decoder;
   decoder.classes = y;
   std::sort(decoder.classes.begin(), decoder.classes.end());
@@ -310,8 +318,7 @@ LinearDecoder fit(const Matrix& x, const std::vector<int64_t>& y, const DecoderO
 }  // namespace
 
 FeatureScaling fit_scaling(const Matrix& x) {
-  require(x.rows() >= 1 && x.cols() >= 1, "feature scaling: x " + shape_text(x) + " must have at least one sample and one feature");
-  require(x.allFinite(), "feature scaling: x contains a non-finite value (NaN or infinity)");
+  check_features(x, "feature scaling");
   FeatureScaling out;
   out.mean = x.colwise().mean().transpose();
   const Vector variance = (x.rowwise() - out.mean.transpose()).colwise().squaredNorm().transpose() / static_cast<double>(x.rows());
@@ -331,8 +338,7 @@ LinearDecoder fit_decoder(const Matrix& x, const std::vector<int64_t>& y, const 
 
 std::vector<LinearDecoder> fit_decoders(const Matrix& x, const std::vector<std::vector<int64_t>>& ys,
                                         const DecoderOptions& options) {
-  require(x.rows() >= 1 && x.cols() >= 1, "decoder: x " + shape_text(x) + " must have at least one sample and one feature");
-  require(x.allFinite(), "decoder: x contains a non-finite value (NaN or infinity)");
+  check_features(x, "decoder");
   check_options(options);
   const Design design(x, options.standardize);
   std::vector<LinearDecoder> out;
