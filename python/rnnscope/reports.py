@@ -363,6 +363,7 @@ def _nback_figures(results: dict) -> list:
                      f"than the perceptual one; objects share an encoding space with time-specific memory maps."),
     ]
 
+
 _SNN_PAPER = "Chakraborty & Mukhopadhyay 2024"
 
 

@@ -186,7 +186,6 @@ RNNSCOPE_VECTOR_CLONES void add_pending(const T* __restrict g, T c, const T* __r
 // batched GEMM (linalg::gemm_batch: the same strides from replica to replica); the
 // element-wise passes run replica by replica with its bias. With K = 1 the operations and
 // their order are those of a single network.
-
 class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
  public:
   static variable_list forward(AutogradContext* ctx, const Tensor& inputs, const Tensor& w_in, const Tensor& w_rec,
@@ -365,8 +364,6 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
             add_pending<scalar_t>(g, scalar_t(reach), pend + k * BN + o, dir + k * BN + o, count);
             return dir + k * BN + o;
           };
-          // dL/dz of the group's replica k: its slot in the group's scratch.
-          const auto dz_of = [&](int64_t k, int64_t k0) { return dz.select(0, k - k0); };
           Tensor discard = at::empty({B, N}, rates.options());
           for (int64_t k0 = 0; k0 < K; k0 += G) {
             const int64_t k1 = std::min(K, k0 + G);
@@ -381,8 +378,7 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
                 // small product onto it (3% faster than add_readout_gradient's loop at 50 units
                 // and 100 replicas, alike for single networks at 64–256 units).
                 if (gy) {
-                  gemm<scalar_t>(false, false, B, N, O, gy + (k * T + t) * B * O, O, wo + k * O * N, N, 1,
-                                         dr_k, N);
+                  gemm<scalar_t>(false, false, B, N, O, gy + (k * T + t) * B * O, O, wo + k * O * N, N, 1, dr_k, N);
                 }
                 for_row_chunks(B, N, [&](int64_t begin, int64_t end) {
                   const int64_t o = begin * N;
@@ -404,7 +400,7 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
               for (int64_t k = k0; k < k1; ++k) {
                 if (bias_grad) add_column_sums(dzp + (k - k0) * TBN + t * BN, B, N, column_sums.data_ptr<double>() + k * N);
                 if (t % block == 0) {
-                  add_block_gradients<scalar_t>(layout, dz_of(k, k0), inputs, w_in.select(0, k), r0b.select(0, k),
+                  add_block_gradients<scalar_t>(layout, dz.select(0, k - k0), inputs, w_in.select(0, k), r0b.select(0, k),
                                                 rates.select(0, k), replica_g_out[size_t(k)], t, std::min(t + block, T),
                                                 g[size_t(k)]);
                 }

@@ -93,13 +93,14 @@ struct CtrnnSequence {
   torch::Tensor rates;
   torch::Tensor outputs;
 };
-// `workspace` holds the fused kernel's buffers between calls (the reference ignores it). Both
-// engines run `skip` (each replica's state mixed with its own past): the fused kernel folds
-// the mix and its backward into its loops.
+
 // How many replicas the fused CTRNN kernel runs through the sequence together, given each
 // replica's bytes in its [T, B, N] buffers (ctrnn_kernel.cpp says why in groups).
 int64_t replica_group(int64_t replicas, int64_t bytes_per_replica);
 
+// `workspace` holds the fused kernel's buffers between calls (the reference ignores it). Both
+// engines run `skip` (each replica's state mixed with its own past): the fused kernel folds
+// the mix and its backward into its loops.
 CtrnnSequence ctrnn_sequence(Engine engine, Workspace& workspace, const torch::Tensor& inputs,
                              const torch::Tensor& w_in, const torch::Tensor& w_rec, const torch::Tensor& b,
                              const torch::Tensor& x0, const torch::Tensor& noise, const CtrnnDynamics& dynamics,
