@@ -4,6 +4,7 @@
 
 #include "rnnscope/core/error.h"
 
+#include <cmath>
 #include <cstdio>
 
 namespace rnnscope::requests {
@@ -54,6 +55,10 @@ std::string format_value(const char* pattern, double value) {
   char text[64];
   std::snprintf(text, sizeof text, pattern, value);
   return text;
+}
+
+std::string format_cell(const char* pattern, double value) {
+  return std::isfinite(value) ? format_value(pattern, value) : "–";
 }
 
 }  // namespace rnnscope::requests

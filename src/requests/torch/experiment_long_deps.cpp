@@ -173,8 +173,6 @@ double median_bounded(const std::vector<Outcome>& runs, int64_t budget) {
   return median_reached(steps);
 }
 
-std::string cell(double v, const char* pattern) { return std::isfinite(v) ? format_value(pattern, v) : "–"; }
-
 std::string task_table(const LongDepsSizes& sizes, const std::string& task,
                        const std::vector<std::vector<Outcome>>& outcomes) {
   std::string md = "### " + task + " (budget " + std::to_string(budget_of(sizes, task)) +
@@ -192,8 +190,8 @@ std::string task_table(const LongDepsSizes& sizes, const std::string& task,
       reached += std::isfinite(o.steps);
     }
     md += "| " + std::string(kMethods[m].name) + " | " + std::to_string(reached) + " of " + std::to_string(runs.size()) +
-          " | " + cell(median_reached(steps), "%.0f") + " | " + cell(median_reached(seconds), "%.1f") + " | " +
-          format_value("%.3f", accuracy) + " |\n";
+          " | " + format_cell("%.0f", median_reached(steps)) + " | " + format_cell("%.1f", median_reached(seconds)) +
+          " | " + format_value("%.3f", accuracy) + " |\n";
   }
   return md + "\n";
 }

@@ -212,7 +212,7 @@ std::vector<double> stacked(const std::vector<std::vector<Network>>& nets, int64
   return out;
 }
 
-std::string number(double v) { return std::isfinite(v) ? format_value("%.2f", v) : "–"; }
+std::string number(double v) { return format_cell("%.2f", v); }
 
 // Cross-task generalisation of a network: the decoders' accuracy above chance on the other tasks
 // (all ordered pairs A != B) as a fraction of that on their own task's held-out trials.

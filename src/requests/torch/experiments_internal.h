@@ -15,6 +15,8 @@ inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 // One number printed by a printf pattern, for the results.md tables.
 std::string format_value(const char* pattern, double value);
+// format_value, or "–" where the number does not exist (not finite): a results.md table cell.
+std::string format_cell(const char* pattern, double value);
 
 // Planted-rank recovery by fit-ltr and the tensor rank of a task-trained RNN's weight updates.
 ExperimentResult run_ltr_experiment(const ExperimentRequest& request);
