@@ -30,6 +30,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #ifdef __linux__
@@ -67,13 +70,36 @@ void with_surrogate(Surrogate s, const F& f) {
 }
 
 // The indices of the entries of x[0, n) that are not zero, into idx; returns their count.
+// Spikes, input spikes and compact surrogates are mostly zero: a block of 16 entries is first
+// tested as a whole, and only a block with a non-zero entry is scanned entry by entry (where
+// each index store waits on the running count).
 template <class T>
-int64_t nonzero_entries(const T* __restrict x, int64_t n, int32_t* __restrict idx) {
-  int64_t k = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    idx[k] = static_cast<int32_t>(i);
-    k += x[i] != T(0);
+RNNSCOPE_VECTOR_CLONES int64_t nonzero_entries(const T* __restrict x, int64_t n, int32_t* __restrict idx) {
+  constexpr int64_t block = 16;
+  int64_t k = 0, i = 0;
+  const auto scan = [&](int64_t end) {
+    for (; i < end; ++i) {
+      idx[k] = static_cast<int32_t>(i);
+      k += x[i] != T(0);
+    }
+  };
+  // The test ORs the entries' bit patterns without their signs (±0 alike): as float compares
+  // GCC leaves it scalar, as integers it is a few vector ORs.
+  using Bits = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
+  constexpr Bits magnitude = ~Bits(0) >> 1;
+  for (; i + block <= n;) {
+    Bits any = 0;
+    for (int64_t j = 0; j < block; ++j) {
+      Bits b;
+      std::memcpy(&b, x + i + j, sizeof b);
+      any |= b & magnitude;
+    }
+    if (any)
+      scan(i + block);
+    else
+      i += block;
   }
+  scan(n);
   return k;
 }
 
@@ -110,21 +136,89 @@ RNNSCOPE_VECTOR_CLONES __attribute__((noinline)) void smooth_delta_row(T beta, T
     delta[i] = (beta * next[i] + g_v[i]) + surrogate_derivative<S>(v[i] - theta, k) * (g_s[i] + e[i]);
 }
 
-// One trial's step: v = β v_prev + b + Σ_{c: u_c ≠ 0} u_c witr_c + Σ_{j: s_prev,j = 1} (wrt_j − θ e_j),
-// s = H(v − θ). `idx` has room for max(n, n_in) indices.
-template <class T>
-void lif_forward_row(T beta, T theta, const T* __restrict v_prev, const T* __restrict s_prev,
-                     const T* __restrict u, int64_t n_in, const T* __restrict b, const T* __restrict wit,
-                     const T* __restrict wrt, int64_t n, int32_t* __restrict idx, T* __restrict v, T* __restrict s) {
-  for (int64_t i = 0; i < n; ++i) v[i] = beta * v_prev[i] + b[i];
-  const int64_t inputs = nonzero_entries(u, n_in, idx);
-  for (int64_t k = 0; k < inputs; ++k) {
-    add_scaled(u[idx[k]], wit + idx[k] * n, n, v);
+// The first of the two passes of one trial's δ_t with a compact-support surrogate, without
+// branches so that it vectorises: δ = β δ_next + g_v, and σ'(v − θ) into `slope`. The second,
+// δ += σ' ⊙ (g_s + e) only where σ' is not zero, is the caller's loop over those entries.
+template <Surrogate S, class T>
+RNNSCOPE_VECTOR_CLONES __attribute__((noinline)) void compact_delta_base(T beta, T theta, T k, const T* __restrict v,
+                                                                         const T* __restrict next,
+                                                                         const T* __restrict g_v, int64_t n,
+                                                                         T* __restrict delta, T* __restrict slope) {
+  for (int64_t i = 0; i < n; ++i) {
+    slope[i] = surrogate_derivative<S>(v[i] - theta, k);
+    delta[i] = beta * next[i] + g_v[i];
   }
-  const int64_t spikes = nonzero_entries(s_prev, n, idx);
-  for (int64_t k = 0; k < spikes; ++k) add_scaled(T(1), wrt + idx[k] * n, n, v);
-  for (int64_t k = 0; k < spikes; ++k) v[idx[k]] -= theta;
+}
+
+// One trial's step: v = β v_prev + b + Σ_{c ∈ fed} u_c witr_c + Σ_{j ∈ spiked} (wrt_j − θ e_j),
+// s = H(v − θ); `fed` lists the inputs of u that are not zero, `spiked` the spikes of s_prev.
+template <class T>
+void lif_forward_row(T beta, T theta, const T* __restrict v_prev, const T* __restrict u, const int32_t* fed,
+                     int64_t n_fed, const int32_t* spiked, int64_t n_spiked, const T* __restrict b,
+                     const T* __restrict wit, const T* __restrict wrt, int64_t n, T* __restrict v, T* __restrict s) {
+  for (int64_t i = 0; i < n; ++i) v[i] = beta * v_prev[i] + b[i];
+  for (int64_t k = 0; k < n_fed; ++k) add_scaled(u[fed[k]], wit + fed[k] * n, n, v);
+  for (int64_t k = 0; k < n_spiked; ++k) add_scaled(T(1), wrt + spiked[k] * n, n, v);
+  for (int64_t k = 0; k < n_spiked; ++k) v[spiked[k]] -= theta;
   for (int64_t i = 0; i < n; ++i) s[i] = v[i] > theta ? T(1) : T(0);
+}
+
+// Per trial and step, the indices of the entries of the spikes s_t (or of the inputs u_t) that
+// are not zero. The forward pass makes them and the backward pass reads them back, instead of
+// searching the [T, B, N] spikes and [T, B, n_in] inputs again (that search was a tenth of a
+// training step). Built per trial, as each trial's rows are one thread's, then packed into two
+// tensors for the autograd context.
+class TrialEvents {
+ public:
+  // Appends the non-zero entries of x[0, n) as the list of the next step.
+  template <class T>
+  void append(const T* x, int64_t n) {
+    const size_t old = index_.size();
+    index_.resize(old + static_cast<size_t>(n));
+    index_.resize(old + static_cast<size_t>(nonzero_entries(x, n, index_.data() + old)));
+    end_.push_back(static_cast<int64_t>(index_.size()));
+  }
+  // Step t's list (t < the steps appended) and its length.
+  const int32_t* list(int64_t t) const { return index_.data() + begin(t); }
+  int64_t count(int64_t t) const { return end_[static_cast<size_t>(t)] - begin(t); }
+
+  // index int32 [all events of all trials], offset int64 [trials, steps + 1]: trial r's list of
+  // step t is index[offset[r][t], offset[r][t + 1]).
+  static std::pair<Tensor, Tensor> pack(const std::vector<TrialEvents>& trials, int64_t steps) {
+    int64_t total = 0;
+    for (const TrialEvents& e : trials) total += static_cast<int64_t>(e.index_.size());
+    Tensor index = at::empty({total}, at::kInt);
+    Tensor offset = at::empty({static_cast<int64_t>(trials.size()), steps + 1}, at::kLong);
+    int32_t* ip = index.data_ptr<int32_t>();
+    int64_t* op = offset.data_ptr<int64_t>();
+    int64_t base = 0;
+    for (const TrialEvents& e : trials) {
+      std::copy(e.index_.begin(), e.index_.end(), ip + base);
+      *op++ = base;
+      for (int64_t end : e.end_) *op++ = base + end;
+      base += static_cast<int64_t>(e.index_.size());
+    }
+    return {index, offset};
+  }
+
+ private:
+  int64_t begin(int64_t t) const { return t ? end_[static_cast<size_t>(t - 1)] : 0; }
+  std::vector<int32_t> index_;
+  std::vector<int64_t> end_;
+};
+
+// A packed event list (TrialEvents::pack) as its trial r's list of step t.
+struct PackedEvents {
+  const int32_t* index;
+  const int64_t* offset;
+  int64_t steps;
+  const int32_t* list(int64_t r, int64_t t) const { return index + offset[r * (steps + 1) + t]; }
+  int64_t count(int64_t r, int64_t t) const {
+    return offset[r * (steps + 1) + t + 1] - offset[r * (steps + 1) + t];
+  }
+};
+PackedEvents packed(const Tensor& index, const Tensor& offset) {
+  return {index.const_data_ptr<int32_t>(), offset.const_data_ptr<int64_t>(), offset.size(1) - 1};
 }
 
 // Asks Linux to back a fresh, untouched buffer with 2 MB pages where it can (transparent huge
@@ -156,52 +250,74 @@ GradView grad_view(const torch::Tensor& g) {
   return {h, h.stride(0), h.stride(1)};
 }
 
+// The gradient of the counts [B, N] as that of the spikes [T, B, N] it is, at every step (stride 0).
+GradView counts_grad_view(const torch::Tensor& g) {
+  const torch::Tensor h = g.contiguous();
+  return {h, 0, h.stride(0)};
+}
+
 class LifFunction : public torch::autograd::Function<LifFunction> {
  public:
+  // Gives back the spikes [T, B, N], or with `counts` only their counts [B, N] (lif_spike_counts),
+  // and the membranes.
   static variable_list forward(AutogradContext* ctx, const Tensor& inputs, const Tensor& w_in, const Tensor& w_rec,
-                               const Tensor& b, double beta, double threshold, int64_t surrogate, double slope) {
+                               const Tensor& b, double beta, double threshold, int64_t surrogate, double slope,
+                               bool counts) {
     const int64_t T = inputs.size(0), B = inputs.size(1), n_in = inputs.size(2), N = w_rec.size(0);
     const auto opts = inputs.options();
     const Tensor wit = w_in.t().contiguous(), wrt = w_rec.t().contiguous();
-    Tensor membrane = at::empty({T, B, N}, opts), spikes = at::empty({T, B, N}, opts);
+    // With counts, each step's spikes go to a row of scratch, only to be listed.
+    Tensor membrane = at::empty({T, B, N}, opts), spikes = counts ? at::empty({B, N}, opts) : at::empty({T, B, N}, opts);
     advise_huge_pages(membrane);
     advise_huge_pages(spikes);
+    Tensor spike_counts = counts ? at::zeros({B, N}, opts) : Tensor();
     const Tensor zeros = at::zeros({B, N}, opts);
+    std::vector<TrialEvents> spiked(static_cast<size_t>(B)), fed(static_cast<size_t>(B));
     AT_DISPATCH_FLOATING_TYPES(inputs.scalar_type(), "rnnscope_lif_forward", [&] {
       const scalar_t be = static_cast<scalar_t>(beta), th = static_cast<scalar_t>(threshold);
       const scalar_t *u = inputs.const_data_ptr<scalar_t>(), *bp = b.const_data_ptr<scalar_t>(),
                      *wi = wit.const_data_ptr<scalar_t>(), *w = wrt.const_data_ptr<scalar_t>(),
                      *z = zeros.const_data_ptr<scalar_t>();
       scalar_t *v = membrane.data_ptr<scalar_t>(), *s = spikes.data_ptr<scalar_t>();
+      scalar_t* c = counts ? spike_counts.data_ptr<scalar_t>() : nullptr;
       for (int64_t t = 0; t < T; ++t) {
         for_row_chunks(B, N, [&](int64_t begin, int64_t end) {
-          std::vector<int32_t> idx(static_cast<size_t>(std::max(N, n_in)));
           for (int64_t r = begin; r < end; ++r) {
-            const int64_t o = (t * B + r) * N, prev = o - B * N;
-            lif_forward_row(be, th, t ? v + prev : z + r * N, t ? s + prev : z + r * N, u + (t * B + r) * n_in, n_in,
-                            bp, wi, w, N, idx.data(), v + o, s + o);
+            TrialEvents &sp = spiked[static_cast<size_t>(r)], &in = fed[static_cast<size_t>(r)];
+            const scalar_t* ur = u + (t * B + r) * n_in;
+            in.append(ur, n_in);
+            const int64_t o = (t * B + r) * N;
+            scalar_t* sr = counts ? s + r * N : s + o;
+            lif_forward_row(be, th, t ? v + o - B * N : z + r * N, ur, in.list(t), in.count(t),
+                            t ? sp.list(t - 1) : nullptr, t ? sp.count(t - 1) : 0, bp, wi, w, N, v + o, sr);
+            sp.append(sr, N);  // after the last read of step t − 1's list, which this may move
+            for (int64_t q = 0, m = counts ? sp.count(t) : 0; q < m; ++q) c[r * N + sp.list(t)[q]] += 1;
           }
         });
       }
     });
+    const auto [spiked_index, spiked_offset] = TrialEvents::pack(spiked, T);
+    const auto [fed_index, fed_offset] = TrialEvents::pack(fed, T);
     ctx->set_materialize_grads(false);
-    ctx->save_for_backward({inputs, w_in, w_rec, membrane, spikes});
+    ctx->save_for_backward({inputs, w_in, w_rec, membrane, spiked_index, spiked_offset, fed_index, fed_offset});
     ctx->saved_data["beta"] = beta;
     ctx->saved_data["threshold"] = threshold;
     ctx->saved_data["surrogate"] = surrogate;
     ctx->saved_data["slope"] = slope;
-    return {spikes, membrane};
+    return {counts ? spike_counts : spikes, membrane};
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
     const auto saved = ctx->get_saved_variables();
-    const Tensor &inputs = saved[0], &w_in = saved[1], &w_rec = saved[2], &membrane = saved[3], &spikes = saved[4];
+    const Tensor &inputs = saved[0], &w_in = saved[1], &w_rec = saved[2], &membrane = saved[3];
+    const PackedEvents spiked = packed(saved[4], saved[5]), fed = packed(saved[6], saved[7]);
     const double beta = ctx->saved_data["beta"].toDouble(), threshold = ctx->saved_data["threshold"].toDouble(),
                  slope = ctx->saved_data["slope"].toDouble();
     const auto surrogate = static_cast<Surrogate>(ctx->saved_data["surrogate"].toInt());
     const int64_t T = membrane.size(0), B = membrane.size(1), N = membrane.size(2), n_in = inputs.size(2);
     const auto opts = membrane.options();
-    const GradView g_s = grad_view(grads[0]), g_v = grad_view(grads[1]);
+    const GradView g_s = grads[0].defined() && grads[0].dim() == 2 ? counts_grad_view(grads[0]) : grad_view(grads[0]),
+                   g_v = grad_view(grads[1]);
     const bool compact = surrogate == Surrogate::triangle;
     // Compact support reads e_t's entries as rows of W_recᵀ; smooth surrogates form it whole.
     const Tensor wrt = compact ? w_rec.t().contiguous() : Tensor();
@@ -210,16 +326,12 @@ class LifFunction : public torch::autograd::Function<LifFunction> {
     const Tensor zeros = at::zeros({N}, opts);
     Tensor dwrt = at::zeros({N, N}, opts), dwit = at::zeros({n_in, N}, opts), db = at::zeros({N}, opts);
     const Tensor d_inputs = ctx->needs_input_grad(0) ? at::empty({T, B, n_in}, opts) : Tensor();
-    // Per trial of the step, the spikes of s_{t−1} and the inputs of u_t that are not zero.
-    std::vector<int32_t> spiked(static_cast<size_t>(B * N)), fed(static_cast<size_t>(B * n_in));
-    std::vector<int64_t> n_spiked(static_cast<size_t>(B)), n_fed(static_cast<size_t>(B));
     AT_DISPATCH_FLOATING_TYPES(membrane.scalar_type(), "rnnscope_lif_backward", [&] {
       with_surrogate(surrogate, [&](auto kind) {
         constexpr Surrogate S = decltype(kind)::value;
         const scalar_t be = static_cast<scalar_t>(beta), th = static_cast<scalar_t>(threshold),
                        k = static_cast<scalar_t>(slope);
-        const scalar_t *v = membrane.const_data_ptr<scalar_t>(), *s = spikes.const_data_ptr<scalar_t>(),
-                       *u = inputs.const_data_ptr<scalar_t>(), *wr = w_rec.const_data_ptr<scalar_t>(),
+        const scalar_t *v = membrane.const_data_ptr<scalar_t>(), *u = inputs.const_data_ptr<scalar_t>(), *wr = w_rec.const_data_ptr<scalar_t>(),
                        *wi = w_in.const_data_ptr<scalar_t>(), *w = compact ? wrt.const_data_ptr<scalar_t>() : nullptr;
         const scalar_t* gs = g_s.held.defined() ? g_s.held.const_data_ptr<scalar_t>() : nullptr;
         const scalar_t* gv = g_v.held.defined() ? g_v.held.const_data_ptr<scalar_t>() : nullptr;
@@ -231,47 +343,43 @@ class LifFunction : public torch::autograd::Function<LifFunction> {
           const scalar_t* next = delta.data_ptr<scalar_t>() + ((t + 1) % 2) * B * N;  // zeros at the last step
           if (!last && !compact) linalg::gemm<scalar_t>(false, false, B, N, N, next, N, wr, N, 0, ep, N);
           for_row_chunks(B, N, [&](int64_t begin, int64_t end) {
-            for (int64_t r = begin; r < end && !compact; ++r) {
-              const scalar_t* z = zeros.const_data_ptr<scalar_t>();
-              smooth_delta_row<S>(be, th, k, v + (t * B + r) * N, next + r * N,
-                                  gv ? gv + t * g_v.step + r * g_v.trial : z, gs ? gs + t * g_s.step + r * g_s.trial : z,
-                                  last ? z : ep + r * N, N, cur + r * N);
+            const scalar_t* z = zeros.const_data_ptr<scalar_t>();
+            if (!compact) {
+              for (int64_t r = begin; r < end; ++r)
+                smooth_delta_row<S>(be, th, k, v + (t * B + r) * N, next + r * N,
+                                    gv ? gv + t * g_v.step + r * g_v.trial : z,
+                                    gs ? gs + t * g_s.step + r * g_s.trial : z, last ? z : ep + r * N, N, cur + r * N);
+              return;
             }
-            for (int64_t r = begin; r < end && compact; ++r) {
-              const scalar_t* vr = v + (t * B + r) * N;
+            std::vector<scalar_t> slope(static_cast<size_t>(N));
+            std::vector<int32_t> active(static_cast<size_t>(N));
+            for (int64_t r = begin; r < end; ++r) {
               const scalar_t* gsr = gs ? gs + t * g_s.step + r * g_s.trial : nullptr;
-              const scalar_t* gvr = gv ? gv + t * g_v.step + r * g_v.trial : nullptr;
               const scalar_t* nr = next + r * N;
               scalar_t* dr = cur + r * N;
-              for (int64_t i = 0; i < N; ++i) {
-                const scalar_t slope_i = surrogate_derivative<S>(vr[i] - th, k);
-                scalar_t grad = be * nr[i] + (gvr ? gvr[i] : scalar_t(0));
-                if (slope_i != scalar_t(0)) {
-                  scalar_t ei = gsr ? gsr[i] : scalar_t(0);
-                  if (!last) ei += dot(w + i * N, nr, N);  // row i of W_recᵀ: column i of W_rec
-                  grad += slope_i * ei;
-                }
-                dr[i] = grad;
+              compact_delta_base<S>(be, th, k, v + (t * B + r) * N, nr, gv ? gv + t * g_v.step + r * g_v.trial : z, N,
+                                    dr, slope.data());
+              const int64_t m = nonzero_entries(slope.data(), N, active.data());
+              for (int64_t q = 0; q < m; ++q) {
+                const int64_t i = active[static_cast<size_t>(q)];
+                scalar_t ei = gsr ? gsr[i] : scalar_t(0);
+                if (!last) ei += dot(w + i * N, nr, N);  // row i of W_recᵀ: column i of W_rec
+                dr[i] += slope[static_cast<size_t>(i)] * ei;
               }
             }
           });
-          for (int64_t r = 0; r < B; ++r) {
-            const size_t ro = static_cast<size_t>(r);
-            n_spiked[ro] = t ? nonzero_entries(s + ((t - 1) * B + r) * N, N, spiked.data() + r * N) : 0;
-            n_fed[ro] = nonzero_entries(u + (t * B + r) * n_in, n_in, fed.data() + r * n_in);
-          }
           // The weight gradients' share of step t, split over columns: each entry's sum runs
           // over (t, trial, event) in one order for any thread count.
           at::parallel_for(0, N, 128, [&](int64_t i0, int64_t i1) {
             for (int64_t r = 0; r < B; ++r) {
               const scalar_t* dr = cur + r * N;
               for (int64_t i = i0; i < i1; ++i) dbp[i] += dr[i];
-              const int32_t* sp = spiked.data() + r * N;
-              for (int64_t q = 0; q < n_spiked[static_cast<size_t>(r)]; ++q)
+              const int32_t* sp = t ? spiked.list(r, t - 1) : nullptr;  // the spikes of s_{t−1}
+              for (int64_t q = 0, m = t ? spiked.count(r, t - 1) : 0; q < m; ++q)
                 add_scaled(scalar_t(1), dr + i0, i1 - i0, dwr + sp[q] * N + i0);
-              const int32_t* fp = fed.data() + r * n_in;
+              const int32_t* fp = fed.list(r, t);
               const scalar_t* ur = u + (t * B + r) * n_in;
-              for (int64_t q = 0; q < n_fed[static_cast<size_t>(r)]; ++q)
+              for (int64_t q = 0, m = fed.count(r, t); q < m; ++q)
                 add_scaled(ur[fp[q]], dr + i0, i1 - i0, dwi + fp[q] * N + i0);
             }
           });
@@ -281,7 +389,7 @@ class LifFunction : public torch::autograd::Function<LifFunction> {
         }
       });
     });
-    return {d_inputs, dwit.t().contiguous(), dwrt.t().contiguous(), db, Tensor(), Tensor(), Tensor(), Tensor()};
+    return {d_inputs, dwit.t().contiguous(), dwrt.t().contiguous(), db, Tensor(), Tensor(), Tensor(), Tensor(), Tensor()};
   }
 };
 
@@ -336,13 +444,32 @@ double surrogate_primitive(Surrogate s, double x, double slope) {
   return surrogate_primitive(s, torch::tensor(x, torch::kFloat64), slope).item<double>();
 }
 
+namespace {
+
+// The fused kernel's spikes [T, B, N] or, with `counts`, their counts [B, N]; and the membranes.
+variable_list fused_lif(const Tensor& inputs, const Tensor& w_in, const Tensor& w_rec, const Tensor& b,
+                        const LifDynamics& dynamics, bool counts) {
+  TORCH_CHECK(dynamics.slope > 0, "lif_sequence: the surrogate's slope must be > 0");
+  return LifFunction::apply(inputs.contiguous(), w_in.contiguous(), w_rec.contiguous(), b.contiguous(), dynamics.beta,
+                            dynamics.threshold, static_cast<int64_t>(dynamics.surrogate), dynamics.slope, counts);
+}
+
+}  // namespace
+
 LifSequence lif_sequence(Engine engine, const Tensor& inputs, const Tensor& w_in, const Tensor& w_rec, const Tensor& b,
                          const LifDynamics& dynamics) {
-  TORCH_CHECK(dynamics.slope > 0, "lif_sequence: the surrogate's slope must be > 0");
   if (engine == Engine::reference) return lif_reference(inputs, w_in, w_rec, b, dynamics);
-  const auto out = LifFunction::apply(inputs.contiguous(), w_in.contiguous(), w_rec.contiguous(), b.contiguous(),
-                                      dynamics.beta, dynamics.threshold, static_cast<int64_t>(dynamics.surrogate),
-                                      dynamics.slope);
+  const auto out = fused_lif(inputs, w_in, w_rec, b, dynamics, false);
+  return {out[0], out[1]};
+}
+
+LifCounts lif_spike_counts(Engine engine, const Tensor& inputs, const Tensor& w_in, const Tensor& w_rec,
+                           const Tensor& b, const LifDynamics& dynamics) {
+  if (engine == Engine::reference) {
+    const LifSequence out = lif_reference(inputs, w_in, w_rec, b, dynamics);
+    return {out.spikes.sum(0), out.membrane};
+  }
+  const auto out = fused_lif(inputs, w_in, w_rec, b, dynamics, true);
   return {out[0], out[1]};
 }
 

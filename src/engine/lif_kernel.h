@@ -45,5 +45,14 @@ struct LifSequence {
 };
 LifSequence lif_sequence(Engine engine, const torch::Tensor& inputs, const torch::Tensor& w_in,
                          const torch::Tensor& w_rec, const torch::Tensor& b, const LifDynamics& dynamics);
+// The same layer's spike counts Σ_t s_t [B, N], differentiable, and its membranes, the spikes
+// themselves never stored: training reads only the counts, and at N = 1000, B = 32, T = 500 the
+// [T, B, N] spikes were 64 MB per step written, faulted in page by page and summed for nothing.
+struct LifCounts {
+  torch::Tensor counts;
+  torch::Tensor membrane;
+};
+LifCounts lif_spike_counts(Engine engine, const torch::Tensor& inputs, const torch::Tensor& w_in,
+                           const torch::Tensor& w_rec, const torch::Tensor& b, const LifDynamics& dynamics);
 
 }  // namespace rnnscope::rnn

@@ -1,6 +1,6 @@
 // The recurrent LIF kernel of surrogate-gradient training (src/engine/lif_kernel.h): each
 // surrogate's derivative against finite differences of its primitive, the fused kernel
-// against its autograd reference twin (spikes, membranes and every gradient), and a tiny
+// against its autograd reference twin (spikes or their counts, membranes and every gradient), and a tiny
 // network that learns a classification task through it.
 #include "engine/lif_kernel.h"
 
@@ -29,17 +29,21 @@ TEST(LifSurrogate, DerivativeIsTheSlopeOfItsPrimitive) {
   EXPECT_GT(surrogate_derivative(Surrogate::fast_sigmoid, 5.0, 2.5), 0.0);
 }
 
-// Two cases, each for every surrogate: dense real-valued inputs with a loss on every step's
-// spikes and membranes, and binary spike-train inputs (the event-driven input path skips their
-// zeros) with a loss on the spike counts only, whose gradient reaches the kernel as [B, N]
-// expanded over T (read through its strides) — the training's case. N = 11 puts the compact
-// surrogate's dot products through both their blocks of eight and their tail.
+// Three cases, each for every surrogate: dense real-valued inputs with a loss on every step's
+// spikes and membranes; binary spike-train inputs (the event-driven input path skips their
+// zeros) with a loss on the spike counts summed from the spikes, whose gradient reaches the
+// kernel as [B, N] expanded over T (read through its strides); and the same loss on the counts
+// the kernel gives itself (lif_spike_counts, the training's case). N = 37 puts the compact
+// surrogate's dot products through both their blocks of eight and their tail, and the search
+// for non-zero entries (spikes, σ') through its blocks of 16, with and without one, and its tail.
 TEST(LifKernel, FusedMatchesTheReferenceTwinInValuesAndGradients) {
   torch::manual_seed(7);
   const int64_t T = 15, B = 3, n_in = 4;
   const auto f64 = torch::TensorOptions().dtype(torch::kFloat64);
-  for (const bool spike_inputs : {false, true}) {
-    const int64_t N = spike_inputs ? 11 : 7;
+  enum class Case { dense, summed_spikes, counts };
+  for (const Case which : {Case::dense, Case::summed_spikes, Case::counts}) {
+    const bool spike_inputs = which != Case::dense;
+    const int64_t N = spike_inputs ? 37 : 7;
     const torch::Tensor inputs0 = spike_inputs ? torch::bernoulli(torch::full({T, B, n_in}, 0.3, f64))
                                                : torch::rand({T, B, n_in}, f64);
     const torch::Tensor w_in0 = (spike_inputs ? 1.5 : 0.8) * torch::randn({N, n_in}, f64),
@@ -51,15 +55,30 @@ TEST(LifKernel, FusedMatchesTheReferenceTwinInValuesAndGradients) {
       const LifDynamics dynamics{0.85, 1.0, s, 1.5};
       std::vector<std::vector<torch::Tensor>> grads;
       std::vector<LifSequence> runs;
+      std::vector<torch::Tensor> counts;
       for (Engine engine : {Engine::fused, Engine::reference}) {
         auto inputs = inputs0.clone().requires_grad_(), w_in = w_in0.clone().requires_grad_(),
              w_rec = w_rec0.clone().requires_grad_(), b = b0.clone().requires_grad_();
-        const LifSequence out = lif_sequence(engine, inputs, w_in, w_rec, b, dynamics);
-        const torch::Tensor loss = spike_inputs ? (out.spikes.sum(0) * r_c).sum()
-                                                : (out.spikes * r_s).sum() + (out.membrane * r_v).sum();
+        torch::Tensor loss;
+        if (which == Case::counts) {
+          const LifCounts out = lif_spike_counts(engine, inputs, w_in, w_rec, b, dynamics);
+          loss = (out.counts * r_c).sum();
+          counts.push_back(out.counts);
+          // The spikes of the same run, from the other door, for the checks below.
+          runs.push_back(lif_sequence(engine, inputs, w_in, w_rec, b, dynamics));
+          EXPECT_TRUE(torch::equal(out.membrane, runs.back().membrane));
+        } else {
+          runs.push_back(lif_sequence(engine, inputs, w_in, w_rec, b, dynamics));
+          const LifSequence& out = runs.back();
+          loss = which == Case::summed_spikes ? (out.spikes.sum(0) * r_c).sum()
+                                              : (out.spikes * r_s).sum() + (out.membrane * r_v).sum();
+        }
         loss.backward();
-        runs.push_back(out);
         grads.push_back({inputs.grad(), w_in.grad(), w_rec.grad(), b.grad()});
+      }
+      if (which == Case::counts) {
+        EXPECT_TRUE(torch::equal(counts[0], runs[0].spikes.sum(0)));
+        EXPECT_TRUE(torch::allclose(counts[0], counts[1], 0, 1e-12));
       }
       const double spikes = runs[0].spikes.sum().item<double>();
       ASSERT_GT(spikes, 0.1 * T * B * N) << "too few spikes to test the recurrence";
@@ -77,7 +96,7 @@ TEST(LifKernel, FusedMatchesTheReferenceTwinInValuesAndGradients) {
       const char* names[] = {"inputs", "w_in", "w_rec", "b"};
       for (size_t i = 0; i < 4; ++i) {
         EXPECT_TRUE(torch::allclose(grads[0][i], grads[1][i], 1e-10, 1e-10))
-            << names[i] << " surrogate " << static_cast<int>(s) << " spike inputs " << spike_inputs << "\n"
+            << names[i] << " surrogate " << static_cast<int>(s) << " case " << static_cast<int>(which) << "\n"
             << (grads[0][i] - grads[1][i]).abs().max().item<double>();
       }
     }
@@ -101,13 +120,13 @@ TEST(LifKernel, LearnsToClassifyPoissonPatternsFromSpikeCounts) {
   const LifDynamics dynamics{0.9, 1.0, Surrogate::fast_sigmoid, 5.0};
   const auto accuracy = [&](const torch::Tensor& inputs) {
     torch::NoGradGuard no_grad;
-    const auto counts = lif_sequence(Engine::fused, inputs, w_in, w_rec, b, dynamics).spikes.sum(0);
+    const auto counts = lif_spike_counts(Engine::fused, inputs, w_in, w_rec, b, dynamics).counts;
     return (torch::linear(counts, w_out, b_out).argmax(1) == labels).to(torch::kFloat64).mean().item<double>();
   };
   const double untrained = accuracy(draw());
   for (int step = 0; step < 60; ++step) {
     adam.zero_grad();
-    const auto counts = lif_sequence(Engine::fused, draw(), w_in, w_rec, b, dynamics).spikes.sum(0);
+    const auto counts = lif_spike_counts(Engine::fused, draw(), w_in, w_rec, b, dynamics).counts;
     torch::nn::functional::cross_entropy(torch::linear(counts, w_out, b_out), labels).backward();
     adam.step();
   }

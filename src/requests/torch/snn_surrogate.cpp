@@ -87,7 +87,7 @@ bool gradients_finite(const SurrogateNet& net) {
 }
 
 torch::Tensor spike_counts(const SurrogateNet& net, const torch::Tensor& inputs, const rnn::LifDynamics& dynamics) {
-  return rnn::lif_sequence(rnn::Engine::fused, inputs, net.w_in, net.w_rec, net.b, dynamics).spikes.sum(0);
+  return rnn::lif_spike_counts(rnn::Engine::fused, inputs, net.w_in, net.w_rec, net.b, dynamics).counts;
 }
 
 torch::Tensor loss_of(const torch::Tensor& scores, const torch::Tensor& labels, const std::string& loss) {
@@ -112,11 +112,11 @@ std::vector<int64_t> epoch_order(int64_t n, uint64_t seed, int64_t epoch) {
   return order;
 }
 
-// The frozen network's spikes on one draw of every sample's spike train (stream `stream`), in
-// batches of `batch`, in order: `use(spikes [steps, batch, N])` for each.
+// One draw of every sample's spike train (stream `stream`) for the frozen network, in batches of
+// `batch`, in order: `use(inputs [steps, batch, n_inputs])` for each, without autograd.
 template <class Use>
-void frozen_spikes(const SurrogateNet& net, const snn::PatternSet& set, const snn::SnnConfig& c,
-                   const rnn::LifDynamics& dynamics, int64_t steps, const std::string& stream, const Use& use) {
+void frozen_batches(const snn::PatternSet& set, const snn::SnnConfig& c, int64_t steps, const std::string& stream,
+                    const Use& use) {
   torch::NoGradGuard no_grad;
   const auto samples = static_cast<int64_t>(set.labels.size());
   for (int64_t start = 0; start < samples; start += c.surrogate.batch) {
@@ -124,17 +124,16 @@ void frozen_spikes(const SurrogateNet& net, const snn::PatternSet& set, const sn
     std::iota(index.begin(), index.end(), start);
     const torch::Tensor inputs =
         poisson_spikes(set, index, c.input.n_inputs, steps, c.surrogate.dt_ms, c.seed, stream, 0);
-    use(rnn::lif_sequence(rnn::Engine::fused, inputs, net.w_in, net.w_rec, net.b, dynamics).spikes);
+    use(inputs);
   }
 }
 
-// The frozen network's spike counts [samples, N] (frozen_spikes).
+// The frozen network's spike counts [samples, N] (frozen_batches).
 torch::Tensor frozen_counts(const SurrogateNet& net, const snn::PatternSet& set, const snn::SnnConfig& c,
                             const rnn::LifDynamics& dynamics, int64_t steps, const std::string& stream) {
   std::vector<torch::Tensor> parts;
-  frozen_spikes(net, set, c, dynamics, steps, stream, [&](const torch::Tensor& spikes) {
-    parts.push_back(spikes.sum(0));
-  });
+  frozen_batches(set, c, steps, stream,
+                 [&](const torch::Tensor& inputs) { parts.push_back(spike_counts(net, inputs, dynamics)); });
   return torch::cat(parts);
 }
 
@@ -280,7 +279,9 @@ Record run_snn_eval_surrogate(const SnnEvalRequest& req) {
   std::vector<snn::SegmentedSpikes> segmented;
   std::vector<double> scores;
   // The same spike trains as the run's /test_counts.
-  frozen_spikes(net, test, c, dynamics_of(c), steps, kTestStream, [&](const torch::Tensor& spikes) {
+  const rnn::LifDynamics dynamics = dynamics_of(c);
+  frozen_batches(test, c, steps, kTestStream, [&](const torch::Tensor& inputs) {
+    const torch::Tensor spikes = rnn::lif_sequence(rnn::Engine::fused, inputs, net.w_in, net.w_rec, net.b, dynamics).spikes;
     const torch::Tensor events = spikes.nonzero();  // [spikes, 3]: step, sample in the batch, neuron
     const int64_t batch = spikes.size(1);
     std::vector<std::vector<int64_t>> step(static_cast<size_t>(batch));
