@@ -8,12 +8,11 @@ everywhere, interleaved repetitions, medians.
 
 rnnscope: `rnnscope snn train` with `stdp.rule = "surrogate"` and `surrogate.threads = 1` on
 that network (tau_m_ms such that β = exp(−dt/τ) = 0.9 at dt = 1 ms; 32 training samples at
-50 Hz per channel, batch 32, so one gradient step per epoch); its time per step is the
-difference of the `train_seconds` of a run of 1 + `--steps` epochs and of a run of 1 epoch,
-over `--steps` (so, like the peers', after one warm-up step; it includes drawing the step's
-Poisson inputs, which the peers draw outside their timer). Peers: each in its own process,
-`--steps` timed steps after one untimed warm-up step. Peak memory: each process's maximum
-resident set (wait4).
+50 Hz per channel, batch 32, so one gradient step per epoch); its time per step is the median
+of the run's `/epoch_seconds` over the `--steps` epochs after the first (so, like the peers',
+after one warm-up step; it includes drawing the step's Poisson inputs, which the peers draw
+outside their timer). Peers: each in its own process, `--steps` timed steps after one untimed
+warm-up step. Peak memory: each process's maximum resident set (wait4).
 
 The same network in all three: the peers' weights are drawn from rnnscope's initial
 distribution (docs/snn.md: W_in ~ N(0, (1 − β²) / (n_in · p)), W_rec and the readout
@@ -229,17 +228,12 @@ def main() -> None:
             rates: dict[str, list[float]] = {k: [] for k in seconds}
             peak: dict[str, list[float]] = {k: [] for k in seconds}
             for rep in range(args.reps):
-                train_seconds = []
-                for epochs in (1, 1 + args.steps):
-                    run_dir = os.path.join(tmp, f"run-{surrogate}-{rep}-{epochs}")
-                    _, mb = run_measured([args.cli, "snn", "train", config, "--out", run_dir,
-                                          "--set", f"surrogate.epochs={epochs}"])
-                    with open(os.path.join(run_dir, "summary.json")) as f:
-                        summary = json.load(f)
-                    train_seconds.append(summary["train_seconds"])
-                    peak["rnnscope"].append(mb)
-                seconds["rnnscope"].append((train_seconds[1] - train_seconds[0]) / args.steps)
+                run_dir = os.path.join(tmp, f"run-{surrogate}-{rep}")
+                _, mb = run_measured([args.cli, "snn", "train", config, "--out", run_dir,
+                                      "--set", f"surrogate.epochs={1 + args.steps}"])
+                peak["rnnscope"].append(mb)
                 with h5py.File(os.path.join(run_dir, "snn.h5")) as f:  # per epoch; the first is the warm-up
+                    seconds["rnnscope"].append(statistics.median(f["epoch_seconds"][1:]))
                     rates["rnnscope"] += list(f["rate_hz"][1:])
                 for peer in ("snntorch", "norse"):
                     out, mb = run_measured([sys.executable, __file__, "--peer", peer, "--steps", str(args.steps),

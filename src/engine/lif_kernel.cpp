@@ -262,12 +262,13 @@ class LifFunction : public torch::autograd::Function<LifFunction> {
   // and the membranes.
   static variable_list forward(AutogradContext* ctx, const Tensor& inputs, const Tensor& w_in, const Tensor& w_rec,
                                const Tensor& b, double beta, double threshold, int64_t surrogate, double slope,
-                               bool counts) {
+                               bool counts, Workspace* workspace) {
     const int64_t T = inputs.size(0), B = inputs.size(1), n_in = inputs.size(2), N = w_rec.size(0);
     const auto opts = inputs.options();
     const Tensor wit = w_in.t().contiguous(), wrt = w_rec.t().contiguous();
     // With counts, each step's spikes go to a row of scratch, only to be listed.
-    Tensor membrane = at::empty({T, B, N}, opts), spikes = counts ? at::empty({B, N}, opts) : at::empty({T, B, N}, opts);
+    Tensor membrane = workspace->take(0, {T, B, N}, opts),
+           spikes = counts ? at::empty({B, N}, opts) : workspace->take(1, {T, B, N}, opts);
     advise_huge_pages(membrane);
     advise_huge_pages(spikes);
     Tensor spike_counts = counts ? at::zeros({B, N}, opts) : Tensor();
@@ -389,7 +390,8 @@ class LifFunction : public torch::autograd::Function<LifFunction> {
         }
       });
     });
-    return {d_inputs, dwit.t().contiguous(), dwrt.t().contiguous(), db, Tensor(), Tensor(), Tensor(), Tensor(), Tensor()};
+    return {d_inputs, dwit.t().contiguous(), dwrt.t().contiguous(), db, Tensor(), Tensor(), Tensor(), Tensor(), Tensor(),
+            Tensor()};
   }
 };
 
@@ -447,29 +449,30 @@ double surrogate_primitive(Surrogate s, double x, double slope) {
 namespace {
 
 // The fused kernel's spikes [T, B, N] or, with `counts`, their counts [B, N]; and the membranes.
-variable_list fused_lif(const Tensor& inputs, const Tensor& w_in, const Tensor& w_rec, const Tensor& b,
-                        const LifDynamics& dynamics, bool counts) {
+variable_list fused_lif(Workspace& workspace, const Tensor& inputs, const Tensor& w_in, const Tensor& w_rec,
+                        const Tensor& b, const LifDynamics& dynamics, bool counts) {
   TORCH_CHECK(dynamics.slope > 0, "lif_sequence: the surrogate's slope must be > 0");
   return LifFunction::apply(inputs.contiguous(), w_in.contiguous(), w_rec.contiguous(), b.contiguous(), dynamics.beta,
-                            dynamics.threshold, static_cast<int64_t>(dynamics.surrogate), dynamics.slope, counts);
+                            dynamics.threshold, static_cast<int64_t>(dynamics.surrogate), dynamics.slope, counts,
+                            &workspace);
 }
 
 }  // namespace
 
-LifSequence lif_sequence(Engine engine, const Tensor& inputs, const Tensor& w_in, const Tensor& w_rec, const Tensor& b,
-                         const LifDynamics& dynamics) {
+LifSequence lif_sequence(Engine engine, Workspace& workspace, const Tensor& inputs, const Tensor& w_in,
+                         const Tensor& w_rec, const Tensor& b, const LifDynamics& dynamics) {
   if (engine == Engine::reference) return lif_reference(inputs, w_in, w_rec, b, dynamics);
-  const auto out = fused_lif(inputs, w_in, w_rec, b, dynamics, false);
+  const auto out = fused_lif(workspace, inputs, w_in, w_rec, b, dynamics, false);
   return {out[0], out[1]};
 }
 
-LifCounts lif_spike_counts(Engine engine, const Tensor& inputs, const Tensor& w_in, const Tensor& w_rec,
-                           const Tensor& b, const LifDynamics& dynamics) {
+LifCounts lif_spike_counts(Engine engine, Workspace& workspace, const Tensor& inputs, const Tensor& w_in,
+                           const Tensor& w_rec, const Tensor& b, const LifDynamics& dynamics) {
   if (engine == Engine::reference) {
     const LifSequence out = lif_reference(inputs, w_in, w_rec, b, dynamics);
     return {out.spikes.sum(0), out.membrane};
   }
-  const auto out = fused_lif(inputs, w_in, w_rec, b, dynamics, true);
+  const auto out = fused_lif(workspace, inputs, w_in, w_rec, b, dynamics, true);
   return {out[0], out[1]};
 }
 

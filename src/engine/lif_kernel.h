@@ -43,7 +43,9 @@ struct LifSequence {
   torch::Tensor spikes;
   torch::Tensor membrane;
 };
-LifSequence lif_sequence(Engine engine, const torch::Tensor& inputs, const torch::Tensor& w_in,
+// `workspace` holds the fused kernel's [T, B, N] buffers between calls (engine_internal.h); the
+// reference ignores it.
+LifSequence lif_sequence(Engine engine, Workspace& workspace, const torch::Tensor& inputs, const torch::Tensor& w_in,
                          const torch::Tensor& w_rec, const torch::Tensor& b, const LifDynamics& dynamics);
 // The same layer's spike counts Σ_t s_t [B, N], differentiable, and its membranes, the spikes
 // themselves never stored: training reads only the counts, and at N = 1000, B = 32, T = 500 the
@@ -52,7 +54,8 @@ struct LifCounts {
   torch::Tensor counts;
   torch::Tensor membrane;
 };
-LifCounts lif_spike_counts(Engine engine, const torch::Tensor& inputs, const torch::Tensor& w_in,
-                           const torch::Tensor& w_rec, const torch::Tensor& b, const LifDynamics& dynamics);
+LifCounts lif_spike_counts(Engine engine, Workspace& workspace, const torch::Tensor& inputs,
+                           const torch::Tensor& w_in, const torch::Tensor& w_rec, const torch::Tensor& b,
+                           const LifDynamics& dynamics);
 
 }  // namespace rnnscope::rnn

@@ -41,6 +41,7 @@ TEST(LifKernel, FusedMatchesTheReferenceTwinInValuesAndGradients) {
   const int64_t T = 15, B = 3, n_in = 4;
   const auto f64 = torch::TensorOptions().dtype(torch::kFloat64);
   enum class Case { dense, summed_spikes, counts };
+  Workspace workspace;
   for (const Case which : {Case::dense, Case::summed_spikes, Case::counts}) {
     const bool spike_inputs = which != Case::dense;
     const int64_t N = spike_inputs ? 37 : 7;
@@ -61,14 +62,14 @@ TEST(LifKernel, FusedMatchesTheReferenceTwinInValuesAndGradients) {
              w_rec = w_rec0.clone().requires_grad_(), b = b0.clone().requires_grad_();
         torch::Tensor loss;
         if (which == Case::counts) {
-          const LifCounts out = lif_spike_counts(engine, inputs, w_in, w_rec, b, dynamics);
+          const LifCounts out = lif_spike_counts(engine, workspace, inputs, w_in, w_rec, b, dynamics);
           loss = (out.counts * r_c).sum();
           counts.push_back(out.counts);
           // The spikes of the same run, from the other door, for the checks below.
-          runs.push_back(lif_sequence(engine, inputs, w_in, w_rec, b, dynamics));
+          runs.push_back(lif_sequence(engine, workspace, inputs, w_in, w_rec, b, dynamics));
           EXPECT_TRUE(torch::equal(out.membrane, runs.back().membrane));
         } else {
-          runs.push_back(lif_sequence(engine, inputs, w_in, w_rec, b, dynamics));
+          runs.push_back(lif_sequence(engine, workspace, inputs, w_in, w_rec, b, dynamics));
           const LifSequence& out = runs.back();
           loss = which == Case::summed_spikes ? (out.spikes.sum(0) * r_c).sum()
                                               : (out.spikes * r_s).sum() + (out.membrane * r_v).sum();
@@ -117,19 +118,51 @@ TEST(LifKernel, LearnsToClassifyPoissonPatternsFromSpikeCounts) {
        b = torch::zeros({N}).requires_grad_(), w_out = (0.1 * torch::randn({2, N})).requires_grad_(),
        b_out = torch::zeros({2}).requires_grad_();
   torch::optim::Adam adam({w_in, w_rec, b, w_out, b_out}, torch::optim::AdamOptions(0.02));
+  Workspace workspace;
   const LifDynamics dynamics{0.9, 1.0, Surrogate::fast_sigmoid, 5.0};
   const auto accuracy = [&](const torch::Tensor& inputs) {
     torch::NoGradGuard no_grad;
-    const auto counts = lif_spike_counts(Engine::fused, inputs, w_in, w_rec, b, dynamics).counts;
+    const auto counts = lif_spike_counts(Engine::fused, workspace, inputs, w_in, w_rec, b, dynamics).counts;
     return (torch::linear(counts, w_out, b_out).argmax(1) == labels).to(torch::kFloat64).mean().item<double>();
   };
   const double untrained = accuracy(draw());
   for (int step = 0; step < 60; ++step) {
     adam.zero_grad();
-    const auto counts = lif_spike_counts(Engine::fused, draw(), w_in, w_rec, b, dynamics).counts;
+    const auto counts = lif_spike_counts(Engine::fused, workspace, draw(), w_in, w_rec, b, dynamics).counts;
     torch::nn::functional::cross_entropy(torch::linear(counts, w_out, b_out), labels).backward();
     adam.step();
   }
   EXPECT_LE(untrained, 0.75);
   EXPECT_GE(accuracy(draw()), 0.9);
+}
+
+// The fused kernel takes its [T, B, N] membranes (and spikes) from the caller's workspace: a
+// buffer is reused once nothing holds it any more, and never while an output of an earlier call
+// or a pending backward's saved tensor still does.
+TEST(LifKernel, WorkspaceReusesOnlyTheBuffersNobodyHolds) {
+  torch::manual_seed(5);
+  const int64_t T = 12, B = 2, n_in = 3, N = 20;
+  const LifDynamics dynamics{0.9, 1.0, Surrogate::triangle, 2.0};
+  const torch::Tensor w_in = torch::randn({N, n_in}), w_rec = 0.3 * torch::randn({N, N}), b = torch::zeros({N});
+  const torch::Tensor x1 = torch::bernoulli(torch::full({T, B, n_in}, 0.5)),
+                      x2 = torch::bernoulli(torch::full({T, B, n_in}, 0.5));
+  Workspace workspace;
+  const void* released = lif_spike_counts(Engine::fused, workspace, x1, w_in, w_rec, b, dynamics).membrane.data_ptr();
+  const LifCounts held = lif_spike_counts(Engine::fused, workspace, x1, w_in, w_rec, b, dynamics);
+  EXPECT_EQ(held.membrane.data_ptr(), released);
+  const torch::Tensor kept = held.membrane.clone();
+  EXPECT_NE(lif_sequence(Engine::fused, workspace, x2, w_in, w_rec, b, dynamics).membrane.data_ptr(), released);
+  EXPECT_TRUE(torch::equal(held.membrane, kept));
+
+  // The gradient of a backward whose saved membranes outlived its outputs, with other calls on
+  // the same workspace in between, equals that of a call on a workspace of its own.
+  const auto grad_of_w_rec = [&](Workspace& ws, bool interleave) {
+    const torch::Tensor w = w_rec.clone().requires_grad_();
+    const torch::Tensor loss = lif_spike_counts(Engine::fused, ws, x1, w_in, w, b, dynamics).counts.sum();
+    for (int i = 0; interleave && i < 2; ++i) lif_spike_counts(Engine::fused, ws, x2, w_in, w_rec, b, dynamics);
+    loss.backward();
+    return w.grad();
+  };
+  Workspace own;
+  EXPECT_TRUE(torch::equal(grad_of_w_rec(workspace, true), grad_of_w_rec(own, false)));
 }

@@ -133,6 +133,7 @@ def test_surrogate_training_learns_and_writes_its_run_through_both_doors(cli, co
         assert f["test_counts"].shape == (30, 50) and f["loss"].shape == (12,)
         assert f["loss"][-1] < f["loss"][0]
         assert f["rate_hz"].shape == (12,) and np.all(f["rate_hz"][()] > 0)
+        assert f["epoch_seconds"].shape == (12,) and np.all(f["epoch_seconds"][()] > 0)
         # The stored readout reproduces the reported test accuracy.
         scores = f["test_counts"][()] @ f["readout_weight"][()].T + f["readout_bias"][()]
         assert np.mean(scores.argmax(axis=1) == f["test_labels"][()]) == pytest.approx(summary["test_accuracy"])
