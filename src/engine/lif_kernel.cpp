@@ -103,16 +103,33 @@ RNNSCOPE_VECTOR_CLONES int64_t nonzero_entries(const T* __restrict x, int64_t n,
   return k;
 }
 
-// Σ_m a[m] b[m] in eight independent sums, which the compiler keeps in vector registers (one
-// running sum would wait on each add's latency).
+// Σ_m a[m] b[m] in vectors of 64 bytes (GCC's vector extension: one AVX-512 register, two AVX2
+// or four SSE ones in the clones of vector_clones.h), four independent sums of them, so that
+// neither the adds' latency nor a scalar reduction bounds it. Written out because GCC does not
+// reassociate a floating-point sum by itself: the plain loop stays scalar, and eight scalar
+// partial sums came out as permutes and a chain of scalar adds (perf annotate).
 template <class T>
 RNNSCOPE_VECTOR_CLONES T dot(const T* __restrict a, const T* __restrict b, int64_t n) {
-  T acc[8] = {};
+  typedef T Vec __attribute__((vector_size(64)));
+  constexpr int64_t lanes = sizeof(Vec) / sizeof(T);
+  Vec acc[4] = {}, x, y;
   int64_t m = 0;
-  for (; m + 8 <= n; m += 8)
-    for (int k = 0; k < 8; ++k) acc[k] += a[m + k] * b[m + k];
-  for (; m < n; ++m) acc[0] += a[m] * b[m];
-  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+  for (; m + 4 * lanes <= n; m += 4 * lanes)
+    for (int64_t k = 0; k < 4; ++k) {
+      std::memcpy(&x, a + m + k * lanes, sizeof x);
+      std::memcpy(&y, b + m + k * lanes, sizeof y);
+      acc[k] += x * y;
+    }
+  for (; m + lanes <= n; m += lanes) {
+    std::memcpy(&x, a + m, sizeof x);
+    std::memcpy(&y, b + m, sizeof y);
+    acc[0] += x * y;
+  }
+  const Vec sum = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+  T out = 0;
+  for (int64_t l = 0; l < lanes; ++l) out += sum[l];
+  for (; m < n; ++m) out += a[m] * b[m];
+  return out;
 }
 
 // y += a · x over n entries, in the CPU's widest vectors (vector_clones.h). Out of line on
@@ -121,6 +138,23 @@ RNNSCOPE_VECTOR_CLONES T dot(const T* __restrict a, const T* __restrict b, int64
 template <class T>
 RNNSCOPE_VECTOR_CLONES __attribute__((noinline)) void add_scaled(T a, const T* __restrict x, int64_t n, T* __restrict y) {
   for (int64_t i = 0; i < n; ++i) y[i] += a * x[i];
+}
+
+// y += Σ_k rows[k] over n entries, k in order (the sum of each entry is that of one add_scaled
+// per row), four rows per pass: y is loaded and stored once per four rows instead of per row.
+template <class T>
+RNNSCOPE_VECTOR_CLONES __attribute__((noinline)) void add_rows(const T* const* rows, int64_t count, int64_t n,
+                                                               T* __restrict y) {
+  int64_t k = 0;
+  for (; k + 4 <= count; k += 4) {
+    const T *__restrict a = rows[k], *__restrict b = rows[k + 1], *__restrict c = rows[k + 2],
+                        *__restrict d = rows[k + 3];
+    for (int64_t i = 0; i < n; ++i) y[i] = (((y[i] + a[i]) + b[i]) + c[i]) + d[i];
+  }
+  for (; k < count; ++k) {
+    const T* __restrict a = rows[k];
+    for (int64_t i = 0; i < n; ++i) y[i] += a[i];
+  }
 }
 
 // One trial's δ_t with a smooth surrogate (σ' nowhere zero, e = δ_{t+1} W_rec formed whole):
@@ -158,7 +192,12 @@ void lif_forward_row(T beta, T theta, const T* __restrict v_prev, const T* __res
                      const T* __restrict wit, const T* __restrict wrt, int64_t n, T* __restrict v, T* __restrict s) {
   for (int64_t i = 0; i < n; ++i) v[i] = beta * v_prev[i] + b[i];
   for (int64_t k = 0; k < n_fed; ++k) add_scaled(u[fed[k]], wit + fed[k] * n, n, v);
-  for (int64_t k = 0; k < n_spiked; ++k) add_scaled(T(1), wrt + spiked[k] * n, n, v);
+  for (int64_t k0 = 0; k0 < n_spiked; k0 += 16) {
+    const T* rows[16];
+    const int64_t count = std::min<int64_t>(16, n_spiked - k0);
+    for (int64_t k = 0; k < count; ++k) rows[k] = wrt + spiked[k0 + k] * n;
+    add_rows(rows, count, n, v);
+  }
   for (int64_t k = 0; k < n_spiked; ++k) v[spiked[k]] -= theta;
   for (int64_t i = 0; i < n; ++i) s[i] = v[i] > theta ? T(1) : T(0);
 }

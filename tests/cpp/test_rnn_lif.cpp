@@ -33,9 +33,10 @@ TEST(LifSurrogate, DerivativeIsTheSlopeOfItsPrimitive) {
 // spikes and membranes; binary spike-train inputs (the event-driven input path skips their
 // zeros) with a loss on the spike counts summed from the spikes, whose gradient reaches the
 // kernel as [B, N] expanded over T (read through its strides); and the same loss on the counts
-// the kernel gives itself (lif_spike_counts, the training's case). N = 37 puts the compact
-// surrogate's dot products through both their blocks of eight and their tail, and the search
-// for non-zero entries (spikes, σ') through its blocks of 16, with and without one, and its tail.
+// the kernel gives itself (lif_spike_counts, the training's case). N = 45 puts the compact
+// surrogate's dot products through their blocks of four vectors, one vector and a scalar tail
+// (8 doubles to a vector), and the search for non-zero entries (spikes, σ') through its blocks
+// of 16, with and without one, and its tail.
 TEST(LifKernel, FusedMatchesTheReferenceTwinInValuesAndGradients) {
   torch::manual_seed(7);
   const int64_t T = 15, B = 3, n_in = 4;
@@ -44,7 +45,7 @@ TEST(LifKernel, FusedMatchesTheReferenceTwinInValuesAndGradients) {
   Workspace workspace;
   for (const Case which : {Case::dense, Case::summed_spikes, Case::counts}) {
     const bool spike_inputs = which != Case::dense;
-    const int64_t N = spike_inputs ? 37 : 7;
+    const int64_t N = spike_inputs ? 45 : 7;
     const torch::Tensor inputs0 = spike_inputs ? torch::bernoulli(torch::full({T, B, n_in}, 0.3, f64))
                                                : torch::rand({T, B, n_in}, f64);
     const torch::Tensor w_in0 = (spike_inputs ? 1.5 : 0.8) * torch::randn({N, n_in}, f64),
