@@ -295,6 +295,47 @@ GradView counts_grad_view(const torch::Tensor& g) {
   return {h, 0, h.stride(0)};
 }
 
+// Events grouped by neuron (a counting sort that keeps their order): each neuron with an event,
+// ascending, and the payloads of its events in the order they were given.
+class EventsByNeuron {
+ public:
+  explicit EventsByNeuron(int64_t n) : first_(static_cast<size_t>(n) + 1) {}
+  // `for_each(f)` calls f(neuron, payload) for every event, the same events in the same order
+  // on both calls.
+  template <class ForEach>
+  void group(const ForEach& for_each) {
+    std::fill(first_.begin(), first_.end(), 0);
+    for_each([&](int64_t j, int32_t) { ++first_[static_cast<size_t>(j) + 1]; });
+    neurons_.clear();
+    for (size_t j = 0; j + 1 < first_.size(); ++j) {
+      if (first_[j + 1]) neurons_.push_back(static_cast<int32_t>(j));
+      first_[j + 1] += first_[j];
+    }
+    payloads_.resize(static_cast<size_t>(first_.back()));
+    fill_ = first_;
+    for_each([&](int64_t j, int32_t p) { payloads_[static_cast<size_t>(fill_[static_cast<size_t>(j)]++)] = p; });
+  }
+  int64_t size() const { return static_cast<int64_t>(neurons_.size()); }
+  int64_t neuron(int64_t k) const { return neurons_[static_cast<size_t>(k)]; }
+  const int32_t* payloads(int64_t k) const { return payloads_.data() + first_[static_cast<size_t>(neuron(k))]; }
+  int64_t count(int64_t k) const {
+    const auto j = static_cast<size_t>(neuron(k));
+    return first_[j + 1] - first_[j];
+  }
+
+ private:
+  std::vector<int64_t> first_, fill_;  // first_[j]: where neuron j's payloads begin
+  std::vector<int32_t> neurons_, payloads_;
+};
+
+// Steps whose δ_t the backward pass keeps before adding their share of dW_rec: row j of dW_recᵀ
+// gains δ_t of each trial in which j spiked at t − 1, and a row (4 KB at N = 1000) read and
+// written back from beyond L2 per spike was a fifth of a triangle step. Over a window of
+// steps a neuron has several such events, and their rows are added in one pass over its row
+// of dW_recᵀ (add_rows), in the order one event at a time would add them. 8 steps' δ at
+// B = 32, N = 1000 are 1 MB: they stay in L2.
+constexpr int64_t kGradientWindow = 8;
+
 class LifFunction : public torch::autograd::Function<LifFunction> {
  public:
   // Gives back the spikes [T, B, N], or with `counts` only their counts [B, N] (lif_spike_counts),
@@ -361,7 +402,8 @@ class LifFunction : public torch::autograd::Function<LifFunction> {
     const bool compact = surrogate == Surrogate::triangle;
     // Compact support reads e_t's entries as rows of W_recᵀ; smooth surrogates form it whole.
     const Tensor wrt = compact ? w_rec.t().contiguous() : Tensor();
-    Tensor delta = at::zeros({2, B, N}, opts);  // δ_t and δ_{t+1}, in the slots t % 2 and (t + 1) % 2
+    // δ of the last kGradientWindow steps, δ_t in the slot t % kGradientWindow (δ_T = 0).
+    Tensor delta = at::zeros({kGradientWindow, B, N}, opts);
     Tensor e = at::empty({compact ? 0 : B, N}, opts);  // δ_{t+1} W_rec
     const Tensor zeros = at::zeros({N}, opts);
     Tensor dwrt = at::zeros({N, N}, opts), dwit = at::zeros({n_in, N}, opts), db = at::zeros({N}, opts);
@@ -377,10 +419,12 @@ class LifFunction : public torch::autograd::Function<LifFunction> {
         const scalar_t* gv = g_v.held.defined() ? g_v.held.const_data_ptr<scalar_t>() : nullptr;
         scalar_t *ep = e.data_ptr<scalar_t>(), *dwr = dwrt.data_ptr<scalar_t>(), *dwi = dwit.data_ptr<scalar_t>(),
                  *dbp = db.data_ptr<scalar_t>();
+        scalar_t* const slots = delta.data_ptr<scalar_t>();
+        EventsByNeuron by_neuron(N);
         for (int64_t t = T - 1; t >= 0; --t) {
           const bool last = t == T - 1;
-          scalar_t* cur = delta.data_ptr<scalar_t>() + (t % 2) * B * N;
-          const scalar_t* next = delta.data_ptr<scalar_t>() + ((t + 1) % 2) * B * N;  // zeros at the last step
+          scalar_t* cur = slots + (t % kGradientWindow) * B * N;
+          const scalar_t* next = slots + ((t + 1) % kGradientWindow) * B * N;  // zeros at the last step
           if (!last && !compact) linalg::gemm<scalar_t>(false, false, B, N, N, next, N, wr, N, 0, ep, N);
           for_row_chunks(B, N, [&](int64_t begin, int64_t end) {
             const scalar_t* z = zeros.const_data_ptr<scalar_t>();
@@ -408,21 +452,43 @@ class LifFunction : public torch::autograd::Function<LifFunction> {
               }
             }
           });
-          // The weight gradients' share of step t, split over columns: each entry's sum runs
-          // over (t, trial, event) in one order for any thread count.
+          // The weight gradients, split over columns: each entry's sum runs over (t, trial,
+          // event) in one order for any thread count. db and dW_in take step t's share now,
+          // dW_rec a window's at its first step (kGradientWindow).
           at::parallel_for(0, N, 128, [&](int64_t i0, int64_t i1) {
             for (int64_t r = 0; r < B; ++r) {
               const scalar_t* dr = cur + r * N;
               for (int64_t i = i0; i < i1; ++i) dbp[i] += dr[i];
-              const int32_t* sp = t ? spiked.list(r, t - 1) : nullptr;  // the spikes of s_{t−1}
-              for (int64_t q = 0, m = t ? spiked.count(r, t - 1) : 0; q < m; ++q)
-                add_scaled(scalar_t(1), dr + i0, i1 - i0, dwr + sp[q] * N + i0);
               const int32_t* fp = fed.list(r, t);
               const scalar_t* ur = u + (t * B + r) * n_in;
               for (int64_t q = 0, m = fed.count(r, t); q < m; ++q)
                 add_scaled(ur[fp[q]], dr + i0, i1 - i0, dwi + fp[q] * N + i0);
             }
           });
+          if (t % kGradientWindow == 0) {
+            // Steps [t, end): the spikes of s_{τ−1} of each trial r, with the slot and trial of
+            // δ_τ as payload, τ descending and r ascending as one step at a time would go.
+            const int64_t end = std::min(t + kGradientWindow, T);
+            by_neuron.group([&](const auto& event) {
+              for (int64_t tau = end - 1; tau >= std::max<int64_t>(t, 1); --tau)
+                for (int64_t r = 0; r < B; ++r) {
+                  const int32_t* sp = spiked.list(r, tau - 1);
+                  const auto row = static_cast<int32_t>((tau % kGradientWindow) * B + r);
+                  for (int64_t q = 0, m = spiked.count(r, tau - 1); q < m; ++q) event(sp[q], row);
+                }
+            });
+            at::parallel_for(0, N, 128, [&](int64_t i0, int64_t i1) {
+              const scalar_t* rows[16];
+              for (int64_t k = 0; k < by_neuron.size(); ++k) {
+                const int32_t* payload = by_neuron.payloads(k);
+                for (int64_t q0 = 0; q0 < by_neuron.count(k); q0 += 16) {
+                  const int64_t count = std::min<int64_t>(16, by_neuron.count(k) - q0);
+                  for (int64_t q = 0; q < count; ++q) rows[q] = slots + payload[q0 + q] * N + i0;
+                  add_rows(rows, count, i1 - i0, dwr + by_neuron.neuron(k) * N + i0);
+                }
+              }
+            });
+          }
           if (d_inputs.defined())
             linalg::gemm<scalar_t>(false, false, B, n_in, N, cur, N, wi, n_in, 0,
                                    d_inputs.data_ptr<scalar_t>() + t * B * n_in, n_in);
