@@ -132,28 +132,40 @@ RNNSCOPE_VECTOR_CLONES T dot(const T* __restrict a, const T* __restrict b, int64
   return out;
 }
 
-// y += a · x over n entries, in the CPU's widest vectors (vector_clones.h). Out of line on
-// purpose: inlined into the loops over events, GCC interleaves two events' rows in scalar code
-// instead of vectorising the row (seen in perf annotate).
+// y += Σ_k a[k] · rows[k] over n entries, k in order, in the CPU's widest vectors
+// (vector_clones.h), four rows per pass, so that y is loaded and stored once per four rows
+// instead of per row; each entry's sum is that of one row at a time. Out of line on purpose:
+// inlined into the loops over events, GCC interleaved two events' rows in scalar code instead
+// of vectorising the row (seen in perf annotate).
 template <class T>
-RNNSCOPE_VECTOR_CLONES __attribute__((noinline)) void add_scaled(T a, const T* __restrict x, int64_t n, T* __restrict y) {
-  for (int64_t i = 0; i < n; ++i) y[i] += a * x[i];
-}
-
-// y += Σ_k rows[k] over n entries, k in order (the sum of each entry is that of one add_scaled
-// per row), four rows per pass: y is loaded and stored once per four rows instead of per row.
-template <class T>
-RNNSCOPE_VECTOR_CLONES __attribute__((noinline)) void add_rows(const T* const* rows, int64_t count, int64_t n,
-                                                               T* __restrict y) {
+RNNSCOPE_VECTOR_CLONES __attribute__((noinline)) void add_rows(const T* const* rows, const T* a, int64_t count,
+                                                               int64_t n, T* __restrict y) {
   int64_t k = 0;
   for (; k + 4 <= count; k += 4) {
-    const T *__restrict a = rows[k], *__restrict b = rows[k + 1], *__restrict c = rows[k + 2],
-                        *__restrict d = rows[k + 3];
-    for (int64_t i = 0; i < n; ++i) y[i] = (((y[i] + a[i]) + b[i]) + c[i]) + d[i];
+    const T *__restrict r0 = rows[k], *__restrict r1 = rows[k + 1], *__restrict r2 = rows[k + 2],
+                        *__restrict r3 = rows[k + 3];
+    const T a0 = a[k], a1 = a[k + 1], a2 = a[k + 2], a3 = a[k + 3];
+    for (int64_t i = 0; i < n; ++i) y[i] = (((y[i] + a0 * r0[i]) + a1 * r1[i]) + a2 * r2[i]) + a3 * r3[i];
   }
   for (; k < count; ++k) {
-    const T* __restrict a = rows[k];
-    for (int64_t i = 0; i < n; ++i) y[i] += a[i];
+    const T* __restrict r0 = rows[k];
+    const T a0 = a[k];
+    for (int64_t i = 0; i < n; ++i) y[i] += a0 * r0[i];
+  }
+}
+
+// y += Σ_{k < count} scale(k) · row(k) over n entries, through add_rows in batches of 16.
+template <class T, class Row, class Scale>
+void add_row_list(int64_t count, const Row& row, const Scale& scale, int64_t n, T* y) {
+  const T* rows[16];
+  T a[16];
+  for (int64_t k0 = 0; k0 < count; k0 += 16) {
+    const int64_t batch = std::min<int64_t>(16, count - k0);
+    for (int64_t k = 0; k < batch; ++k) {
+      rows[k] = row(k0 + k);
+      a[k] = scale(k0 + k);
+    }
+    add_rows(rows, a, batch, n, y);
   }
 }
 
@@ -191,13 +203,8 @@ void lif_forward_row(T beta, T theta, const T* __restrict v_prev, const T* __res
                      int64_t n_fed, const int32_t* spiked, int64_t n_spiked, const T* __restrict b,
                      const T* __restrict wit, const T* __restrict wrt, int64_t n, T* __restrict v, T* __restrict s) {
   for (int64_t i = 0; i < n; ++i) v[i] = beta * v_prev[i] + b[i];
-  for (int64_t k = 0; k < n_fed; ++k) add_scaled(u[fed[k]], wit + fed[k] * n, n, v);
-  for (int64_t k0 = 0; k0 < n_spiked; k0 += 16) {
-    const T* rows[16];
-    const int64_t count = std::min<int64_t>(16, n_spiked - k0);
-    for (int64_t k = 0; k < count; ++k) rows[k] = wrt + spiked[k0 + k] * n;
-    add_rows(rows, count, n, v);
-  }
+  add_row_list(n_fed, [&](int64_t k) { return wit + fed[k] * n; }, [&](int64_t k) { return u[fed[k]]; }, n, v);
+  add_row_list(n_spiked, [&](int64_t k) { return wrt + spiked[k] * n; }, [](int64_t) { return T(1); }, n, v);
   for (int64_t k = 0; k < n_spiked; ++k) v[spiked[k]] -= theta;
   for (int64_t i = 0; i < n; ++i) s[i] = v[i] > theta ? T(1) : T(0);
 }
@@ -295,45 +302,61 @@ GradView counts_grad_view(const torch::Tensor& g) {
   return {h, 0, h.stride(0)};
 }
 
-// Events grouped by neuron (a counting sort that keeps their order): each neuron with an event,
-// ascending, and the payloads of its events in the order they were given.
-class EventsByNeuron {
+// Events grouped by their index (a neuron, an input channel; a counting sort that keeps their
+// order): each index with an event, ascending, and the payloads of its events in the order they
+// were given.
+class EventsByIndex {
  public:
-  explicit EventsByNeuron(int64_t n) : first_(static_cast<size_t>(n) + 1) {}
-  // `for_each(f)` calls f(neuron, payload) for every event, the same events in the same order
+  explicit EventsByIndex(int64_t n) : first_(static_cast<size_t>(n) + 1) {}
+  // `for_each(f)` calls f(index, payload) for every event, the same events in the same order
   // on both calls.
   template <class ForEach>
   void group(const ForEach& for_each) {
     std::fill(first_.begin(), first_.end(), 0);
     for_each([&](int64_t j, int32_t) { ++first_[static_cast<size_t>(j) + 1]; });
-    neurons_.clear();
+    indices_.clear();
     for (size_t j = 0; j + 1 < first_.size(); ++j) {
-      if (first_[j + 1]) neurons_.push_back(static_cast<int32_t>(j));
+      if (first_[j + 1]) indices_.push_back(static_cast<int32_t>(j));
       first_[j + 1] += first_[j];
     }
     payloads_.resize(static_cast<size_t>(first_.back()));
     fill_ = first_;
     for_each([&](int64_t j, int32_t p) { payloads_[static_cast<size_t>(fill_[static_cast<size_t>(j)]++)] = p; });
   }
-  int64_t size() const { return static_cast<int64_t>(neurons_.size()); }
-  int64_t neuron(int64_t k) const { return neurons_[static_cast<size_t>(k)]; }
-  const int32_t* payloads(int64_t k) const { return payloads_.data() + first_[static_cast<size_t>(neuron(k))]; }
+  int64_t size() const { return static_cast<int64_t>(indices_.size()); }
+  int64_t index(int64_t k) const { return indices_[static_cast<size_t>(k)]; }
+  const int32_t* payloads(int64_t k) const { return payloads_.data() + first_[static_cast<size_t>(index(k))]; }
   int64_t count(int64_t k) const {
-    const auto j = static_cast<size_t>(neuron(k));
+    const auto j = static_cast<size_t>(index(k));
     return first_[j + 1] - first_[j];
   }
 
  private:
-  std::vector<int64_t> first_, fill_;  // first_[j]: where neuron j's payloads begin
-  std::vector<int32_t> neurons_, payloads_;
+  std::vector<int64_t> first_, fill_;  // first_[j]: where index j's payloads begin
+  std::vector<int32_t> indices_, payloads_;
 };
 
-// Steps whose δ_t the backward pass keeps before adding their share of dW_rec: row j of dW_recᵀ
-// gains δ_t of each trial in which j spiked at t − 1, and a row (4 KB at N = 1000) read and
-// written back from beyond L2 per spike was a fifth of a triangle step. Over a window of
-// steps a neuron has several such events, and their rows are added in one pass over its row
-// of dW_recᵀ (add_rows), in the order one event at a time would add them. 8 steps' δ at
-// B = 32, N = 1000 are 1 MB: they stay in L2.
+// For each index j of `events`, row j of `to` (rows of n entries) gains row_of(p) · scale_of(j, p)
+// for each payload p of its events, in their order; split over columns between threads.
+template <class T, class RowOf, class ScaleOf>
+void add_grouped_rows(const EventsByIndex& events, int64_t n, const RowOf& row_of, const ScaleOf& scale_of, T* to) {
+  at::parallel_for(0, n, 128, [&](int64_t i0, int64_t i1) {
+    for (int64_t k = 0; k < events.size(); ++k) {
+      const int64_t j = events.index(k);
+      const int32_t* p = events.payloads(k);
+      add_row_list(
+          events.count(k), [&](int64_t q) { return row_of(p[q]) + i0; }, [&](int64_t q) { return scale_of(j, p[q]); },
+          i1 - i0, to + j * n + i0);
+    }
+  });
+}
+
+// Steps whose δ_t the backward pass keeps before adding their share of dW_rec and dW_in: row j
+// of dW_recᵀ gains δ_t of each trial in which j spiked at t − 1 (row c of dW_inᵀ, u_t,c δ_t),
+// and a row (4 KB at N = 1000) read and written back from beyond L2 per spike was a fifth of a
+// triangle step. Over a window of steps a neuron has several such events, and their rows are
+// added in one pass over its row (add_rows), in the order one event at a time would add them.
+// 8 steps' δ at B = 32, N = 1000 are 1 MB: they stay in L2.
 constexpr int64_t kGradientWindow = 8;
 
 class LifFunction : public torch::autograd::Function<LifFunction> {
@@ -420,7 +443,7 @@ class LifFunction : public torch::autograd::Function<LifFunction> {
         scalar_t *ep = e.data_ptr<scalar_t>(), *dwr = dwrt.data_ptr<scalar_t>(), *dwi = dwit.data_ptr<scalar_t>(),
                  *dbp = db.data_ptr<scalar_t>();
         scalar_t* const slots = delta.data_ptr<scalar_t>();
-        EventsByNeuron by_neuron(N);
+        EventsByIndex by_neuron(N), by_input(n_in);
         for (int64_t t = T - 1; t >= 0; --t) {
           const bool last = t == T - 1;
           scalar_t* cur = slots + (t % kGradientWindow) * B * N;
@@ -453,41 +476,39 @@ class LifFunction : public torch::autograd::Function<LifFunction> {
             }
           });
           // The weight gradients, split over columns: each entry's sum runs over (t, trial,
-          // event) in one order for any thread count. db and dW_in take step t's share now,
-          // dW_rec a window's at its first step (kGradientWindow).
+          // event) in one order for any thread count. db takes step t's share now, dW_rec and
+          // dW_in a window's at its first step (kGradientWindow).
           at::parallel_for(0, N, 128, [&](int64_t i0, int64_t i1) {
-            for (int64_t r = 0; r < B; ++r) {
-              const scalar_t* dr = cur + r * N;
-              for (int64_t i = i0; i < i1; ++i) dbp[i] += dr[i];
-              const int32_t* fp = fed.list(r, t);
-              const scalar_t* ur = u + (t * B + r) * n_in;
-              for (int64_t q = 0, m = fed.count(r, t); q < m; ++q)
-                add_scaled(ur[fp[q]], dr + i0, i1 - i0, dwi + fp[q] * N + i0);
-            }
+            for (int64_t r = 0; r < B; ++r)
+              for (int64_t i = i0; i < i1; ++i) dbp[i] += cur[r * N + i];
           });
           if (t % kGradientWindow == 0) {
-            // Steps [t, end): the spikes of s_{τ−1} of each trial r, with the slot and trial of
-            // δ_τ as payload, τ descending and r ascending as one step at a time would go.
+            // Steps [t, end), τ descending and trials r ascending as one step at a time would
+            // go; an event's payload is (τ − t)·B + r, δ_τ's row of trial r.
             const int64_t end = std::min(t + kGradientWindow, T);
-            by_neuron.group([&](const auto& event) {
+            const auto delta_row = [&](int32_t p) {
+              return slots + ((t + p / B) % kGradientWindow * B + p % B) * N;
+            };
+            by_neuron.group([&](const auto& event) {  // the spikes of s_{τ−1}
               for (int64_t tau = end - 1; tau >= std::max<int64_t>(t, 1); --tau)
                 for (int64_t r = 0; r < B; ++r) {
                   const int32_t* sp = spiked.list(r, tau - 1);
-                  const auto row = static_cast<int32_t>((tau % kGradientWindow) * B + r);
-                  for (int64_t q = 0, m = spiked.count(r, tau - 1); q < m; ++q) event(sp[q], row);
+                  for (int64_t q = 0, m = spiked.count(r, tau - 1); q < m; ++q)
+                    event(sp[q], static_cast<int32_t>((tau - t) * B + r));
                 }
             });
-            at::parallel_for(0, N, 128, [&](int64_t i0, int64_t i1) {
-              const scalar_t* rows[16];
-              for (int64_t k = 0; k < by_neuron.size(); ++k) {
-                const int32_t* payload = by_neuron.payloads(k);
-                for (int64_t q0 = 0; q0 < by_neuron.count(k); q0 += 16) {
-                  const int64_t count = std::min<int64_t>(16, by_neuron.count(k) - q0);
-                  for (int64_t q = 0; q < count; ++q) rows[q] = slots + payload[q0 + q] * N + i0;
-                  add_rows(rows, count, i1 - i0, dwr + by_neuron.neuron(k) * N + i0);
+            add_grouped_rows(by_neuron, N, delta_row, [](int64_t, int32_t) { return scalar_t(1); }, dwr);
+            by_input.group([&](const auto& event) {  // the inputs of u_τ that are not zero
+              for (int64_t tau = end - 1; tau >= t; --tau)
+                for (int64_t r = 0; r < B; ++r) {
+                  const int32_t* fp = fed.list(r, tau);
+                  for (int64_t q = 0, m = fed.count(r, tau); q < m; ++q)
+                    event(fp[q], static_cast<int32_t>((tau - t) * B + r));
                 }
-              }
             });
+            add_grouped_rows(
+                by_input, N, delta_row, [&](int64_t c, int32_t p) { return u[((t + p / B) * B + p % B) * n_in + c]; },
+                dwi);
           }
           if (d_inputs.defined())
             linalg::gemm<scalar_t>(false, false, B, n_in, N, cur, N, wi, n_in, 0,
