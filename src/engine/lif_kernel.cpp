@@ -13,9 +13,10 @@
 //   e_t = g_s,t + δ_{t+1} W_rec,   δ_t = g_v,t + σ'(v_t − θ) ⊙ e_t + β δ_{t+1},
 //   dW_rec = Σ_t δ_tᵀ s_{t−1},  dW_in = Σ_t δ_tᵀ u_t,  db = Σ_t δ_t,
 // the weight gradients event-driven too (row j of dW_recᵀ gains δ_t for each spike of j at
-// t − 1; row c of dW_inᵀ gains u_t,c δ_t) and added as each δ_t is made, so only δ_t and
-// δ_{t+1} are kept, never a [T, B, N] buffer. The loss's gradients are read through their
-// strides: the counts' backward hands g_s as [B, N] expanded over T, which is never copied.
+// t − 1; row c of dW_inᵀ gains u_t,c δ_t) and added a few steps' δ at a time
+// (kGradientWindow), never from a [T, B, N] buffer. The loss's gradients are read through their
+// strides: the counts' backward hands g_s as [B, N] expanded over T (or, from
+// lif_spike_counts, as [B, N]), which is never copied.
 // With a compact-support surrogate σ' is zero on most entries, and e_t is needed only where
 // it is not: those entries are dot products with rows of W_recᵀ instead of a [B, N]·[N, N]
 // GEMM per step.
