@@ -14,8 +14,6 @@ uint64_t splitmix64(uint64_t& state) {
   return z ^ (z >> 31);
 }
 
-uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
 // FNV-1a: a stable hash of the stream name (std::hash is not stable across builds).
 uint64_t fnv1a(const std::string& text) {
   uint64_t h = 0xcbf29ce484222325ULL;
@@ -43,20 +41,6 @@ uint64_t Rng::derive_seed(uint64_t seed, const std::string& stream, uint64_t ind
 Rng Rng::derive(uint64_t seed, const std::string& stream, uint64_t index) {
   return Rng(derive_seed(seed, stream, index));
 }
-
-uint64_t Rng::next_u64() {
-  const uint64_t result = rotl(s_[1] * 5, 7) * 9;
-  const uint64_t t = s_[1] << 17;
-  s_[2] ^= s_[0];
-  s_[3] ^= s_[1];
-  s_[1] ^= s_[2];
-  s_[0] ^= s_[3];
-  s_[2] ^= t;
-  s_[3] = rotl(s_[3], 45);
-  return result;
-}
-
-double Rng::uniform() { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }
 
 double Rng::uniform(double low, double high) { return low + (high - low) * uniform(); }
 

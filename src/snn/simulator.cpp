@@ -1,6 +1,8 @@
 // The LIF network's step loop (include/rnnscope/snn/simulator.h).
 #include "rnnscope/snn/simulator.h"
 
+#include "core/vector_clones.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -49,6 +51,24 @@ Simulator::Simulator(Network network, const InputParams& input, double dt_ms, co
   }
 }
 
+namespace {
+
+// membrane[i] += jump · (the number of thresholds at or below draws[i]) where held[i] is 0: each
+// neuron's binomial count of background spikes from its uniform 32-bit draw, branch-free. In the
+// CPU's widest vectors (vector_clones.h): with baseline SSE this was a third of the 4000-neuron
+// simulation.
+RNNSCOPE_VECTOR_CLONES void add_binomial_counts(const uint32_t* __restrict__ thresholds, size_t n_thresholds,
+                                                const uint32_t* __restrict__ draws, const int32_t* __restrict__ held,
+                                                size_t n, float jump, uint32_t* __restrict__ counts,
+                                                float* __restrict__ membrane) {
+  std::fill(counts, counts + n, 0u);
+  for (size_t k = 0; k < n_thresholds; ++k)
+    for (size_t i = 0; i < n; ++i) counts[i] += draws[i] >= thresholds[k];
+  for (size_t i = 0; i < n; ++i) membrane[i] += static_cast<float>(counts[i] * (held[i] == 0)) * jump;
+}
+
+}  // namespace
+
 void Simulator::add_background(std::vector<float>& v) {
   if (background_draws_.empty()) return;
   const size_t n = background_draws_.size();
@@ -58,16 +78,8 @@ void Simulator::add_background(std::vector<float>& v) {
     background_draws_[i + 1] = static_cast<uint32_t>(bits >> 32);
   }
   if (n % 2 == 1) background_draws_[n - 1] = static_cast<uint32_t>(background_rng_.next_u64());
-  // Local unaliased pointers, so that the compiler vectorises the loops.
-  uint32_t* __restrict__ counts = background_counts_.data();
-  const uint32_t* __restrict__ draws = background_draws_.data();
-  const int32_t* __restrict__ held = held_.data();
-  float* __restrict__ membrane = v.data();
-  std::fill(counts, counts + n, 0u);
-  for (uint32_t threshold : background_thresholds_)
-    for (size_t i = 0; i < n; ++i) counts[i] += draws[i] >= threshold;
-  const auto jump = static_cast<float>(input_.background_mv);
-  for (size_t i = 0; i < n; ++i) membrane[i] += static_cast<float>(counts[i] * (held[i] == 0)) * jump;
+  add_binomial_counts(background_thresholds_.data(), background_thresholds_.size(), background_draws_.data(),
+                      held_.data(), n, static_cast<float>(input_.background_mv), background_counts_.data(), v.data());
 }
 
 void Simulator::add_channel_spikes(const float* hz, std::vector<float>& v) {

@@ -18,8 +18,20 @@ class Rng {
   static Rng derive(uint64_t seed, const std::string& stream, uint64_t index = 0);
   static uint64_t derive_seed(uint64_t seed, const std::string& stream, uint64_t index = 0);
 
-  uint64_t next_u64();
-  double uniform();                          // [0, 1)
+  // Inline: the per-step draws of the spiking simulator and the surrogate's input spike trains
+  // call it in tight loops, where a call per draw was an eighth of the simulated second.
+  uint64_t next_u64() {
+    const uint64_t result = rotl(s_[1] * 5, 7) * 9;
+    const uint64_t t = s_[1] << 17;
+    s_[2] ^= s_[0];
+    s_[3] ^= s_[1];
+    s_[1] ^= s_[2];
+    s_[0] ^= s_[3];
+    s_[2] ^= t;
+    s_[3] = rotl(s_[3], 45);
+    return result;
+  }
+  double uniform() { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }  // [0, 1)
   double uniform(double low, double high);   // [low, high)
   double normal();                           // standard normal (Box–Muller, no cached spare)
   double normal(double mean, double std) { return mean + std * normal(); }
@@ -31,6 +43,7 @@ class Rng {
   }
 
  private:
+  static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
   uint64_t s_[4];
 };
 
