@@ -268,11 +268,13 @@ PackedEvents packed(const Tensor& index, const Tensor& offset) {
   return {index.const_data_ptr<int32_t>(), offset.const_data_ptr<int64_t>(), offset.size(1) - 1};
 }
 
-// Asks Linux to back a fresh, untouched buffer with 2 MB pages where it can (transparent huge
-// pages in their "madvise" mode, the common default). The forward pass's two [T, B, N] outputs
-// (64 MB each on the benchmark network) are mapped anew at every step, and in 4 KB pages their
-// first touch is 16k page faults each, with memory-cgroup accounting: 15–20% of a training step
-// in perf. A hint only: where it is refused, nothing changes.
+// Asks Linux to back a buffer with 2 MB pages where it can (transparent huge pages in their
+// "madvise" mode, the common default). The forward pass's [T, B, N] buffers (64 MB each on the
+// benchmark network) are mapped anew whenever the workspace cannot hand back the last ones (the
+// first step; an output still held), and in 4 KB pages their first touch is 16k page faults
+// each, with memory-cgroup accounting: 15–20% of a training step in perf, when every step
+// mapped them anew. On a buffer already touched it changes nothing; a hint only: where it is
+// refused, nothing changes either.
 void advise_huge_pages(const Tensor& fresh) {
 #ifdef __linux__
   constexpr uintptr_t huge = uintptr_t(2) << 20;
