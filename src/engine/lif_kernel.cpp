@@ -439,7 +439,8 @@ class LifFunction : public torch::autograd::Function<LifFunction> {
         constexpr Surrogate S = decltype(kind)::value;
         const scalar_t be = static_cast<scalar_t>(beta), th = static_cast<scalar_t>(threshold),
                        k = static_cast<scalar_t>(slope);
-        const scalar_t *v = membrane.const_data_ptr<scalar_t>(), *u = inputs.const_data_ptr<scalar_t>(), *wr = w_rec.const_data_ptr<scalar_t>(),
+        const scalar_t *v = membrane.const_data_ptr<scalar_t>(), *u = inputs.const_data_ptr<scalar_t>(),
+                       *wr = w_rec.const_data_ptr<scalar_t>(),
                        *wi = w_in.const_data_ptr<scalar_t>(), *w = compact ? wrt.const_data_ptr<scalar_t>() : nullptr;
         const scalar_t* gs = g_s.held.defined() ? g_s.held.const_data_ptr<scalar_t>() : nullptr;
         const scalar_t* gv = g_v.held.defined() ? g_v.held.const_data_ptr<scalar_t>() : nullptr;
@@ -519,8 +520,8 @@ class LifFunction : public torch::autograd::Function<LifFunction> {
         }
       });
     });
-    return {d_inputs, dwit.t().contiguous(), dwrt.t().contiguous(), db, Tensor(), Tensor(), Tensor(), Tensor(), Tensor(),
-            Tensor()};
+    const Tensor none;  // the non-tensor arguments
+    return {d_inputs, dwit.t().contiguous(), dwrt.t().contiguous(), db, none, none, none, none, none, none};
   }
 };
 

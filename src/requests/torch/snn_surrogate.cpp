@@ -132,8 +132,9 @@ void frozen_batches(const snn::PatternSet& set, const snn::SnnConfig& c, int64_t
 }
 
 // The frozen network's spike counts [samples, N] (frozen_batches).
-torch::Tensor frozen_counts(const SurrogateNet& net, rnn::Workspace& workspace, const snn::PatternSet& set, const snn::SnnConfig& c,
-                            const rnn::LifDynamics& dynamics, int64_t steps, const std::string& stream) {
+torch::Tensor frozen_counts(const SurrogateNet& net, rnn::Workspace& workspace, const snn::PatternSet& set,
+                            const snn::SnnConfig& c, const rnn::LifDynamics& dynamics, int64_t steps,
+                            const std::string& stream) {
   std::vector<torch::Tensor> parts;
   frozen_batches(set, c, steps, stream,
                  [&](const torch::Tensor& inputs) { parts.push_back(spike_counts(net, workspace, inputs, dynamics)); });
@@ -230,7 +231,8 @@ Json run_snn_train_surrogate(const SnnTrainRequest& req) {
   }
   const double train_seconds = std::chrono::duration<double>(Clock::now() - start).count();
 
-  const torch::Tensor train_counts = frozen_counts(net, workspace, train, c, dynamics, steps, "snn/surrogate/eval/train");
+  const torch::Tensor train_counts =
+      frozen_counts(net, workspace, train, c, dynamics, steps, "snn/surrogate/eval/train");
   const torch::Tensor test_counts = frozen_counts(net, workspace, test, c, dynamics, steps, kTestStream);
   const double train_accuracy = accuracy(net, train_counts, train);
   const double test_accuracy = accuracy(net, test_counts, test);
