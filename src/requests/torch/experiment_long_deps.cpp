@@ -25,8 +25,9 @@ namespace {
 // Everything that changes with ExperimentSize. Both sizes train on the Yang family's CI grid
 // (dt = 100 ms, tau = 500 ms: alpha 0.2 as published, docs/tasks.md "Learning in CI"), where
 // a plain CTRNN learns these tasks in minutes; theta = 2 steps spans 200 ms, the published
-// 40 steps of 5 ms. On the published 20 ms grid none of the methods reached criterion within
-// 4000 steps in our trials (docs/long_deps.md), which a 2-core experiment cannot wait out.
+// 40 steps of 5 ms. The published 20 ms grid needs budgets of 16 000 steps and more, which
+// a 2-core experiment cannot wait out; it was measured by hand with replicas
+// (experiments/results/long-deps/published-grid.md).
 struct LongDepsSizes {
   const char* name;
   std::vector<std::string> tasks;
