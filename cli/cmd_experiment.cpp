@@ -58,7 +58,8 @@ void add_experiment_command(CLI::App& app) {
                                     "pretraining one into DIR/cnn.h5");
   cmd->add_option("--seed", req.seed, "seed of every step (default 0)")->check(seed_range());
   cmd->add_option("--threads", req.threads, "CPU threads of the fits and trainings (default 0: all cores); long-deps runs "
-                                      "that many trainings at once, one thread each");
+                                      "that many trainings at once (its CTRNN runs train every network as a replica), "
+                                      "one thread each");
   cmd->add_flag("--force", req.force, "overwrite an existing output directory: removes the files it writes "
                                       "(docs/outputs.md) and keeps any others");
   cmd->footer("Examples:\n  rnnscope experiment ltr --quick --out experiments/ltr-quick\n"

@@ -94,6 +94,14 @@ Json RunDirectory::read_summary() const {
   }
 }
 
+int64_t History::first_evaluation_reaching(double target, int64_t replica) const {
+  require(replica >= 0 && replica < replicas, "replica " + std::to_string(replica) + " of a history of " +
+                                                  std::to_string(replicas) + " replicas");
+  for (size_t e = 0; e < evaluations(); ++e)
+    if (accuracy[e * size_t(replicas) + size_t(replica)] >= target) return int64_t(e);
+  return -1;
+}
+
 void RunDirectory::write_history(const History& h) const {
   h5::Writer out(history_path());
   out.write("/step", h.step);

@@ -70,6 +70,12 @@ TEST(RunDirectory, RoundTripsConfigSummaryHistoryAndModel) {
   EXPECT_EQ(back3.replicas, 3);
   EXPECT_EQ(back3.loss, three.loss);
   EXPECT_EQ(back3.train_loss, three.train_loss);
+  // Replica-minor: replica 2 has 0.3 then 0.6, replica 0 0.1 then 0.4.
+  EXPECT_EQ(back3.first_evaluation_reaching(0.3, 2), 0);
+  EXPECT_EQ(back3.first_evaluation_reaching(0.35, 2), 1);
+  EXPECT_EQ(back3.first_evaluation_reaching(0.4, 0), 1);
+  EXPECT_EQ(back3.first_evaluation_reaching(0.45, 0), -1);
+  EXPECT_THROW(back3.first_evaluation_reaching(0.5, 3), Error);
 
   {
     h5::Writer out(dir.model_path());

@@ -47,6 +47,9 @@ struct History {
   std::vector<std::string> continued_changes;
 
   size_t evaluations() const { return step.size(); }
+  // The first evaluation at which `replica`'s accuracy reached `target` (a run stops a replica
+  // there: its weights change no more), or -1 where it never did.
+  int64_t first_evaluation_reaching(double target, int64_t replica) const;
 };
 
 // What weights_history.h5 holds: the model's weight matrices (as model.h5 names them,

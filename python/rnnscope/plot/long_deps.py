@@ -15,11 +15,12 @@ def _texts(values) -> list[str]:
 
 
 def long_deps_steps(results: dict):
-    """Steps to criterion per task (one panel each) and method: every seed's run as a dot, the
-    median as a bar; a run that never reached criterion is an ``x`` at the task's budget.
+    """Steps to criterion per task (one panel each) and method: every network as a dot (a CTRNN
+    run's replica, a gated run's seed), the median as a bar; a network that never reached
+    criterion is an ``x`` at the task's budget.
     ``results``: ``rnnscope.experiment("long-deps", ...)`` or its results.h5 read into a dict."""
     methods, tasks = _texts(results["methods"]), _texts(results["tasks"])
-    steps = np.asarray(results["steps_to_criterion"], dtype=float)  # [methods, tasks, seeds]
+    steps = np.asarray(results["steps_to_criterion"], dtype=float)  # [methods, tasks, networks]
     budgets = np.asarray(results["budget_steps"])
     columns = min(len(tasks), 5)
     rows = -(-len(tasks) // columns)
@@ -46,7 +47,7 @@ def long_deps_steps(results: dict):
         ax.set_visible(False)
     # One legend for the markers, in the first panel.
     first = axs.flat[0]
-    first.plot([], [], "o", color="0.3", markersize=3, label="a seed's run")
+    first.plot([], [], "o", color="0.3", markersize=3, label="a network")
     first.plot([], [], "x", color="0.3", label="not reached (at budget)")
     first.bar([], [], color="0.3", alpha=0.35, label="median of reached")
     first.legend(fontsize=7, loc="upper left")

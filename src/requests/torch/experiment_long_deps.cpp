@@ -4,7 +4,9 @@
 // plain CTRNN on tasks with long-term dependencies — on the delay and match tasks of the Yang
 // 2019 family and rule reversal, with GRU and LSTM as the reference (docs/long_deps.md, "The
 // experiment"). Every training runs through a sweep: per task, one sweep of the CTRNN methods
-// (zipped axes) and one of the gated networks, each over the same seeds.
+// (zipped axes), each cell training all of the experiment's networks as replicas of one run
+// (train.replicas, as the published protocol trains its 100 networks), and one sweep of the
+// gated networks, which have no replicas, over as many seeds.
 #include "requests/torch/experiments_internal.h"
 
 #include "rnnscope/core/error.h"
@@ -12,6 +14,7 @@
 #include "rnnscope/core/text_file.h"
 #include "rnnscope/requests/output_policy.h"
 #include "rnnscope/requests/sweep.h"
+#include "rnnscope/runs/run_directory.h"
 
 #include <algorithm>
 #include <chrono>
@@ -31,7 +34,7 @@ namespace {
 struct LongDepsSizes {
   const char* name;
   std::vector<std::string> tasks;
-  int64_t seeds;
+  int64_t networks;  // per method and task: a CTRNN run's replicas, the gated networks' seeds
   double dt_ms, tau_ms;
   int64_t units, batch_size;
   int64_t max_steps;              // the Yang tasks' budget
@@ -86,10 +89,12 @@ Json base_config(const LongDepsSizes& sizes, const std::string& task, bool gated
             {"stage_steps", sizes.stage_steps}}}};
 }
 
-// One sweep over the methods of one family (CTRNN methods zipped, or the gated types).
+// One sweep over the methods of one family: the CTRNN methods zipped, each cell one run of
+// every network as a replica under the first seed; the gated types one run per seed.
 Json sweep_spec(const LongDepsSizes& sizes, const std::string& task, bool gated, const std::vector<uint64_t>& seeds,
                 int64_t workers) {
   Json base = base_config(sizes, task, gated, 1);
+  if (!gated) base["train"]["replicas"] = int64_t(seeds.size());
   Json axes = Json::object();
   for (const Method& m : kMethods) {
     if ((std::string(m.model_type) != "ctrnn") != gated) continue;
@@ -101,13 +106,13 @@ Json sweep_spec(const LongDepsSizes& sizes, const std::string& task, bool gated,
     }
   }
   return {{"base", base},
-          {"seeds", seeds},
+          {"seeds", gated ? Json(seeds) : Json::array({seeds.front()})},
           {"combine", "zip"},
           {"axes", axes},
           {"runner", {{"threads_per_cell", 1}, {"workers", workers}}}};
 }
 
-// One training's outcome, NaN where the criterion was never reached.
+// One network's outcome, NaN where the criterion was never reached.
 struct Outcome {
   double steps = kNaN, seconds = kNaN, final_accuracy = kNaN;
 };
@@ -121,7 +126,10 @@ int64_t method_of(const sweeps::Row& row) {
   throw Error("the long-deps experiment has no method for model.type " + type + ", train.method " + method);
 }
 
-// Runs one family's sweep of one task; fills outcomes[method][seed] of that task.
+// Runs one family's sweep of one task; fills outcomes[method][network] of that task, network
+// k being replica k of a CTRNN run or the gated run of seeds[k]. Each network's numbers come
+// from its run's history.h5: a replica stops at criterion on its own, while the run goes on
+// until the last one does, so the run's summary holds no replica's steps.
 void run_task_sweep(const ExperimentRequest& req, const LongDepsSizes& sizes, const std::string& task, bool gated,
                     const std::vector<uint64_t>& seeds, std::vector<std::vector<Outcome>>& outcomes) {
   SweepRequest sweep;
@@ -130,8 +138,9 @@ void run_task_sweep(const ExperimentRequest& req, const LongDepsSizes& sizes, co
   sweep.stop_requested = req.stop_requested;
   sweep.door = req.door;
   if (req.progress) {
-    req.progress(task + ": " + (gated ? "gru, lstm" : "ctrnn, sctt, dasc, cd") + " x " + std::to_string(seeds.size()) +
-                 " seeds (sweep " + sweep.out + ")");
+    req.progress(task + ": " + (gated ? "gru, lstm x " + std::to_string(seeds.size()) + " seeds"
+                                      : "ctrnn, sctt, dasc, cd x " + std::to_string(seeds.size()) + " replicas") +
+                 " (sweep " + sweep.out + ")");
     // Cells as they end (done, failed): a line per start too would double the output.
     sweep.progress = [&](const SweepProgress& p) {
       const std::string started = " started";
@@ -147,12 +156,19 @@ void run_task_sweep(const ExperimentRequest& req, const LongDepsSizes& sizes, co
   for (const sweeps::Row& row : result.table.rows) {
     require(row.status == sweeps::CellStatus::done,
             "a training of the long-deps experiment failed (" + dir.cell_dir(row.cell) + "): " + row.error);
-    const auto seed = size_t(std::find(seeds.begin(), seeds.end(), row.seed) - seeds.begin());
-    Outcome& o = outcomes[size_t(method_of(row))][seed];
-    o.final_accuracy = row.final_accuracy;
-    if (row.reached_target) {
-      o.steps = double(row.steps);
-      o.seconds = row.wall_seconds;
+    const runs::RunDirectory run(dir.cell_dir(row.cell));
+    const runs::History history = run.read_history();
+    const double target = run.read_summary().at("target_accuracy").get<double>();
+    const auto first = gated ? size_t(std::find(seeds.begin(), seeds.end(), row.seed) - seeds.begin()) : 0;
+    const auto K = size_t(history.replicas), last = history.evaluations() - 1;
+    for (size_t k = 0; k < K; ++k) {
+      Outcome& o = outcomes[size_t(method_of(row))].at(first + k);
+      o.final_accuracy = history.accuracy[last * K + k];
+      const int64_t e = history.first_evaluation_reaching(target, int64_t(k));
+      if (e >= 0) {
+        o.steps = double(history.step[size_t(e)]);
+        o.seconds = history.wall_seconds[size_t(e)];
+      }
     }
   }
 }
@@ -198,13 +214,13 @@ std::string task_table(const LongDepsSizes& sizes, const std::string& task,
 }
 
 // What the tables say about the paper's claim, per skip method: on how many tasks it needed
-// fewer, as many or more steps than the plain CTRNN (medians over seeds, unreached runs
-// counted at the budget).
+// fewer, as many or more steps than the plain CTRNN (medians over networks, unreached
+// networks counted at the budget).
 std::string claim_text(const LongDepsSizes& sizes, const std::vector<std::vector<std::vector<Outcome>>>& outcomes) {
   std::string md = "## The claim\n\nSoo, Goudar & Wang (2023): networks trained with skip connections through time "
                    "need fewer optimiser steps to reach criterion on tasks with long-term dependencies than plain "
-                   "CTRNNs. Here (median steps over seeds, a run that never reached criterion counted at the "
-                   "budget):\n\n";
+                   "CTRNNs. Here (median steps over networks, a network that never reached criterion counted at "
+                   "the budget):\n\n";
   const auto& tasks = sizes.tasks;
   for (int64_t m = 1; m <= 3; ++m) {
     std::vector<std::string> fewer, same, more;
@@ -239,7 +255,7 @@ ExperimentResult run_long_deps_experiment(const ExperimentRequest& req) {
   const auto start = std::chrono::steady_clock::now();
   const LongDepsSizes sizes = long_deps_sizes(req.size);
   std::vector<uint64_t> seeds;
-  for (int64_t s = 0; s < sizes.seeds; ++s)
+  for (int64_t s = 0; s < sizes.networks; ++s)
     seeds.push_back(Rng::derive_seed(req.seed, "experiment_long_deps", uint64_t(s)) % 1000000);
 
   // outcomes[task][method][seed]
@@ -294,8 +310,11 @@ ExperimentResult run_long_deps_experiment(const ExperimentRequest& req) {
                     std::to_string(sizes.units) + "-unit networks, dt = " + format_value("%.0f", sizes.dt_ms) +
                     " ms, CTRNN tau = " + format_value("%.0f", sizes.tau_ms) + " ms, Adam lr 0.01, batch " +
                     std::to_string(sizes.batch_size) + ", " + std::to_string(n_seeds) +
-                    " seeds; criterion: each task's own (0.99 for the Yang family), checked every 25 steps on " +
-                    "200 evaluation trials (nominal epochs). Seconds are training wall time on 1 thread per run.\n\n" +
+                    " networks per method and task: the CTRNN methods' as replicas of one run (seed " +
+                    std::to_string(seeds.front()) + "), GRU and LSTM one run per seed. Criterion: each task's own " +
+                    "(0.99 for the Yang family), checked every 25 steps on 200 evaluation trials (nominal epochs); " +
+                    "a replica stops at it on its own. Seconds: the run's wall time (1 thread) when the network " +
+                    "reached criterion; a CTRNN run trains all its replicas at once.\n\n" +
                     "## Steps to criterion\n\n" + tables + claim_text(sizes, outcomes) + "\nWall time: " +
                     format_value("%.0f", seconds) + " s.\n";
   write_record(req.out + "/results.h5", rec);
