@@ -4,7 +4,7 @@
 //   squared error  ℓ = Σ_o (y_o − q_o)² / O,                 dℓ/dy_o = 2 (y_o − q_o) / O
 //   cross-entropy  ℓ = −Σ_o q_o log softmax(y)_o
 //                    = (Σ_o q_o) · logsumexp(y) − Σ_o q_o y_o,  dℓ/dy_o = (Σ q) softmax(y)_o − q_o
-// and the loss is Σ m ℓ / max(Σ m, 1). Sums run in double, row by row in a fixed order, so
+// and the loss is Σ m ℓ / max(Σ m, 1). Sums run in double in a fixed order, so
 // the value does not depend on the thread count.
 #include "training/loss_internal.h"
 #include "core/vector_math.h"
@@ -35,14 +35,28 @@ std::pair<double, double> softmax_numerators(const T* y, int64_t n, T* shifted) 
   return {static_cast<double>(top), sum};
 }
 
+// Σ_row m_row Σ_o (y_o − q_o)² over rows of n outputs (the squared error's total before the
+// division by n). Eight partial sums, element by element in turn: one running sum is a chain
+// of dependent additions (one latency per element, the loss's whole cost at 8 outputs); the
+// order is fixed, so the value does not depend on the thread count.
 template <class T>
-double squared_error_row(const T* __restrict y, const T* __restrict q, int64_t n) {
-  double s = 0;
-  for (int64_t o = 0; o < n; ++o) {
-    const double d = static_cast<double>(y[o]) - static_cast<double>(q[o]);
-    s += d * d;
+double masked_squared_error_total(const T* __restrict y, const T* __restrict q, const T* __restrict m, int64_t rows,
+                                  int64_t n) {
+  constexpr int64_t lanes = 8;
+  double partial[lanes] = {};
+  int64_t lane = 0;
+  for (int64_t row = 0; row < rows; ++row) {
+    if (m[row] == 0) continue;
+    const double w = static_cast<double>(m[row]);
+    for (int64_t o = 0; o < n; ++o) {
+      const double d = static_cast<double>(y[row * n + o]) - static_cast<double>(q[row * n + o]);
+      partial[lane] += w * d * d;
+      lane = (lane + 1) & (lanes - 1);
+    }
   }
-  return s / static_cast<double>(n);
+  double total = 0;
+  for (const double p : partial) total += p;
+  return total;
 }
 
 // outputs [T, B, n] (one network: a scalar loss) or [K, T, B, n] (K replicas on the same
@@ -67,23 +81,21 @@ class MaskedLossFunction : public torch::autograd::Function<MaskedLossFunction> 
       for (int64_t k = 0; k < replicas; ++k) {
         const scalar_t* y = outputs.const_data_ptr<scalar_t>() + k * rows * n;
         double total = 0;
-        for (int64_t row = 0; row < rows; ++row) {
-          if (m[row] == 0) continue;
-          const scalar_t* yr = y + row * n;
-          const scalar_t* qr = q + row * n;
-          double l;
-          if (kind == tasks::LossKind::mse) {
-            l = squared_error_row(yr, qr, n);
-          } else {
+        if (kind == tasks::LossKind::mse) {
+          total = masked_squared_error_total(y, q, m, rows, n) / static_cast<double>(n);
+        } else {
+          for (int64_t row = 0; row < rows; ++row) {
+            if (m[row] == 0) continue;
+            const scalar_t* yr = y + row * n;
+            const scalar_t* qr = q + row * n;
             double q_sum = 0, q_dot_y = 0;
             for (int64_t o = 0; o < n; ++o) {
               q_sum += static_cast<double>(qr[o]);
               q_dot_y += static_cast<double>(qr[o]) * static_cast<double>(yr[o]);
             }
             const auto [top, sum] = softmax_numerators(yr, n, shifted.data());
-            l = q_sum * (top + std::log(sum)) - q_dot_y;
+            total += static_cast<double>(m[row]) * (q_sum * (top + std::log(sum)) - q_dot_y);
           }
-          total += static_cast<double>(m[row]) * l;
         }
         losses.data_ptr<scalar_t>()[k] = static_cast<scalar_t>(total / denominator);
       }
