@@ -159,6 +159,7 @@ void run_task_sweep(const ExperimentRequest& req, const LongDepsSizes& sizes, co
     const runs::RunDirectory run(dir.cell_dir(row.cell));
     const runs::History history = run.read_history();
     const double target = run.read_summary().at("target_accuracy").get<double>();
+    require(history.evaluations() > 0, run.history_path() + " holds no evaluation");
     const auto first = gated ? size_t(std::find(seeds.begin(), seeds.end(), row.seed) - seeds.begin()) : 0;
     const auto K = size_t(history.replicas), last = history.evaluations() - 1;
     for (size_t k = 0; k < K; ++k) {
@@ -258,7 +259,7 @@ ExperimentResult run_long_deps_experiment(const ExperimentRequest& req) {
   for (int64_t s = 0; s < sizes.networks; ++s)
     seeds.push_back(Rng::derive_seed(req.seed, "experiment_long_deps", uint64_t(s)) % 1000000);
 
-  // outcomes[task][method][seed]
+  // outcomes[task][method][network]
   std::vector<std::vector<std::vector<Outcome>>> outcomes(
       sizes.tasks.size(), std::vector<std::vector<Outcome>>(size_t(kMethodCount), std::vector<Outcome>(seeds.size())));
   for (size_t t = 0; t < sizes.tasks.size(); ++t)
