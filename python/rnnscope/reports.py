@@ -336,7 +336,8 @@ def _long_deps_figures(results: dict) -> list:
         Figure("long-deps: steps to criterion", plot.long_deps_steps(results),
                f"Optimiser steps to each task's criterion (annealing stages included) per method: a dot per network "
                f"(a CTRNN run's replica, a gated run's seed), the median of those that reached it as a bar, an x "
-               f"at the budget for one that did not ({reached} of {steps.size} networks reached it; size {results.get('size')}, seed {results.get('seed')}; "
+               f"at the budget for one that did not ({reached} of {steps.size} networks reached it; "
+               f"size {results.get('size')}, seed {results.get('seed')}; "
                f"the tables and their reading in results.md).",
                claim=f"{_SOO_PAPER}: CTRNNs trained with skip connections through time (SCTT, DASC) or coarsened "
                      f"discretisation, annealed away, reach criterion in fewer steps than plain CTRNNs on tasks "

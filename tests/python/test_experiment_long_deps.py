@@ -72,7 +72,8 @@ def test_results_have_the_documented_datasets_and_agree_with_every_run(quick_run
                         assert steps[m, task_index, s] == step[hits[0]]
                         assert seconds[m, task_index, s] == wall[hits[0]]
                 # The run goes on until its last network reaches criterion.
-                assert summary["reached_target"] == bool(np.isfinite(steps[m, task_index, [s for s, _ in networks]]).all())
+                indices = [s for s, _ in networks]
+                assert summary["reached_target"] == bool(np.isfinite(steps[m, task_index, indices]).all())
     markdown = (out / "results.md").read_text()
     assert markdown in proc.stdout
     assert "| method | reached criterion | median steps to criterion |" in markdown

@@ -162,8 +162,9 @@ void run_task_sweep(const ExperimentRequest& req, const LongDepsSizes& sizes, co
     require(history.evaluations() > 0, run.history_path() + " holds no evaluation");
     const auto first = gated ? size_t(std::find(seeds.begin(), seeds.end(), row.seed) - seeds.begin()) : 0;
     const auto K = size_t(history.replicas), last = history.evaluations() - 1;
+    std::vector<Outcome>& networks = outcomes[size_t(method_of(row))];
     for (size_t k = 0; k < K; ++k) {
-      Outcome& o = outcomes[size_t(method_of(row))].at(first + k);
+      Outcome& o = networks.at(first + k);
       o.final_accuracy = history.accuracy[last * K + k];
       const int64_t e = history.first_evaluation_reaching(target, int64_t(k));
       if (e >= 0) {
