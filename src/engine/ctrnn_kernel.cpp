@@ -329,6 +329,16 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
                                              ctx->needs_input_grad(2), ctx->needs_input_grad(5) && g_out.defined()}));
     }
     const int64_t block = gradient_block_steps(B);
+    // The readout's share of dL/dr, dL/dy W_out, for `share_steps` steps at a time: one product
+    // of their rows per replica, into a scratch of at most 64 KiB per replica that stays in
+    // cache until the loop reads it. At 100 replicas × 50 units × batch 20 a product per step
+    // (20 × 8 × 50) cost as much in BLAS's call overhead as in arithmetic: 5% of the training
+    // step (bench/RESULTS.md, Replicas). The weight gradients' block is split into equal parts,
+    // not cut across: parts that straddle its edges measured 2–6% slower.
+    const int64_t block_bytes = block * BN * int64_t(rates.element_size());
+    const int64_t parts = (block_bytes + (int64_t(64) << 10) - 1) / (int64_t(64) << 10);
+    const int64_t share_steps = (block + parts - 1) / parts;
+    const Tensor readout_share = g_out.defined() ? at::empty({G, share_steps, B, N}, rates.options()) : Tensor();
     AT_DISPATCH_FLOATING_TYPES(rates.scalar_type(), "rnnscope_ctrnn_backward", [&] {
       with_form(ctrnn_form, [&](auto form_tag) {
         with_activation(act, [&](auto tag) {
@@ -350,6 +360,24 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
           scalar_t* dzp = dz.data_ptr<scalar_t>();
           const scalar_t* gy = g_out.defined() ? g_out.const_data_ptr<scalar_t>() : nullptr;
           const scalar_t* wo = w_out.const_data_ptr<scalar_t>();
+          scalar_t* share = gy ? readout_share.data_ptr<scalar_t>() : nullptr;
+          // Replica k's gradient of its rates r_{t+1}: g_r[t] with the readout's share added, or
+          // g_r itself without a readout gradient. At the last of share_steps steps (the loop's
+          // first) their shares are computed, on a copy of their g_r when there is one.
+          const auto rates_gradient = [&](int64_t k, int64_t t) -> const scalar_t* {
+            const scalar_t* g = gr + k * gr_replica + t * gr_step;
+            if (!gy) return g;
+            const int64_t block_first = t - t % block;
+            const int64_t first = block_first + (t - block_first) / share_steps * share_steps;
+            scalar_t* s_k = share + (k % G) * share_steps * BN;  // k % G: its place in the group
+            if (t == std::min({first + share_steps, block_first + block, T}) - 1) {
+              const int64_t rows = (t + 1 - first) * B;
+              if (g_rates.defined()) std::copy(g - (t - first) * BN, g + BN, s_k);
+              gemm<scalar_t>(false, false, rows, N, O, gy + (k * T + first) * B * O, O, wo + k * O * N, N,
+                             g_rates.defined() ? 1 : 0, s_k, N);
+            }
+            return s_k + (t - first) * BN;
+          };
           scalar_t* pend = mix.every > 0 ? pending.data_ptr<scalar_t>() : nullptr;
           scalar_t* dir = mix.every > 0 ? direct.data_ptr<scalar_t>() : nullptr;
           // Whether the loop has passed a mix of the group it runs (the same step for all).
@@ -374,16 +402,13 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
                 scalar_t* dr_k = drp + k * BN;
                 scalar_t* dz_kt = dzp + (k - k0) * TBN + t * BN;
                 const scalar_t* slope_kt = slope_source + k * TBN + t * BN;
-                // dr holds dL/dr_{t+1} through z_{t+1}; the readout of r_{t+1} adds its share, one
-                // small product onto it (3% faster than add_readout_gradient's loop at 50 units
-                // and 100 replicas, alike for single networks at 64–256 units).
-                if (gy) {
-                  gemm<scalar_t>(false, false, B, N, O, gy + (k * T + t) * B * O, O, wo + k * O * N, N, 1, dr_k, N);
-                }
+                // The block the next step reads f' from, on its way (−2.4% per step at 100
+                // replicas: each replica's stored blocks come back from memory).
+                if (t > 0) prefetch_into_l2(slope_kt - BN, BN);
+                const scalar_t* g_r_kt = rates_gradient(k, t);
                 for_row_chunks(B, N, [&](int64_t begin, int64_t end) {
                   const int64_t o = begin * N;
-                  const scalar_t *g_x = gx + k * gx_replica + t * gx_step + o,
-                                 *g_r = gr + k * gr_replica + t * gr_step + o;
+                  const scalar_t *g_x = gx + k * gx_replica + t * gx_step + o, *g_r = g_r_kt + o;
                   const scalar_t*& g_state = F == CtrnnForm::current ? g_x : g_r;
                   g_state = state_gradient(k, t, g_state, o, (end - begin) * N);
                   ctrnn_backward_step<F, A>(a, g_x, g_r, slope_kt + o, dr_k + o, d + k * BN + o, dz_kt + o,

@@ -38,8 +38,9 @@ Engine parse_engine(const std::string& name);
 // An optional linear readout y_t = W_out h_t + b_out of every step's output h_t (the CTRNN's
 // rates, the gated layers' hidden state), w [n_out, units], b [n_out]. The fused kernels fold
 // it in: forward as one GEMM over all T·B rows, backward adding dL/dy_t W_out to the step's
-// gradient inside the BPTT loop, so the [T, B, units] gradient that a separate linear layer
-// would write and the loop read back never exists. Undefined tensors: no readout.
+// gradient inside the BPTT loop (the CTRNN's a few steps at a time, into a cache-sized
+// scratch), so the [T, B, units] gradient that a separate linear layer would write and the
+// loop read back never exists. Undefined tensors: no readout.
 struct Readout {
   torch::Tensor w, b;
 };
