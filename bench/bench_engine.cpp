@@ -169,6 +169,8 @@ void serve_model(const Options& o) {
   if (o.model == "ctrnn") raw.update(Json{{"noise", 0.05}, {"tau", 100.0}});
   const Json model_config = models::resolve(raw, "bench [model]");
   auto model = rnn::make_model(model_config, info, 20.0, 1, o.replicas);
+  // As the trainer sets it for a task's loss, which reads no states (Objective::uses_states).
+  model->set_training_states(false);
   rnn::FusedAdam adam(model->parameters(), torch::optim::AdamOptions(1e-4));
   const auto inputs = at::randn({o.steps, o.batch, kInputs}), targets = at::randn({o.steps, o.batch, kOutputs});
   const auto noise = at::randn({o.steps, o.batch, o.units}), mask = at::ones({o.steps, o.batch});

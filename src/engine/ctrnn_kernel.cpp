@@ -91,6 +91,10 @@ RNNSCOPE_VECTOR_CLONES void ctrnn_backward_step(const T* __restrict alpha, const
   }
 }
 
+// Whether the fused kernel leaves the states out (ctrnn_sequence's keep_states): only the
+// current form's backward does without them.
+bool states_left_out(bool keep_states, CtrnnForm form) { return !keep_states && form == CtrnnForm::current; }
+
 // Calls f(std::integral_constant<CtrnnForm, form>()), so that loops see the form as a constant.
 template <class Fn>
 void with_form(CtrnnForm form, const Fn& f) {
@@ -192,7 +196,7 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
                                const Tensor& b, const Tensor& x0, const Tensor& w_out, const Tensor& b_out,
                                const Tensor& noise, const Tensor& noise_scale, const Tensor& alpha, int64_t form,
                                int64_t activation, int64_t skip_kind, int64_t skip_every, double skip_beta,
-                               Workspace* workspace) {
+                               bool keep_states, Workspace* workspace) {
     const int64_t T = inputs.size(0), B = inputs.size(1), K = w_rec.size(0), N = w_rec.size(1);
     const int64_t BN = B * N, TBN = T * B * N;
     const auto act = static_cast<Activation>(activation);
@@ -201,8 +205,13 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
     const SlotLayout layout = ctrnn_layout(N);
     const int64_t G = replica_group(K, 3 * TBN * int64_t(inputs.element_size()));
     // The states buffer starts as W_in u_t for every step and becomes the states. Backward's
-    // dL/dz buffer (one group's) is taken here too, where the workspace is at hand.
-    Tensor states = workspace->take(0, {K, T, B, N}, inputs.options());
+    // dL/dz buffer (one group's) is taken here too, where the workspace is at hand. Without
+    // keep_states the current form's states (which its backward does not read) live in one
+    // group's scratch, in cache, and are returned empty: the buffer would be 40 MB of lines
+    // written, read for ownership and written back per step at 100 replicas × 50 units ×
+    // batch 20 × T = 100 (−6.5% per training step; bench/RESULTS.md, Replicas).
+    const bool scratch_states = states_left_out(keep_states, ctrnn_form);
+    Tensor states = workspace->take(0, {scratch_states ? G : K, T, B, N}, inputs.options());
     // Training uses only the rates (through the readout): without this, autograd would hand
     // backward a [T, B, N] tensor of zeros for the states, filled and then read every step.
     ctx->set_materialize_grads(false);
@@ -231,7 +240,10 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
           const scalar_t* w_t = w_rec_t.const_data_ptr<scalar_t>();
           const scalar_t* xi = noise_or_zeros.const_data_ptr<scalar_t>();
           const int64_t xi_step = noisy ? BN : 0;
+          // Replica k's states at x + (k − x_first)·TBN: x_first = 0, or with scratch states
+          // the group's first replica.
           scalar_t* x = states.data_ptr<scalar_t>();
+          int64_t x_first = 0;
           scalar_t* r = rates.data_ptr<scalar_t>();
           const scalar_t* r0 = r0b.const_data_ptr<scalar_t>();
           if constexpr (F == CtrnnForm::current) {
@@ -240,12 +252,14 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
           // Replica k's x_j, the state after step j − 1 (x_0 for j = 0), which the rate form
           // keeps in the rates.
           const auto state = [&](int64_t k, int64_t j) -> const scalar_t* {
-            return j == 0 ? x0b.const_data_ptr<scalar_t>() + k * BN : (F == CtrnnForm::rate ? r : x) + k * TBN + (j - 1) * BN;
+            if (j == 0) return x0b.const_data_ptr<scalar_t>() + k * BN;
+            return (F == CtrnnForm::rate ? r + k * TBN : x + (k - x_first) * TBN) + (j - 1) * BN;
           };
           for (int64_t k0 = 0; k0 < K; k0 += G) {
             const int64_t k1 = std::min(K, k0 + G);
+            if (scratch_states) x_first = k0;
             for (int64_t k = k0; k < k1; ++k) {
-              Tensor replica_states = states.select(0, k);
+              Tensor replica_states = states.select(0, k - x_first);
               fill_preactivations(layout, inputs, w_in.select(0, k), replica_states);
             }
             for (int64_t t = 0; t < T; ++t) {
@@ -254,12 +268,12 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
               const scalar_t* r_prev = t ? r + k0 * TBN + (t - 1) * BN : r0 + k0 * BN;
               const int64_t r_prev_stride = t ? TBN : BN;
               gemm_batch<scalar_t>(k1 - k0, false, false, B, N, N, r_prev, N, r_prev_stride, w_t + k0 * N * N, N,
-                                   N * N, 1, x + k0 * TBN + t * BN, N, TBN);
+                                   N * N, 1, x + (k0 - x_first) * TBN + t * BN, N, TBN);
               const bool mixed = mix.mixes(t);
               for (int64_t k = k0; k < k1; ++k) {
                 // The state the leak acts on: x_t.
                 const scalar_t* x_prev = state(k, t);
-                scalar_t* x_t = x + k * TBN + t * BN;
+                scalar_t* x_t = x + (k - x_first) * TBN + t * BN;
                 scalar_t* r_t = r + k * TBN + t * BN;
                 const scalar_t* xi_t = xi + t * xi_step;
                 const scalar_t* bp = bias.const_data_ptr<scalar_t>() + k * N;
@@ -280,6 +294,7 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
         });
       });
     });
+    if (scratch_states) states = at::empty({0}, inputs.options());
     ctx->save_for_backward({inputs, w_in, w_rec, states, rates, r0b, dz, w_out, alpha});
     ctx->saved_data["form"] = form;
     ctx->saved_data["activation"] = activation;
@@ -462,7 +477,7 @@ class CtrnnFunction : public torch::autograd::Function<CtrnnFunction> {
     const Tensor grad_x0 = ctx->needs_input_grad(4) ? delta.sum(1) : Tensor();
     return {grad_inputs, stacked(&ParameterGrads::w_ih), stacked(&ParameterGrads::w_hh),
             stacked(&ParameterGrads::b_ih), grad_x0, stacked(&ParameterGrads::w_out), stacked(&ParameterGrads::b_out),
-            Tensor(), Tensor(), Tensor(), Tensor(), Tensor(), Tensor(), Tensor(), Tensor(), Tensor()};
+            Tensor(), Tensor(), Tensor(), Tensor(), Tensor(), Tensor(), Tensor(), Tensor(), Tensor(), Tensor()};
   }
 };
 
@@ -561,7 +576,8 @@ int64_t replica_group(int64_t replicas, int64_t bytes_per_replica) {
 
 CtrnnSequence ctrnn_sequence(Engine engine, Workspace& workspace, const Tensor& inputs, const Tensor& w_in,
                              const Tensor& w_rec, const Tensor& b, const Tensor& x0, const Tensor& noise,
-                             const CtrnnDynamics& dynamics, const Readout& readout, const TemporalSkip& skip) {
+                             const CtrnnDynamics& dynamics, const Readout& readout, const TemporalSkip& skip,
+                             bool keep_states) {
   const bool replicated = w_rec.dim() == 3;
   if (engine == Engine::reference) {
     return replicated ? ctrnn_reference_replicas(inputs, w_in, w_rec, b, x0, noise, dynamics, readout, skip)
@@ -579,8 +595,9 @@ CtrnnSequence ctrnn_sequence(Engine engine, Workspace& workspace, const Tensor& 
       read ? replicas(readout.w).contiguous() : none, read ? replicas(readout.b) : none,
       noise.defined() ? noise.contiguous() : none, dynamics.noise_scale.contiguous(), dynamics.alpha.contiguous(),
       static_cast<int64_t>(dynamics.form), static_cast<int64_t>(dynamics.activation), static_cast<int64_t>(skip.kind),
-      skip.every, skip.beta, &workspace);
-  return {single(out[0]), single(out[1]), read ? single(out[2]) : Tensor()};
+      skip.every, skip.beta, keep_states, &workspace);
+  return {states_left_out(keep_states, dynamics.form) ? Tensor() : single(out[0]), single(out[1]),
+          read ? single(out[2]) : Tensor()};
 }
 
 }  // namespace rnnscope::rnn

@@ -101,11 +101,13 @@ int64_t replica_group(int64_t replicas, int64_t bytes_per_replica);
 
 // `workspace` holds the fused kernel's buffers between calls (the reference ignores it). Both
 // engines run `skip` (each replica's state mixed with its own past): the fused kernel folds
-// the mix and its backward into its loops.
+// the mix and its backward into its loops. keep_states = false: the caller will not use the
+// states, and the fused kernel may leave them out (undefined) — in the current form, whose
+// backward needs only the rates, it then never writes the [K, T, B, N] states buffer.
 CtrnnSequence ctrnn_sequence(Engine engine, Workspace& workspace, const torch::Tensor& inputs,
                              const torch::Tensor& w_in, const torch::Tensor& w_rec, const torch::Tensor& b,
                              const torch::Tensor& x0, const torch::Tensor& noise, const CtrnnDynamics& dynamics,
-                             const Readout& readout = {}, const TemporalSkip& skip = {});
+                             const Readout& readout = {}, const TemporalSkip& skip = {}, bool keep_states = true);
 
 // Gated layers in PyTorch's conventions (torch.nn.GRU / torch.nn.LSTM, one layer,
 // time-major). Gate rows of w_ih [G·H, n_in], w_hh [G·H, H], b_ih, b_hh [G·H] are in

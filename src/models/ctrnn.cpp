@@ -117,13 +117,15 @@ class Ctrnn final : public RecurrentModel {
     const CtrnnDynamics dynamics{form_, activation_, alpha.to(options), noise_scale.to(options)};
     const auto seq = ctrnn_sequence(engine_, workspace_, inputs, effective_w_in(), effective_w_rec(), b_, x0_,
                                     noisy ? noise_process(noise, step_ms) : torch::Tensor(), dynamics,
-                                    Readout{effective_w_out(), b_out_}, is_training() ? skip_ : TemporalSkip{});
+                                    Readout{effective_w_out(), b_out_}, is_training() ? skip_ : TemporalSkip{},
+                                    !is_training() || training_states_);
     // The rate form's state is its rate: states and rates are one tensor.
     const torch::Tensor& states = form_ == CtrnnForm::rate ? seq.rates : seq.states;
     return {sigmoid_readout_ ? torch::sigmoid(seq.outputs) : seq.outputs, states, seq.rates, {}};
   }
 
   void set_temporal_skip(const TemporalSkip& skip) override { skip_ = skip; }
+  void set_training_states(bool wanted) override { training_states_ = wanted; }
 
   void set_time_step_multiple(int64_t m) override {
     const double fastest_tau = tau_ms_.min().item<double>();
@@ -225,6 +227,7 @@ class Ctrnn final : public RecurrentModel {
   Workspace workspace_;
   // Training only: the skip through time and the coarsening of dt (train.method).
   TemporalSkip skip_;
+  bool training_states_ = true;  // set_training_states
   int64_t step_multiple_ = 1;
   // Each unit's time constant [N], float64; α and the noise scale follow on each run.
   torch::Tensor tau_ms_;

@@ -47,6 +47,10 @@ class RecurrentModel : public torch::nn::Module {
   // Training-only coarsened discretisation (train.method = "cd"): steps of m times the base
   // dt in training mode, the base dt in eval mode. Models without one refuse (Error).
   virtual void set_time_step_multiple(int64_t m);
+  // wanted = false: run() in training mode may return undefined states, where leaving them
+  // out saves the model work (the CTRNN's current form: ctrnn_sequence's keep_states). Eval
+  // mode always returns them. Models that always compute them ignore it.
+  virtual void set_training_states(bool wanted) { (void)wanted; }
   // The model.h5 contract (see docs/outputs.md).
   virtual void write_weights(h5::Writer& out) const = 0;
   virtual void read_weights(const std::string& path) = 0;

@@ -82,6 +82,7 @@ class TaskObjective final : public Objective {
   Metrics score(const SequenceOutput& out, const TrainBatch& batch) override;
   bool reached(const Metrics& metrics, size_t replica) const override;
   std::string criterion() const override { return "target_accuracy"; }
+  bool uses_states() const override { return false; }  // outputs, rates and weights only
 
  private:
   const tasks::Task& task_;

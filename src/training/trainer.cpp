@@ -44,6 +44,7 @@ Trainer::Trainer(std::shared_ptr<RecurrentModel> model, std::unique_ptr<DataSour
       options_(std::move(options)),
       recorders_(std::move(recorders)) {
   state_.history.replicas = model_->replicas();
+  model_->set_training_states(objective_->uses_states());
   state_.last_accuracy.assign(size_t(model_->replicas()), -1.0);
   state_.loss_sum_since_eval.assign(size_t(model_->replicas()), 0.0);
   stopped_.assign(size_t(model_->replicas()), false);

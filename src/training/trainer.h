@@ -73,6 +73,9 @@ class Objective {
   virtual bool reached(const Metrics& metrics, size_t replica) const = 0;
   // The summary's stop_reason when every replica has reached it ("target_accuracy").
   virtual std::string criterion() const = 0;
+  // Whether loss() reads the training run's states (SequenceOutput::states); where not, the
+  // trainer lets the model leave them out (RecurrentModel::set_training_states).
+  virtual bool uses_states() const { return true; }
 };
 
 class Schedule {

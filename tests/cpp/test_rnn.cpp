@@ -477,6 +477,24 @@ TEST(CoarsenedDiscretisation, StagesGiveTheDocumentedDtSequence) {
   EXPECT_EQ(data.train_batch(0).inputs.size(0), fine_steps);
 }
 
+// set_training_states(false), as the trainer asks for a task's loss: the current form's run in
+// training mode returns no states and the same rates; eval mode still returns them.
+TEST(Ctrnn, TrainingStatesLeftOutOnlyInTrainingModeWhenAsked) {
+  const auto task = probe_task(3, 2);
+  auto model = rnn::make_model(models::resolve(Json{{"type", "ctrnn"}, {"units", 6}}, "test [model]"), task, 10.0, 3);
+  const auto inputs = at::randn({7, 4, 3}, rnn::torch_generator(3, "training-states"));
+  model->train();
+  const auto kept = model->run(inputs, torch::Tensor());
+  model->set_training_states(false);
+  const auto left_out = model->run(inputs, torch::Tensor());
+  ASSERT_TRUE(kept.states.defined());
+  EXPECT_FALSE(left_out.states.defined());
+  EXPECT_TRUE(torch::equal(kept.rates, left_out.rates));
+  model->eval();
+  torch::NoGradGuard no_grad;
+  EXPECT_TRUE(torch::equal(model->run(inputs, torch::Tensor()).states, kept.states));
+}
+
 // model.h5 of the rate form: its form, each unit's α (the last 20% at τ/2) and the unit
 // ranges (W_in zero outside the input units, W_out outside the readout units).
 TEST(Ctrnn, RateFormModelFileRecordsFormAlphaAndRanges) {
@@ -958,6 +976,45 @@ TEST(Engine, ReplicasRunInCacheGroupsEqualReference) {
     const size_t half = results.size() / 2;
     for (size_t i = 0; i < half; ++i) {
       EXPECT_LE(relative_difference(results[i], results[i + half]), 1e-10) << i << " form " << int(form);
+    }
+  }
+}
+
+// keep_states = false: the current form leaves its states out (undefined; its scratch states,
+// group by group, feed the skip's mixes) and everything else is what it is with them, to the
+// bit: rates, outputs and every gradient, over two groups of replicas (the second partial)
+// and both skips. The rate form, whose backward needs its states, keeps them.
+TEST(Engine, StatesLeftOutChangeNothingElse) {
+  using Kind = rnn::TemporalSkip::Kind;
+  const int64_t K = 3, T = 40, B = 12, N = 40, n_in = 3, n_out = 2;
+  const auto opts = torch::TensorOptions().dtype(torch::kFloat64);
+  ASSERT_EQ(rnn::replica_group(K, 3 * T * B * N * 8), 2);
+  auto gen = rnn::torch_generator(13, "states-left-out");
+  std::vector<torch::Tensor> w = {at::randn({K, N, n_in}, gen, opts), at::randn({K, N, N}, gen, opts) * 0.15,
+                                  at::randn({K, N}, gen, opts) * 0.2, at::randn({K, N}, gen, opts) * 0.5,
+                                  at::randn({K, n_out, N}, gen, opts), at::randn({K, n_out}, gen, opts)};
+  const auto u = at::randn({T, B, n_in}, gen, opts), noise = at::randn({T, B, N}, gen, opts);
+  const auto g_rates = at::randn({K, T, B, N}, gen, opts), g_out = at::randn({K, T, B, n_out}, gen, opts);
+  for (const auto form : {rnn::CtrnnForm::current, rnn::CtrnnForm::rate}) {
+    for (const auto& skip : {rnn::TemporalSkip{}, rnn::TemporalSkip{Kind::sctt, 3, 0.4},
+                             rnn::TemporalSkip{Kind::dasc, 4, 0.3}}) {
+      const std::string where = "form " + std::to_string(int(form)) + " skip " + std::to_string(int(skip.kind));
+      std::vector<torch::Tensor> results;
+      for (const bool keep : {true, false}) {
+        rnn::Workspace workspace;
+        for (auto& t : w) t = t.detach().requires_grad_();
+        const auto seq = rnn::ctrnn_sequence(
+            rnn::Engine::fused, workspace, u, w[0], w[1], w[2], w[3], noise,
+            {form, rnn::Activation::relu, at::full({N}, 0.3, opts), at::full({N}, 0.2, opts)},
+            rnn::Readout{w[4], w[5]}, skip, keep);
+        EXPECT_EQ(seq.states.defined(), keep || form == rnn::CtrnnForm::rate) << where;
+        ((seq.rates * g_rates).sum() + (seq.outputs * g_out).sum()).backward();
+        results.push_back(seq.rates);
+        results.push_back(seq.outputs);
+        for (const auto& t : w) results.push_back(t.grad());
+      }
+      const size_t half = results.size() / 2;
+      for (size_t i = 0; i < half; ++i) EXPECT_TRUE(torch::equal(results[i], results[i + half])) << where << " " << i;
     }
   }
 }
