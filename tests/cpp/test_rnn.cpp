@@ -944,38 +944,67 @@ TEST(Engine, WorkspaceNeverOverwritesHeldOutputs) {
   EXPECT_EQ(run().states.data_ptr(), second_storage);
 }
 
+namespace {
+
+// Three replicas of 40 units, batch 12, T = 40, float64: too large to share one cache-sized
+// group, so the kernel runs them in groups of two and one (replica_group). Random weights,
+// inputs, noise and weights of each output in a loss.
+struct GroupedReplicas {
+  static constexpr int64_t K = 3, T = 40, B = 12, N = 40, n_in = 3, n_out = 2;
+  std::vector<torch::Tensor> w;  // W_in, W_rec, b, x0, W_out, b_out
+  torch::Tensor u, noise, g_states, g_rates, g_out;
+
+  explicit GroupedReplicas(const std::string& stream) {
+    const auto opts = torch::TensorOptions().dtype(torch::kFloat64);
+    auto gen = rnn::torch_generator(12, stream);
+    w = {at::randn({K, N, n_in}, gen, opts), at::randn({K, N, N}, gen, opts) * 0.15,
+         at::randn({K, N}, gen, opts) * 0.2,  at::randn({K, N}, gen, opts) * 0.5,
+         at::randn({K, n_out, N}, gen, opts), at::randn({K, n_out}, gen, opts)};
+    u = at::randn({T, B, n_in}, gen, opts);
+    noise = at::randn({T, B, N}, gen, opts);
+    g_states = at::randn({K, T, B, N}, gen, opts);
+    g_rates = at::randn({K, T, B, N}, gen, opts);
+    g_out = at::randn({K, T, B, n_out}, gen, opts);
+  }
+
+  // The sequence on fresh leaves (their gradients start from none).
+  rnn::CtrnnSequence run(rnn::Engine engine, rnn::CtrnnForm form, rnn::Activation activation,
+                         const rnn::TemporalSkip& skip, bool keep_states = true) {
+    rnn::Workspace workspace;
+    for (auto& t : w) t = t.detach().requires_grad_();
+    const auto opts = torch::TensorOptions().dtype(torch::kFloat64);
+    return rnn::ctrnn_sequence(engine, workspace, u, w[0], w[1], w[2], w[3], noise,
+                               {form, activation, at::full({N}, 0.3, opts), at::full({N}, 0.2, opts)},
+                               rnn::Readout{w[4], w[5]}, skip, keep_states);
+  }
+
+  // The rates, the outputs and every weight's gradient after a backward pass.
+  std::vector<torch::Tensor> results(const rnn::CtrnnSequence& seq) const {
+    std::vector<torch::Tensor> out = {seq.rates, seq.outputs};
+    for (const auto& t : w) out.push_back(t.grad());
+    return out;
+  }
+};
+
+}  // namespace
+
 // Replicas whose buffers do not fit the kernel's cache budget together run in groups
 // (replica_group); here groups of two and one, with a skip through time (whose pending
 // gradient each group starts afresh), noise, a readout and every output in the loss: values
 // and gradients of every replica equal the reference twin's.
 TEST(Engine, ReplicasRunInCacheGroupsEqualReference) {
-  const int64_t K = 3, T = 40, B = 12, N = 40, n_in = 3, n_out = 2;
-  const auto opts = torch::TensorOptions().dtype(torch::kFloat64);
-  ASSERT_EQ(rnn::replica_group(K, 3 * T * B * N * 8), 2);
-  auto gen = rnn::torch_generator(12, "replica-groups");
-  std::vector<torch::Tensor> w = {at::randn({K, N, n_in}, gen, opts), at::randn({K, N, N}, gen, opts) * 0.15,
-                                  at::randn({K, N}, gen, opts) * 0.2, at::randn({K, N}, gen, opts) * 0.5,
-                                  at::randn({K, n_out, N}, gen, opts), at::randn({K, n_out}, gen, opts)};
-  const auto u = at::randn({T, B, n_in}, gen, opts), noise = at::randn({T, B, N}, gen, opts);
-  const auto g_states = at::randn({K, T, B, N}, gen, opts), g_rates = at::randn({K, T, B, N}, gen, opts);
-  const auto g_out = at::randn({K, T, B, n_out}, gen, opts);
+  GroupedReplicas p("replica-groups");
+  ASSERT_EQ(rnn::replica_group(p.K, 3 * p.T * p.B * p.N * 8), 2);
   for (const auto form : {rnn::CtrnnForm::current, rnn::CtrnnForm::rate}) {
-    std::vector<torch::Tensor> results;
+    std::vector<std::vector<torch::Tensor>> results;
     for (const auto engine : {rnn::Engine::fused, rnn::Engine::reference}) {
-      rnn::Workspace workspace;
-      for (auto& t : w) t = t.detach().requires_grad_();
-      const auto seq = rnn::ctrnn_sequence(
-          engine, workspace, u, w[0], w[1], w[2], w[3], noise,
-          {form, rnn::Activation::tanh, at::full({N}, 0.3, opts), at::full({N}, 0.2, opts)}, rnn::Readout{w[4], w[5]},
-          rnn::TemporalSkip{rnn::TemporalSkip::Kind::sctt, 3, 0.4});
-      ((seq.states * g_states).sum() + (seq.rates * g_rates).sum() + (seq.outputs * g_out).sum()).backward();
-      results.push_back(seq.rates);
-      results.push_back(seq.outputs);
-      for (const auto& t : w) results.push_back(t.grad());
+      const auto seq =
+          p.run(engine, form, rnn::Activation::tanh, rnn::TemporalSkip{rnn::TemporalSkip::Kind::sctt, 3, 0.4});
+      ((seq.states * p.g_states).sum() + (seq.rates * p.g_rates).sum() + (seq.outputs * p.g_out).sum()).backward();
+      results.push_back(p.results(seq));
     }
-    const size_t half = results.size() / 2;
-    for (size_t i = 0; i < half; ++i) {
-      EXPECT_LE(relative_difference(results[i], results[i + half]), 1e-10) << i << " form " << int(form);
+    for (size_t i = 0; i < results[0].size(); ++i) {
+      EXPECT_LE(relative_difference(results[0][i], results[1][i]), 1e-10) << i << " form " << int(form);
     }
   }
 }
@@ -986,35 +1015,21 @@ TEST(Engine, ReplicasRunInCacheGroupsEqualReference) {
 // and both skips. The rate form, whose backward needs its states, keeps them.
 TEST(Engine, StatesLeftOutChangeNothingElse) {
   using Kind = rnn::TemporalSkip::Kind;
-  const int64_t K = 3, T = 40, B = 12, N = 40, n_in = 3, n_out = 2;
-  const auto opts = torch::TensorOptions().dtype(torch::kFloat64);
-  ASSERT_EQ(rnn::replica_group(K, 3 * T * B * N * 8), 2);
-  auto gen = rnn::torch_generator(13, "states-left-out");
-  std::vector<torch::Tensor> w = {at::randn({K, N, n_in}, gen, opts), at::randn({K, N, N}, gen, opts) * 0.15,
-                                  at::randn({K, N}, gen, opts) * 0.2, at::randn({K, N}, gen, opts) * 0.5,
-                                  at::randn({K, n_out, N}, gen, opts), at::randn({K, n_out}, gen, opts)};
-  const auto u = at::randn({T, B, n_in}, gen, opts), noise = at::randn({T, B, N}, gen, opts);
-  const auto g_rates = at::randn({K, T, B, N}, gen, opts), g_out = at::randn({K, T, B, n_out}, gen, opts);
+  GroupedReplicas p("states-left-out");
   for (const auto form : {rnn::CtrnnForm::current, rnn::CtrnnForm::rate}) {
     for (const auto& skip : {rnn::TemporalSkip{}, rnn::TemporalSkip{Kind::sctt, 3, 0.4},
                              rnn::TemporalSkip{Kind::dasc, 4, 0.3}}) {
       const std::string where = "form " + std::to_string(int(form)) + " skip " + std::to_string(int(skip.kind));
-      std::vector<torch::Tensor> results;
+      std::vector<std::vector<torch::Tensor>> results;
       for (const bool keep : {true, false}) {
-        rnn::Workspace workspace;
-        for (auto& t : w) t = t.detach().requires_grad_();
-        const auto seq = rnn::ctrnn_sequence(
-            rnn::Engine::fused, workspace, u, w[0], w[1], w[2], w[3], noise,
-            {form, rnn::Activation::relu, at::full({N}, 0.3, opts), at::full({N}, 0.2, opts)},
-            rnn::Readout{w[4], w[5]}, skip, keep);
+        const auto seq = p.run(rnn::Engine::fused, form, rnn::Activation::relu, skip, keep);
         EXPECT_EQ(seq.states.defined(), keep || form == rnn::CtrnnForm::rate) << where;
-        ((seq.rates * g_rates).sum() + (seq.outputs * g_out).sum()).backward();
-        results.push_back(seq.rates);
-        results.push_back(seq.outputs);
-        for (const auto& t : w) results.push_back(t.grad());
+        ((seq.rates * p.g_rates).sum() + (seq.outputs * p.g_out).sum()).backward();
+        results.push_back(p.results(seq));
       }
-      const size_t half = results.size() / 2;
-      for (size_t i = 0; i < half; ++i) EXPECT_TRUE(torch::equal(results[i], results[i + half])) << where << " " << i;
+      for (size_t i = 0; i < results[0].size(); ++i) {
+        EXPECT_TRUE(torch::equal(results[0][i], results[1][i])) << where << " " << i;
+      }
     }
   }
 }
