@@ -1016,6 +1016,7 @@ TEST(Engine, ReplicasRunInCacheGroupsEqualReference) {
 TEST(Engine, StatesLeftOutChangeNothingElse) {
   using Kind = rnn::TemporalSkip::Kind;
   GroupedReplicas p("states-left-out");
+  ASSERT_EQ(rnn::replica_group(p.K, 3 * p.T * p.B * p.N * 8), 2);
   for (const auto form : {rnn::CtrnnForm::current, rnn::CtrnnForm::rate}) {
     for (const auto& skip : {rnn::TemporalSkip{}, rnn::TemporalSkip{Kind::sctt, 3, 0.4},
                              rnn::TemporalSkip{Kind::dasc, 4, 0.3}}) {
